@@ -1,0 +1,209 @@
+// The one place that reads configuration: environment -> typed, validated settings.
+// Every problem is collected and reported together, each naming the setting and the fix.
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = Object.freeze({
+  'profile.picture.like': 2,
+  'profile.view': 1,
+  'message.private': 3,
+});
+
+export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-iam';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl: SaslMechanism;
+  username?: string;
+  password?: string;
+  region?: string;
+}
+
+export interface ScorerConfig {
+  scoresTable: string;
+  weights: Readonly<Record<string, number>>;
+  dlqTopic: string;
+  writeConcurrency: number;
+  kafka: KafkaSettings;
+}
+
+export interface PopularConfig {
+  scoresTable: string;
+  percentile: number;
+  scanSegments: number;
+  popularTopic: string;
+  publishBatchSize: number;
+  kafka: KafkaSettings;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads settings from an environment, remembering every problem instead of stopping at the first. */
+class SettingsReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  required(name: string, fix: string): string {
+    const value = this.raw(name);
+    if (value === undefined) this.problems.push(`${name} is not set; ${fix}`);
+    return value ?? '';
+  }
+
+  text(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) {
+      this.problems.push(`${name}=${value} is not an integer from ${min} to ${max}; set it in that range or unset it for the default ${fallback}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  number(name: string, fallback: number, isValid: (n: number) => boolean, range: string): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || !isValid(n)) {
+      this.problems.push(`${name}=${value} is not a number ${range}; set it in that range or unset it for the default ${fallback}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === '1') return true;
+    if (value === 'false' || value === '0') return false;
+    this.problems.push(`${name}=${value} is not a boolean; set it to true or false`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}=${value} is not one of ${allowed.join(', ')}; pick one of them`);
+    return fallback;
+  }
+
+  weights(name: string): Readonly<Record<string, number>> {
+    const value = this.raw(name);
+    if (value === undefined) return DEFAULT_SCORE_WEIGHTS;
+    const example = `e.g. ${name}='${JSON.stringify(DEFAULT_SCORE_WEIGHTS)}'`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      this.problems.push(`${name} is not valid JSON; set it to a JSON object of activity -> integer score, ${example}`);
+      return DEFAULT_SCORE_WEIGHTS;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
+      this.problems.push(`${name} must be a non-empty JSON object of activity -> integer score, ${example}`);
+      return DEFAULT_SCORE_WEIGHTS;
+    }
+    // Integer weights keep every running sum exact, in JavaScript and in DynamoDB alike.
+    const bad = Object.entries(parsed).filter(([, w]) => !Number.isSafeInteger(w));
+    if (bad.length > 0) {
+      this.problems.push(`${name} has non-integer scores for ${bad.map(([k]) => JSON.stringify(k)).join(', ')}; every score must be an integer, ${example}`);
+      return DEFAULT_SCORE_WEIGHTS;
+    }
+    return Object.freeze({ ...(parsed as Record<string, number>) });
+  }
+
+  brokers(name: string): string[] {
+    const list = this.required(name, 'set it to a comma-separated list of host:port Kafka bootstrap brokers (npm run stack writes one to .local/stack.env)')
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== '');
+    const bad = list.filter((b) => !/^[^:\s]+:\d{1,5}$/.test(b));
+    if (bad.length > 0) this.problems.push(`${name} has entries that are not host:port: ${bad.join(', ')}`);
+    return list;
+  }
+
+  done<T>(value: T): T {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return value;
+  }
+}
+
+function readKafka(r: SettingsReader, env: Env, clientId: string): KafkaSettings {
+  const sasl = r.oneOf<SaslMechanism>('KAFKA_SASL_MECHANISM', 'none', ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']);
+  const settings: KafkaSettings = {
+    brokers: r.brokers('KAFKA_BROKERS'),
+    clientId: r.text('KAFKA_CLIENT_ID', clientId),
+    // MSK's IAM and SCRAM listeners are TLS-only, so those imply TLS unless told otherwise.
+    ssl: r.boolean('KAFKA_SSL', sasl !== 'none'),
+    sasl,
+  };
+  if (sasl === 'plain' || sasl === 'scram-sha-256' || sasl === 'scram-sha-512') {
+    settings.username = r.required('KAFKA_SASL_USERNAME', `KAFKA_SASL_MECHANISM=${sasl} needs a user name`);
+    settings.password = r.required('KAFKA_SASL_PASSWORD', `KAFKA_SASL_MECHANISM=${sasl} needs a password`);
+  }
+  if (sasl === 'aws-iam') {
+    settings.region = env.AWS_REGION ?? r.required('AWS_REGION', 'KAFKA_SASL_MECHANISM=aws-iam signs with the region of the MSK cluster');
+  }
+  return settings;
+}
+
+const TABLE_FIX = 'set it to the DynamoDB table holding per-user scores (the local stack creates "scores")';
+
+export function loadScorerConfig(env: Env = process.env): ScorerConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    scoresTable: r.required('SCORES_TABLE', TABLE_FIX),
+    weights: r.weights('SCORE_WEIGHTS'),
+    dlqTopic: r.text('DLQ_TOPIC', 'activity-dlq'),
+    writeConcurrency: r.integer('WRITE_CONCURRENCY', 32, 1, 1024),
+    kafka: readKafka(r, env, 'activity-scorer'),
+  });
+}
+
+export function loadPopularConfig(env: Env = process.env): PopularConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    scoresTable: r.required('SCORES_TABLE', TABLE_FIX),
+    percentile: r.number('PERCENTILE', 95, (p) => p > 0 && p < 100, 'strictly between 0 and 100'),
+    scanSegments: r.integer('SCAN_SEGMENTS', 8, 1, 1024),
+    popularTopic: r.text('POPULAR_TOPIC', 'popular_users'),
+    publishBatchSize: r.integer('PUBLISH_BATCH_SIZE', 1000, 1, 100_000),
+    kafka: readKafka(r, env, 'popular-users-job'),
+  });
+}
+
+export interface StackConfig {
+  scoresTable: string;
+  activityTopic: string;
+  activityPartitions: number;
+  popularTopic: string;
+  dlqTopic: string;
+}
+
+/** Names the local stack creates; the same variables name them for the functions. */
+export function loadStackConfig(env: Env = process.env): StackConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    scoresTable: r.text('SCORES_TABLE', 'scores'),
+    activityTopic: r.text('ACTIVITY_TOPIC', 'activity'),
+    activityPartitions: r.integer('ACTIVITY_PARTITIONS', 4, 1, 256),
+    popularTopic: r.text('POPULAR_TOPIC', 'popular_users'),
+    dlqTopic: r.text('DLQ_TOPIC', 'activity-dlq'),
+  });
+}

@@ -1,0 +1,80 @@
+import type { MSKEvent } from 'aws-lambda';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './activity.js';
+import { combineByUser } from './scoring.js';
+import { applyScoreDeltas } from './store.js';
+import { publishDeadLetters, type LazyProducer } from './publish.js';
+import type { ScorerConfig } from './config.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+export interface ScorerDeps {
+  config: ScorerConfig;
+  dynamo: DynamoDBClient;
+  deadLetters: LazyProducer;
+}
+
+export interface BatchSummary {
+  records: number;
+  accepted: number;
+  rejected: number;
+  rejectedByReason: Partial<Record<RejectionReason, number>>;
+  distinctUsers: number;
+  writes: number;
+  redeliveredUsers: number;
+  alreadyAppliedUsers: number;
+  durationMs: number;
+}
+
+/**
+ * Scores one MSK batch: good records add to their users' sums exactly once, bad ones go to the
+ * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
+ * so the mapping retries the whole batch, which the stored offsets make safe.
+ */
+export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary> {
+  const started = performance.now();
+  const accepted: Activity[] = [];
+  const rejections: Rejection[] = [];
+  let records = 0;
+  for (const partitionRecords of Object.values(event.records ?? {})) {
+    for (const record of partitionRecords) {
+      records++;
+      const decoded = decodeActivity(record, deps.config.weights);
+      if (decoded.ok) accepted.push(decoded.activity);
+      else rejections.push(decoded.rejection);
+    }
+  }
+
+  const users = combineByUser(accepted);
+  const [stats] = await Promise.all([
+    applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency),
+    publishDeadLetters(deps.deadLetters, deps.config.dlqTopic, rejections),
+  ]);
+
+  const rejectedByReason: Partial<Record<RejectionReason, number>> = {};
+  for (const r of rejections) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
+  return {
+    records,
+    accepted: accepted.length,
+    rejected: rejections.length,
+    rejectedByReason,
+    distinctUsers: users.size,
+    writes: stats.writes,
+    redeliveredUsers: stats.redelivered,
+    alreadyAppliedUsers: stats.alreadyApplied,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The scorer's Lambda edge: one structured summary per invocation, and a failure rethrown so the batch is retried. */
+export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
+  return async (event: MSKEvent): Promise<BatchSummary> => {
+    try {
+      const summary = await scoreBatch(event, deps);
+      logger.info('batch scored', { ...summary });
+      return summary;
+    } catch (err) {
+      logger.error('batch failed; the event source mapping will retry it', err as Error);
+      throw err;
+    }
+  };
+}

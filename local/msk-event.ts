@@ -1,0 +1,45 @@
+// Kafka records -> the event AWS's MSK event source mapping hands to Lambda, byte for byte in shape.
+import type { MSKEvent, MSKRecord } from 'aws-lambda';
+
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Milliseconds since the epoch; now when absent. */
+  timestamp?: number;
+  timestampType?: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+  key?: Buffer | string | null;
+  /** null is a tombstone: the event then carries no value, as AWS sends it. */
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string>;
+}
+
+export interface MskEventSource {
+  eventSourceArn: string;
+  bootstrapServers: string;
+}
+
+export const LOCAL_CLUSTER_ARN = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1';
+
+const toBuffer = (data: Buffer | string): Buffer => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+
+export function toMskRecord(r: KafkaRecord): MSKRecord {
+  const record: Partial<MSKRecord> & Pick<MSKRecord, 'topic' | 'partition' | 'offset' | 'timestamp' | 'timestampType' | 'headers'> = {
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    timestamp: r.timestamp ?? Date.now(),
+    timestampType: r.timestampType ?? 'CREATE_TIME',
+    headers: Object.entries(r.headers ?? {}).map(([name, data]) => ({ [name]: [...toBuffer(data)] })),
+  };
+  if (r.key !== undefined && r.key !== null) record.key = toBuffer(r.key).toString('base64');
+  if (r.value !== null) record.value = toBuffer(r.value).toString('base64');
+  return record as MSKRecord;
+}
+
+/** Groups records under "<topic>-<partition>" keys, keeping each partition's order. */
+export function buildMskEvent(records: Iterable<KafkaRecord>, source: MskEventSource): MSKEvent {
+  const grouped: Record<string, MSKRecord[]> = {};
+  for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(toMskRecord(r));
+  return { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers, records: grouped };
+}

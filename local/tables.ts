@@ -1,0 +1,26 @@
+import { CreateTableCommand, DeleteTableCommand, ResourceInUseException, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { USER_KEY } from '../lib/store.js';
+
+/** Creates the scores table as serverless.yml declares it (string key user_id, on demand); an existing one is kept. */
+export async function ensureScoresTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: USER_KEY, AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: USER_KEY, KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+}
+
+export async function dropTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    await client.send(new DeleteTableCommand({ TableName: table }));
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException)) throw err;
+  }
+}

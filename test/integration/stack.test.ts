@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { freshScoresTable, readTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
+
+describe('local stack', () => {
+  it('serves DynamoDB Local and a Kafka broker that round-trips a message', async () => {
+    const dynamo = testDynamo();
+    const table = await freshScoresTable(dynamo);
+    const described = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+    expect(described.Table?.KeySchema).toEqual([{ AttributeName: 'user_id', KeyType: 'HASH' }]);
+
+    const topic = uniqueName('roundtrip');
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: 'k', value: 'hello' }] });
+    await producer.disconnect();
+    const [message] = await readTopic(topic, 1);
+    expect(message?.value?.toString()).toBe('hello');
+    expect(stackEndpoints().kafkaBrokers).toMatch(/:\d+$/);
+  });
+});

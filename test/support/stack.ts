@@ -1,0 +1,85 @@
+// What integration tests share: clients on the run's local stack, and a fresh table or topic per test.
+import { inject } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localDynamoClient } from '../../local/clients.js';
+import { ensureScoresTable } from '../../local/tables.js';
+import type { KafkaSettings } from '../../lib/config.js';
+
+export function stackEndpoints() {
+  return inject('stack');
+}
+
+export function testDynamo(): DynamoDBClient {
+  return localDynamoClient(stackEndpoints().dynamoEndpoint);
+}
+
+export function testKafkaSettings(clientId = 'test'): KafkaSettings {
+  return { brokers: stackEndpoints().kafkaBrokers.split(','), clientId, ssl: false, sasl: 'none' };
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ brokers: stackEndpoints().kafkaBrokers.split(','), clientId: 'test-reader', logLevel: logLevel.NOTHING });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A new, empty scores table for one test. */
+export async function freshScoresTable(client: DynamoDBClient, prefix = 'scores'): Promise<string> {
+  const table = uniqueName(prefix);
+  await ensureScoresTable(client, table);
+  return table;
+}
+
+export interface ReadMessage {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      if (count === 0) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      void consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          messages.push({
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: headersAsText(message.headers),
+            partition,
+            offset: message.offset,
+          });
+          if (messages.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+function headersAsText(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = Array.isArray(v) ? v.map(String).join(',') : (v?.toString() ?? '');
+  return out;
+}
