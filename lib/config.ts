@@ -207,3 +207,32 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     dlqTopic: r.text('DLQ_TOPIC', 'activity-dlq'),
   });
 }
+
+export type StartingPosition = 'trim_horizon' | 'latest';
+
+export interface MappingConfig {
+  activityTopic: string;
+  groupId: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  startingPosition: StartingPosition;
+  eventSourceArn?: string;
+  kafka: KafkaSettings;
+}
+
+/** The local event source mapping's settings, named after AWS's (BatchSize, MaximumBatchingWindowInSeconds, StartingPosition). */
+export function loadMappingConfig(env: Env = process.env): MappingConfig {
+  const r = new SettingsReader(env);
+  const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', 0.5, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
+  const arn = r.text('ESM_EVENT_SOURCE_ARN', '');
+  const config: MappingConfig = {
+    activityTopic: r.text('ACTIVITY_TOPIC', 'activity'),
+    groupId: r.text('ESM_GROUP_ID', 'activity-scorer-mapping'),
+    batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
+    batchingWindowMs: Math.round(windowSeconds * 1000),
+    startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
+    kafka: readKafka(r, env, 'activity-mapping'),
+  };
+  if (arn !== '') config.eventSourceArn = arn;
+  return r.done(config);
+}

@@ -1,0 +1,303 @@
+// The event source mapping stand-in: a Kafka consumer group that hands batches to the scorer the
+// way AWS's MSK mapping does (batch size, batching window, one batch in flight per partition,
+// commit only after success, retry the same batch until it succeeds).
+import type { MSKEvent } from 'aws-lambda';
+import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { createKafka } from '../lib/kafka.js';
+import type { KafkaSettings, StartingPosition } from '../lib/config.js';
+import { LOCAL_CLUSTER_ARN } from './msk-event.js';
+import { toMskEvent } from './esm-event.js';
+
+export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
+
+export const DEFAULT_BATCH_SIZE = 100;
+export const MAX_BATCH_SIZE = 10_000;
+/** AWS's default MaximumBatchingWindowInSeconds for MSK and self-managed Kafka is 0.5 s. */
+export const DEFAULT_BATCHING_WINDOW_MS = 500;
+
+export interface RetryBackoff {
+  initialMs: number;
+  maxMs: number;
+  multiplier: number;
+}
+
+export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
+
+export interface MappingOptions {
+  kafka: Kafka | KafkaSettings;
+  topic: string;
+  groupId: string;
+  /** The function the mapping feeds: in process, or `lambdaInvoker(...)` for the Lambda Invoke API. */
+  invoke: MskInvoker;
+  batchSize?: number;
+  batchingWindowMs?: number;
+  /** Where a group with no committed offsets starts, as AWS's StartingPosition. */
+  startingPosition?: StartingPosition;
+  eventSourceArn?: string;
+  /** Needed when `kafka` is a client rather than settings: the events carry it. */
+  bootstrapServers?: string;
+  backoff?: Partial<RetryBackoff>;
+  /** How long the group waits for a silent member before handing its partitions on. */
+  sessionTimeoutMs?: number;
+  onBatch?: (report: BatchReport) => void;
+}
+
+/** One invocation attempt, reported as it ends. */
+export interface BatchReport {
+  topic: string;
+  partition: number;
+  records: number;
+  firstOffset: number;
+  lastOffset: number;
+  attempt: number;
+  ok: boolean;
+  error?: Error;
+  /** When the attempt failed: how long until the same batch is tried again. */
+  retryInMs?: number;
+  durationMs: number;
+}
+
+export interface MappingStats {
+  invocations: number;
+  failedInvocations: number;
+  /** Records in batches the function accepted and whose offsets were committed. */
+  recordsCommitted: number;
+  /** Per partition, the next offset the group will read. */
+  committed: Record<number, number>;
+  lastError?: string;
+}
+
+export interface EventSourceMapping {
+  stats(): MappingStats;
+  /** Resolves once every record on the topic when called has been handled and committed. */
+  caughtUp(pollMs?: number): Promise<void>;
+  /** Lets the batch in flight finish (a failing one is abandoned uncommitted), then leaves the group. */
+  stop(): Promise<void>;
+}
+
+const HEARTBEAT_EVERY_MS = 3000;
+const JOIN_TIMEOUT_MS = 30_000;
+
+/** Wakes whoever waits on it; a wait also ends after `ms`. */
+class Signal {
+  private readonly waiters = new Set<() => void>();
+  wait(ms = Infinity): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      this.waiters.add(done);
+    });
+  }
+  notify(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}
+
+/** One partition's records fetched but not yet committed, and the loop that hands them over a batch at a time. */
+interface Lane {
+  partition: number;
+  buffer: KafkaMessage[];
+  /** When the batch now gathering started: the batching window runs from here. */
+  openedAt: number;
+  arrived: Signal;
+  drained: Signal;
+  loop?: Promise<void>;
+}
+
+export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
+    throw new RangeError(`batchSize ${batchSize} must be an integer from 1 to ${MAX_BATCH_SIZE}, as AWS allows for Kafka`);
+  }
+  const windowMs = options.batchingWindowMs ?? DEFAULT_BATCHING_WINDOW_MS;
+  if (!(windowMs >= 0 && windowMs <= 300_000)) throw new RangeError(`batchingWindowMs ${windowMs} must be from 0 to 300,000 (AWS's 300 s)`);
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const { topic, groupId, invoke, onBatch } = options;
+  // Fetching pauses while a partition has this many records waiting.
+  const highWater = Math.max(2 * batchSize, 20_000);
+
+  const kafka = options.kafka instanceof Kafka ? options.kafka : createKafka(options.kafka);
+  const bootstrapServers = options.bootstrapServers ?? (options.kafka instanceof Kafka ? undefined : options.kafka.brokers.join(','));
+  if (bootstrapServers === undefined) throw new TypeError('bootstrapServers is required when kafka is a client rather than settings');
+  const source = { eventSourceArn: options.eventSourceArn ?? LOCAL_CLUSTER_ARN, bootstrapServers };
+
+  const stats: MappingStats = { invocations: 0, failedInvocations: 0, recordsCommitted: 0, committed: {} };
+  const stopped = new Signal();
+  let stopping = false;
+  // Bumped at each group (re)join: records buffered before it belong to an assignment that no longer holds.
+  let generation = 0;
+  const lanes = new Map<number, Lane>();
+
+  const admin = kafka.admin();
+  await admin.connect();
+  let partitions: number;
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    partitions = metadata.topics[0]?.partitions.length ?? 1;
+    for (const { partition, offset } of (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []) {
+      if (Number(offset) >= 0) stats.committed[partition] = Number(offset);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+
+  // A progress callback that throws must not look like a failed batch.
+  const notify = (report: BatchReport) => {
+    try {
+      onBatch?.(report);
+    } catch {
+      // ignored on purpose
+    }
+  };
+
+  /** Invokes with the same event until it succeeds; false when abandoned first (stop or rebalance). */
+  async function deliver(partition: number, messages: KafkaMessage[], abandon: () => boolean): Promise<boolean> {
+    const event = toMskEvent(topic, partition, messages, source);
+    const report = { topic, partition, records: messages.length, firstOffset: Number(messages[0]!.offset), lastOffset: Number(messages[messages.length - 1]!.offset) };
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let error: Error | undefined;
+      stats.invocations++;
+      try {
+        await invoke(event);
+      } catch (err) {
+        error = err instanceof Error ? err : new Error(String(err));
+      }
+      const durationMs = performance.now() - started;
+      if (error === undefined) {
+        notify({ ...report, attempt, ok: true, durationMs });
+        return true;
+      }
+      const retryInMs = Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1));
+      stats.failedInvocations++;
+      stats.lastError = error.message;
+      notify({ ...report, attempt, ok: false, error, retryInMs, durationMs });
+      if (abandon()) return false;
+      await stopped.wait(retryInMs);
+      if (abandon()) return false;
+    }
+  }
+
+  async function runLane(lane: Lane): Promise<void> {
+    while (!stopping) {
+      if (lane.buffer.length === 0) {
+        await lane.arrived.wait();
+        continue;
+      }
+      if (lane.buffer.length < batchSize) {
+        const left = lane.openedAt + windowMs - Date.now();
+        if (left > 0) {
+          await lane.arrived.wait(left);
+          continue;
+        }
+      }
+      const startedIn = generation;
+      const batch = lane.buffer.slice(0, batchSize);
+      if (!(await deliver(lane.partition, batch, () => stopping || generation !== startedIn))) continue;
+      if (generation === startedIn) {
+        lane.buffer.splice(0, batch.length);
+        lane.openedAt = Date.now();
+      }
+      const next = Number(batch[batch.length - 1]!.offset) + 1;
+      try {
+        await consumer.commitOffsets([{ topic, partition: lane.partition, offset: String(next) }]);
+        stats.committed[lane.partition] = Math.max(stats.committed[lane.partition] ?? 0, next);
+        stats.recordsCommitted += batch.length;
+      } catch (err) {
+        // Processed but not committed: a later commit covers it, or a rebalance redelivers it (at least once).
+        stats.lastError = `commit of ${topic}-${lane.partition} at ${next} failed: ${(err as Error).message}`;
+      }
+      lane.drained.notify();
+    }
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || stopping) return;
+    let lane = lanes.get(batch.partition);
+    if (lane === undefined) {
+      lane = { partition: batch.partition, buffer: [], openedAt: Date.now(), arrived: new Signal(), drained: new Signal() };
+      lanes.set(batch.partition, lane);
+      lane.loop = runLane(lane);
+    }
+    if (lane.buffer.length === 0) lane.openedAt = Date.now();
+    for (const message of batch.messages) lane.buffer.push(message);
+    // Resolving only moves the fetch position on; the commit waits for the function's success.
+    resolveOffset(batch.lastOffset());
+    lane.arrived.notify();
+    while (lane.buffer.length >= highWater && !stopping && isRunning() && !isStale()) {
+      await lane.drained.wait(HEARTBEAT_EVERY_MS);
+      await heartbeat();
+    }
+  }
+
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    // Room for full 10,000-record batches in one fetch.
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 250,
+    // Shorter than KafkaJS's 30 s so a restarted stand-in gets its partitions back soon.
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+  });
+  const joined = new Signal();
+  let hasJoined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    generation++;
+    for (const lane of lanes.values()) {
+      lane.buffer = [];
+      lane.arrived.notify();
+    }
+    hasJoined = true;
+    joined.notify();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    stats.lastError = `consumer crashed: ${payload.error.message}`;
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: (options.startingPosition ?? 'trim_horizon') === 'trim_horizon' });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitions, eachBatch });
+    if (!hasJoined) await joined.wait(JOIN_TIMEOUT_MS);
+    if (!hasJoined) throw new Error(`consumer group ${groupId} did not join within ${JOIN_TIMEOUT_MS / 1000} s; is the broker at ${bootstrapServers} up?`);
+  } catch (err) {
+    await consumer.disconnect();
+    throw err;
+  }
+
+  return {
+    stats: () => ({ ...stats, committed: { ...stats.committed } }),
+    async caughtUp(pollMs = 100) {
+      const ends = await topicEnds(kafka, topic);
+      while (!ends.every(({ partition, end }) => end === 0 || (stats.committed[partition] ?? 0) >= end)) {
+        if (stopping) throw new Error('the mapping stopped before it caught up');
+        await stopped.wait(pollMs);
+      }
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      stopped.notify();
+      for (const lane of lanes.values()) {
+        lane.arrived.notify();
+        lane.drained.notify();
+      }
+      // Each lane finishes the invocation in flight, committing it if it succeeded; then the group is left.
+      await Promise.all([...lanes.values()].map((lane) => lane.loop));
+      await consumer.disconnect();
+    },
+  };
+}
+
+async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: number; end: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, end: Number(high) }));
+  } finally {
+    await admin.disconnect();
+  }
+}

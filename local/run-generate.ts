@@ -1,0 +1,85 @@
+// `npm run generate`: the seed's static data set (default), or with --rate a continuous stream until Ctrl-C.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadMappingConfig } from '../lib/config.js';
+import { createKafka } from '../lib/kafka.js';
+import { adoptStackEnv } from './cli-env.js';
+import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from './generate.js';
+import { createProgressBar } from './progress.js';
+
+const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [--topic NAME] [--seed N]
+       npm run generate -- --rate EVENTS_PER_SECOND [--users N] [--start ID] [--topic NAME]
+Static data set by default (${SEED_DEFAULTS.rows.toLocaleString('en-US')} rows over ${SEED_DEFAULTS.users.toLocaleString('en-US')} users from id ${SEED_DEFAULTS.start});
+with --rate, a continuous stream until Ctrl-C. Brokers come from KAFKA_BROKERS (or .local/stack.env).`;
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} ${value} is not a whole number`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' },
+      users: { type: 'string' },
+      start: { type: 'string' },
+      rate: { type: 'string' },
+      topic: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  adoptStackEnv();
+  const config = loadMappingConfig();
+  const topic = values.topic ?? config.activityTopic;
+  const population = defaultPopulation({
+    users: positiveInteger('users', values.users, SEED_DEFAULTS.users),
+    start: positiveInteger('start', values.start, SEED_DEFAULTS.start),
+  });
+  const random = values.seed === undefined ? Math.random : seededRandom(positiveInteger('seed', values.seed, 0));
+  const producer = await connectActivityProducer(createKafka({ ...config.kafka, clientId: 'activity-generator' }));
+
+  try {
+    if (values.rate !== undefined) {
+      const rate = Number(values.rate);
+      if (!(rate > 0)) throw new UsageError(`--rate ${values.rate} must be a positive number of events per second`);
+      const bar = createProgressBar({ label: `streaming to ${topic}` });
+      const stream = startActivityStream(producer, topic, {
+        rate,
+        population,
+        random,
+        onProgress: (p) => bar.update(p.sent),
+        onError: (err) => process.stderr.write(`\nsend failed, will catch up: ${err.message}\n`),
+      });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      const { sent } = await stream.stop();
+      bar.finish(sent);
+      return;
+    }
+    const rows = positiveInteger('rows', values.rows, SEED_DEFAULTS.rows);
+    const bar = createProgressBar({ label: `producing to ${topic}`, total: rows });
+    const result = await produceDataSet(producer, topic, { rows, population, random, onProgress: (p) => bar.update(p.sent) });
+    bar.finish(result.sent);
+    const seconds = result.elapsedMs / 1000;
+    console.log(`${result.sent.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds).toLocaleString('en-US')}/s)`);
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof UsageError) console.error(`${err.message}\n${USAGE}`);
+  else if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

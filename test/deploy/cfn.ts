@@ -1,0 +1,74 @@
+// Just enough of CloudFormation's intrinsic functions to read the template the way AWS will:
+// string-building functions are evaluated, references stay symbolic ("Ref:X", "GetAtt:X.Arn").
+import type { CfnResource } from './package-service.js';
+
+export type Resolved = string | number | boolean | null | Resolved[] | { [key: string]: Resolved };
+
+export function resolveIntrinsics(value: unknown): Resolved {
+  if (Array.isArray(value)) return value.map(resolveIntrinsics);
+  if (value === null || typeof value !== 'object') return value as Resolved;
+  const entries = Object.entries(value);
+  const [fn, arg] = entries[0] ?? [];
+  if (entries.length === 1 && fn !== undefined) {
+    switch (fn) {
+      case 'Ref':
+        return `Ref:${String(arg)}`;
+      case 'Fn::GetAtt':
+        return `GetAtt:${(arg as string[]).join('.')}`;
+      case 'Fn::Join': {
+        const [sep, parts] = resolveIntrinsics(arg) as [string, Resolved[]];
+        return parts.map(String).join(sep);
+      }
+      case 'Fn::Split': {
+        const [sep, text] = resolveIntrinsics(arg) as [string, string];
+        return text.split(sep);
+      }
+      case 'Fn::Select': {
+        const [index, list] = resolveIntrinsics(arg) as [number, Resolved[]];
+        const picked = list[Number(index)];
+        if (picked === undefined) throw new Error(`Fn::Select index ${index} is outside a list of ${list.length}`);
+        return picked;
+      }
+    }
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(v)]));
+}
+
+export interface PolicyStatement {
+  role: string;
+  sid: string;
+  effect: string;
+  actions: string[];
+  resources: string[];
+}
+
+const asList = (v: Resolved | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+
+/** Every statement of every inline policy on every role, resolved. */
+export function roleStatements(resources: Record<string, CfnResource>): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  for (const [role, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const props = resolveIntrinsics(resource.Properties) as { Policies?: { PolicyDocument: { Statement: Record<string, Resolved>[] } }[] };
+    for (const policy of props.Policies ?? []) {
+      for (const s of policy.PolicyDocument.Statement) {
+        statements.push({
+          role,
+          sid: String(s.Sid ?? ''),
+          effect: String(s.Effect),
+          actions: asList(s.Action),
+          resources: asList(s.Resource),
+        });
+      }
+    }
+  }
+  return statements;
+}
+
+/** The actions a role is allowed on a resource, exactly as written. */
+export function allowedActions(statements: PolicyStatement[], role: string, resource: string): string[] {
+  return statements
+    .filter((s) => s.role === role && s.effect === 'Allow' && s.resources.includes(resource))
+    .flatMap((s) => s.actions)
+    .sort();
+}

@@ -1,0 +1,70 @@
+// Runs `serverless package` offline on a private copy of the service, so parallel runs never share
+// .serverless/ or .esbuild/, and hands back the CloudFormation template and the artifacts.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const REPO = resolve(import.meta.dirname, '../..');
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+}
+
+export interface PackagedService {
+  /** The private copy; built handlers are under .esbuild/.build/functions/. */
+  serviceDir: string;
+  artifactsDir: string;
+  resources: Record<string, CfnResource>;
+  durationMs: number;
+  remove(): void;
+}
+
+export class PackagingError extends Error {
+  constructor(readonly output: string) {
+    super(`serverless package failed:\n${output}`);
+    this.name = 'PackagingError';
+  }
+}
+
+export async function packageService(stage: string, params: Record<string, string> = {}): Promise<PackagedService> {
+  const serviceDir = mkdtempSync(join(tmpdir(), 'sls-package-'));
+  for (const entry of SERVICE_FILES) cpSync(join(REPO, entry), join(serviceDir, entry), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
+  const artifactsDir = join(serviceDir, 'artifacts');
+  const remove = () => rmSync(serviceDir, { recursive: true, force: true });
+
+  const args = [join(REPO, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', stage, '--package', artifactsDir];
+  for (const [name, value] of Object.entries(params)) args.push(`--param=${name}=${value}`);
+  const started = performance.now();
+  try {
+    await run(process.execPath, args, {
+      cwd: serviceDir,
+      maxBuffer: 16 * 1024 * 1024,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        // Packaging calls no AWS API; dummy keys only keep credential lookups from wandering.
+        AWS_ACCESS_KEY_ID: 'packaging-only',
+        AWS_SECRET_ACCESS_KEY: 'packaging-only',
+      },
+    });
+  } catch (err) {
+    remove();
+    const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+    throw new PackagingError(`${stdout}\n${stderr}`);
+  }
+  const durationMs = performance.now() - started;
+  const template = JSON.parse(readFileSync(join(artifactsDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
+    Resources: Record<string, CfnResource>;
+  };
+  return { serviceDir, artifactsDir, resources: template.Resources, durationMs, remove };
+}

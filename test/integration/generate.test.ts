@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream, staticDataSet, type ProduceProgress } from '../../local/generate.js';
+import { readTopic, testKafka, uniqueName } from '../support/stack.js';
+
+describe('activity generators on the broker', () => {
+  it('produces the static data set keyed by user id, every record acknowledged and readable', async () => {
+    const topic = uniqueName('gen-static');
+    const population = defaultPopulation({ users: 50, start: 1000 });
+    const producer = await connectActivityProducer(testKafka());
+    const progress: ProduceProgress[] = [];
+    const result = await produceDataSet(producer, topic, { rows: 3000, population, random: seededRandom(3), chunkSize: 500, onProgress: (p) => progress.push(p) });
+    await producer.disconnect();
+
+    expect(result.sent).toBe(3000);
+    expect(progress.map((p) => p.sent).sort((a, b) => a - b)).toEqual([500, 1000, 1500, 2000, 2500, 3000]);
+    const messages = await readTopic(topic, 3000);
+    expect(messages).toHaveLength(3000);
+    const partitionOf = new Map<string, number>();
+    for (const m of messages) {
+      const body = JSON.parse(m.value!.toString()) as { user_id: number; activity: string };
+      expect(m.key).toBe(String(body.user_id));
+      // Keyed records: one user's events always land in one partition, so their order holds.
+      expect(partitionOf.get(m.key!) ?? m.partition).toBe(m.partition);
+      partitionOf.set(m.key!, m.partition);
+    }
+    const expected = [...staticDataSet(3000, population, seededRandom(3))].map((r) => `${r.userId}:${r.activity}`).sort();
+    const seen = messages.map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string }).map((b) => `${b.user_id}:${b.activity}`).sort();
+    expect(seen).toEqual(expected);
+    expect(new Set(messages.map((m) => m.partition)).size).toBeGreaterThan(1);
+  });
+
+  it('streams continuously and every event it counted as sent is on the topic', async () => {
+    const topic = uniqueName('gen-stream');
+    const producer = await connectActivityProducer(testKafka());
+    const stream = startActivityStream(producer, topic, { rate: 2000, population: defaultPopulation({ users: 20 }), tickMs: 20 });
+    while (stream.sent() < 300) await new Promise((r) => setTimeout(r, 20));
+    const { sent } = await stream.stop();
+    await producer.disconnect();
+
+    const messages = await readTopic(topic, sent);
+    expect(messages).toHaveLength(sent);
+    for (const m of messages) expect(JSON.parse(m.value!.toString())).toMatchObject({ user_id: Number(m.key), activity: expect.any(String) });
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadMappingConfig } from '../../lib/config.js';
+
+describe('loadMappingConfig', () => {
+  it("defaults to AWS's MSK mapping defaults: batch size 100, window 0.5 s, from the oldest record", () => {
+    expect(loadMappingConfig({ KAFKA_BROKERS: 'localhost:9092' })).toEqual({
+      activityTopic: 'activity',
+      groupId: 'activity-scorer-mapping',
+      batchSize: 100,
+      batchingWindowMs: 500,
+      startingPosition: 'trim_horizon',
+      kafka: { brokers: ['localhost:9092'], clientId: 'activity-mapping', ssl: false, sasl: 'none' },
+    });
+  });
+
+  it('reads the settings AWS names, in seconds for the window', () => {
+    const config = loadMappingConfig({
+      KAFKA_BROKERS: 'b:9092',
+      ESM_BATCH_SIZE: '10000',
+      ESM_BATCHING_WINDOW_SECONDS: '2.5',
+      ESM_STARTING_POSITION: 'LATEST',
+      ESM_EVENT_SOURCE_ARN: 'arn:aws:kafka:eu-west-1:1:cluster/x/y',
+    });
+    expect(config).toMatchObject({ batchSize: 10_000, batchingWindowMs: 2500, startingPosition: 'latest', eventSourceArn: 'arn:aws:kafka:eu-west-1:1:cluster/x/y' });
+  });
+
+  it('names every bad setting with its allowed range', () => {
+    const load = () => loadMappingConfig({ ESM_BATCH_SIZE: '10001', ESM_BATCHING_WINDOW_SECONDS: '301' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow('ESM_BATCH_SIZE=10001 is not an integer from 1 to 10000');
+    expect(load).toThrow('ESM_BATCHING_WINDOW_SECONDS=301 is not a number from 0 to 300 seconds');
+    expect(load).toThrow('KAFKA_BROKERS is not set');
+  });
+});
