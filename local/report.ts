@@ -72,7 +72,9 @@ export function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | '
   }
   const cx = x(input.cutoff + 0.5).toFixed(1);
   parts.push(`<line class="cutoff" x1="${cx}" x2="${cx}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#212529" stroke-width="2" stroke-dasharray="6 4"/>`);
-  parts.push(`<text x="${Number(cx) + 6}" y="${MARGIN.top + 14}">cutoff ${fmt(input.cutoff)} (p${fmt(input.percentile)}): users above it are popular</text>`);
+  // The label sits on whichever side of the line has room.
+  const labelRight = Number(cx) < MARGIN.left + plotW * 0.6;
+  parts.push(`<text x="${Number(cx) + (labelRight ? 6 : -6)}" y="${MARGIN.top + 14}" text-anchor="${labelRight ? 'start' : 'end'}">cutoff ${fmt(input.cutoff)} (p${fmt(input.percentile)}); orange: popular, above the cutoff</text>`);
   parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#495057"/>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle">score</text>`);
   parts.push(`<text transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">users</text>`);

@@ -1,0 +1,78 @@
+import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SCORE_ATTRIBUTE, USER_KEY } from './store.js';
+
+/** One page of a segment: parallel arrays, so a page costs two arrays rather than an object per user. */
+export interface ScorePage {
+  userIds: string[];
+  scores: number[];
+}
+
+export interface ScanTotals {
+  users: number;
+  pages: number;
+  /** Items without a numeric score (none are written by the scorer); left out of every count. */
+  unscored: number;
+}
+
+/**
+ * Reads every segment of the scores table in parallel, each page by page until DynamoDB stops
+ * returning a LastEvaluatedKey, and hands each parsed page to `onPage` with its segment number.
+ * `pageLimit` caps the items per request (DynamoDB's own cap is 1 MB).
+ */
+export async function scanScores(
+  client: DynamoDBClient,
+  table: string,
+  totalSegments: number,
+  onPage: (segment: number, page: ScorePage) => void,
+  pageLimit?: number,
+): Promise<ScanTotals> {
+  const totals: ScanTotals = { users: 0, pages: 0, unscored: 0 };
+  let failed = false;
+  const scanSegment = async (segment: number): Promise<void> => {
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await client.send(
+        new ScanCommand({
+          TableName: table,
+          Segment: segment,
+          TotalSegments: totalSegments,
+          ProjectionExpression: '#u, #s',
+          ExpressionAttributeNames: { '#u': USER_KEY, '#s': SCORE_ATTRIBUTE },
+          ExclusiveStartKey: startKey,
+          Limit: pageLimit,
+        }),
+      );
+      const page = parsePage(out.Items ?? []);
+      totals.pages++;
+      totals.users += page.scores.length;
+      totals.unscored += (out.Items?.length ?? 0) - page.scores.length;
+      onPage(segment, page);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined && !failed);
+  };
+  await Promise.all(
+    Array.from({ length: totalSegments }, (_, segment) =>
+      scanSegment(segment).catch((err: unknown) => {
+        failed = true; // the run is lost: the other segments stop at their next page
+        throw err;
+      }),
+    ),
+  );
+  return totals;
+}
+
+/** Reads the raw attribute values directly: no document-client marshalling on the hot path. */
+function parsePage(items: Record<string, AttributeValue>[]): ScorePage {
+  const userIds: string[] = [];
+  const scores: number[] = [];
+  for (const item of items) {
+    const userId = item[USER_KEY]?.S;
+    const n = item[SCORE_ATTRIBUTE]?.N;
+    if (userId === undefined || n === undefined) continue;
+    const score = Number(n);
+    if (!Number.isFinite(score)) continue;
+    userIds.push(userId);
+    scores.push(score);
+  }
+  return { userIds, scores };
+}

@@ -1,0 +1,246 @@
+// `npm start`: the whole pipeline on this machine, end to end, with progress throughout and a report at the end.
+import { parseArgs } from 'node:util';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ConfigError, loadPopularConfig, loadScorerConfig, type Env } from '../lib/config.js';
+import { createKafka } from '../lib/kafka.js';
+import { LazyProducer } from '../lib/publish.js';
+import { createScoreHandler } from '../lib/score-batch.js';
+import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
+import { scanScores } from '../lib/scan.js';
+import { startLocalStack, type LocalStack } from './stack.js';
+import { localDynamoClient } from './clients.js';
+import { ensureScoresTable } from './tables.js';
+import { startEventSourceMapping } from './esm.js';
+import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from './generate.js';
+import { createProgressBar } from './progress.js';
+import { readPopularRun, type PopularUser } from './read-popular.js';
+import { renderReport, type StageTiming } from './report.js';
+import { MissingPrerequisiteError } from './kafka-mock.js';
+import { printContinuousLine, printSummary } from './demo-output.js';
+
+const MAX_AHEAD_PER_PARTITION = 40_000;
+const SLICE_EVENTS = 20_000;
+
+const USAGE = `Usage: npm start -- [options]
+  --events N        events to produce (default 500000)
+  --users N         distinct users (default 5000: about 100 events each, as in the seed)
+  --percentile P    popular = above this percentile (default 95)
+  --segments N      parallel scan segments of the job (default 8)
+  --batch-size N    records per scorer invocation, 1-10000 (default 10000)
+  --continuous      stream events at --rate and run the job every --interval seconds until Ctrl-C
+  --rate N          events per second in continuous mode (default 2000)
+  --interval S      seconds between job runs in continuous mode (default 30)
+  --report PATH     where to write the report (default report/popular-users.html)
+Uses KAFKA_BROKERS and AWS_ENDPOINT_URL_DYNAMODB when both are set; otherwise starts its own local stack.`;
+
+const { values: flags } = parseArgs({
+  options: {
+    events: { type: 'string', default: '500000' },
+    users: { type: 'string', default: '5000' },
+    percentile: { type: 'string' },
+    segments: { type: 'string' },
+    'batch-size': { type: 'string', default: '10000' },
+    continuous: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '2000' },
+    interval: { type: 'string', default: '30' },
+    report: { type: 'string', default: 'report/popular-users.html' },
+    seed: { type: 'string', default: '42' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function positiveInteger(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError([`--${name}=${text} must be a positive integer`]);
+  return n;
+}
+
+interface Pipeline {
+  stack?: LocalStack;
+  env: Env;
+  names: { activityTopic: string; popularTopic: string; scoresTable: string; dlqTopic: string };
+}
+
+/** Our own stack, or the external endpoints the user gave, with fresh names so earlier data does not mix in. */
+async function bringUpPipeline(): Promise<Pipeline> {
+  if (process.env.KAFKA_BROKERS && (process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL)) {
+    const id = randomUUID().slice(0, 8);
+    const names = { activityTopic: `activity-demo-${id}`, popularTopic: `popular_users-demo-${id}`, scoresTable: `scores-demo-${id}`, dlqTopic: `activity-dlq-demo-${id}` };
+    console.log(`Using external endpoints: Kafka ${process.env.KAFKA_BROKERS}, DynamoDB ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL}`);
+    const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL!);
+    await ensureScoresTable(client, names.scoresTable);
+    client.destroy();
+    return { env: { ...process.env }, names };
+  }
+  const started = performance.now();
+  process.stdout.write('Starting the local stack (DynamoDB Local + Kafka broker)... ');
+  const stack = await startLocalStack();
+  console.log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s (Kafka ${stack.kafkaBrokers}, DynamoDB ${stack.dynamoEndpoint})`);
+  const env = { ...process.env, KAFKA_BROKERS: stack.kafkaBrokers, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint };
+  return { stack, env, names: stack.names };
+}
+
+async function main(): Promise<void> {
+  if (flags.help) return void console.log(USAGE);
+  const events = positiveInteger('events', flags.events);
+  const users = positiveInteger('users', flags.users);
+  const batchSize = positiveInteger('batch-size', flags['batch-size']);
+  const pipeline = await bringUpPipeline();
+  const { names } = pipeline;
+  const env: Env = {
+    ...pipeline.env,
+    SCORES_TABLE: names.scoresTable,
+    POPULAR_TOPIC: names.popularTopic,
+    DLQ_TOPIC: names.dlqTopic,
+    ...(flags.percentile !== undefined && { PERCENTILE: flags.percentile }),
+    ...(flags.segments !== undefined && { SCAN_SEGMENTS: flags.segments }),
+  };
+  const scorerConfig = loadScorerConfig(env);
+  const jobConfig = loadPopularConfig(env);
+  const dynamo = localDynamoClient(env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL!, 128);
+  const kafka = createKafka({ ...scorerConfig.kafka, clientId: 'demo' });
+  const deadLetters = new LazyProducer(kafka);
+  const popularProducer = new LazyProducer(kafka);
+  const producer = await connectActivityProducer(kafka);
+  const population = defaultPopulation({ users });
+  const random = seededRandom(Number(flags.seed));
+  const quiet = new Logger({ serviceName: 'demo', logLevel: 'WARN' });
+
+  const mapping = await startEventSourceMapping({
+    kafka: scorerConfig.kafka,
+    topic: names.activityTopic,
+    groupId: `demo-${randomUUID().slice(0, 8)}`,
+    batchSize,
+    batchingWindowMs: 500,
+    invoke: createScoreHandler({ config: scorerConfig, dynamo, deadLetters }, quiet),
+  });
+  const runJob = (onProgress?: (n: number) => void) => runPopularJob({ config: jobConfig, dynamo, producer: popularProducer }, { onProgress });
+
+  const produceBar = createProgressBar({ label: 'produce', total: events });
+  // The local broker keeps only about 100,000 records per partition, so production may run at most
+  // MAX_AHEAD_PER_PARTITION records per partition ahead of what the scorer has committed.
+  const partitions = pipeline.stack?.names.activityPartitions ?? 4;
+  const producePaced = async (total: number, parts: number, committed: () => number, onSent: (n: number) => void): Promise<number> => {
+    let sent = 0;
+    while (sent < total) {
+      while (sent - committed() > MAX_AHEAD_PER_PARTITION * parts) await new Promise((r) => setTimeout(r, 100));
+      const slice = Math.min(SLICE_EVENTS, total - sent);
+      await produceDataSet(producer, names.activityTopic, { rows: slice, population, random });
+      sent += slice;
+      onSent(sent);
+    }
+    return sent;
+  };
+
+  const shutdown = async () => {
+    await mapping.stop();
+    await producer.disconnect();
+    await deadLetters.disconnect();
+    await popularProducer.disconnect();
+    dynamo.destroy();
+    await pipeline.stack?.stop();
+  };
+
+  try {
+    if (flags.continuous) {
+      await runContinuously({ producer, topic: names.activityTopic, population, mapping, runJob, rate: Number(flags.rate), intervalS: Number(flags.interval), writeReport: (s, st) => writeReport(s, st) });
+      return;
+    }
+    const stages: StageTiming[] = [];
+    console.log(`\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users to ${names.activityTopic}, scored as they arrive`);
+    console.log(`through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`);
+    const pipelineStarted = performance.now();
+    const produced = await producePaced(events, partitions, () => mapping.stats().recordsCommitted, (sent) => produceBar.update(sent));
+    produceBar.finish(produced);
+    stages.push({ stage: 'produce to Kafka (paced by the scorer)', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
+    const scoreBar = createProgressBar({ label: 'score  ', total: events });
+    const ticker = setInterval(() => scoreBar.update(mapping.stats().recordsCommitted), 250);
+    await mapping.caughtUp();
+    clearInterval(ticker);
+    const scored = mapping.stats().recordsCommitted;
+    scoreBar.finish(scored);
+    if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see Troubleshooting in the README.`);
+    stages.push({ stage: 'score (Kafka -> stand-in -> scorer -> DynamoDB)', seconds: (performance.now() - pipelineStarted) / 1000, items: scored, unit: 'events' });
+
+    console.log(`Running the popular-users job (${jobConfig.scanSegments} segments, p${jobConfig.percentile})`);
+    const jobBar = createProgressBar({ label: 'scan', total: users + 1 });
+    const summary = await runJob((n) => jobBar.update(n));
+    jobBar.finish(summary.usersScanned);
+    stages.push({ stage: 'popular-users job (scan, digest, cutoff, publish)', seconds: summary.totalMs / 1000, items: summary.usersScanned, unit: 'users' });
+
+    const readStarted = performance.now();
+    const popular = await readPopularRun(kafka, names.popularTopic, summary.runKey, summary.published);
+    stages.push({ stage: `read ${names.popularTopic} back`, seconds: (performance.now() - readStarted) / 1000, items: popular.length, unit: 'messages' });
+
+    printSummary(summary, popular, stages);
+    await writeReport(summary, stages, popular);
+  } finally {
+    await shutdown();
+  }
+
+  async function writeReport(summary: PopularRunSummary, stages: StageTiming[], popular?: PopularUser[]): Promise<void> {
+    const scores: number[] = [];
+    await scanScores(dynamo, names.scoresTable, jobConfig.scanSegments, (_segment, page) => {
+      for (const s of page.scores) scores.push(s);
+    });
+    const listed = popular ?? (await readPopularRun(kafka, names.popularTopic, summary.runKey, summary.published));
+    const path = resolve(flags.report);
+    mkdirSync(dirname(path), { recursive: true });
+    const html = renderReport({ title: 'Popular users', scores, cutoff: summary.cutoff ?? 0, percentile: summary.percentile, popular: listed, stages, generatedAt: new Date() });
+    writeFileSync(path, html);
+    console.log(`\nReport: ${path}`);
+  }
+}
+
+interface ContinuousOptions {
+  producer: Awaited<ReturnType<typeof connectActivityProducer>>;
+  topic: string;
+  population: ReturnType<typeof defaultPopulation>;
+  mapping: Awaited<ReturnType<typeof startEventSourceMapping>>;
+  runJob: () => Promise<PopularRunSummary>;
+  rate: number;
+  intervalS: number;
+  writeReport: (summary: PopularRunSummary, stages: StageTiming[]) => Promise<void>;
+}
+
+/** Streams events, scores them as they come, and runs the job on a timer until Ctrl-C. */
+async function runContinuously(o: ContinuousOptions): Promise<void> {
+  console.log(`\nContinuous mode: ${o.rate} events/s, the job every ${o.intervalS} s. Ctrl-C stops and writes the report.`);
+  const stream = startActivityStream(o.producer, o.topic, { rate: o.rate, population: o.population, onError: (e) => console.error(`produce failed: ${e.message}`) });
+  const started = performance.now();
+  let last: PopularRunSummary | undefined;
+  let jobRunning = false;
+  const live = setInterval(() => printContinuousLine(stream.sent(), o.mapping.stats().recordsCommitted, last, (performance.now() - started) / 1000), 1000);
+  const schedule = setInterval(() => {
+    if (jobRunning) return; // a run still going when the next is due is not overlapped, as with a reserved concurrency of 1
+    jobRunning = true;
+    o.runJob()
+      .then((s) => {
+        last = s;
+        console.log(`\n[${new Date().toISOString()}] run ${s.runKey}: ${s.usersScanned} users, cutoff ${s.cutoff}, ${s.popularCount} popular, ${s.totalMs} ms`);
+      })
+      .catch((e: Error) => console.error(`\njob failed: ${e.message}`))
+      .finally(() => (jobRunning = false));
+  }, o.intervalS * 1000);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  clearInterval(live);
+  clearInterval(schedule);
+  console.log('\nStopping: the stream, then the mapping after its batch in flight...');
+  const sent = await stream.stop();
+  const seconds = (performance.now() - started) / 1000;
+  if (last) await o.writeReport(last, [{ stage: 'stream produced', seconds, items: sent.sent, unit: 'events' }, { stage: 'scored', seconds, items: o.mapping.stats().recordsCommitted, unit: 'events' }]);
+  else console.log('No job run finished yet: no report written.');
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  if (err instanceof MissingPrerequisiteError) console.error(`Missing prerequisite: ${err.message}\nRun the set-up first: bash local/setup.sh`);
+  else if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

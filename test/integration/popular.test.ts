@@ -1,0 +1,224 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ScheduledEvent } from 'aws-lambda';
+import type { PopularConfig } from '../../lib/config.js';
+import { createKafka } from '../../lib/kafka.js';
+import { LazyProducer } from '../../lib/publish.js';
+import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
+import { startMockKafka } from '../../local/kafka-mock.js';
+import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
+import { freshScoresTable, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+
+const dynamo = testDynamo();
+const producer = new LazyProducer(createKafka(testKafkaSettings('popular-test')));
+
+function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> = {}): PopularConfig {
+  return {
+    scoresTable,
+    percentile: 95,
+    scanSegments: 8,
+    popularTopic: uniqueName('popular'),
+    publishBatchSize: 1000,
+    kafka: testKafkaSettings('popular-test'),
+    ...overrides,
+  };
+}
+
+/** The definition computed the slow way in the test: sort every score, nearest rank, strictly above. */
+function exactPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number; users: Map<string, number> } {
+  const sorted = Float64Array.from(scores).sort();
+  const cutoff = sorted[Math.max(1, Math.ceil((percentile * sorted.length) / 100)) - 1]!;
+  const users = new Map<string, number>();
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) users.set(seedUserId(i), scores[i]!);
+  return { cutoff, users };
+}
+
+interface PublishedUser {
+  user_id: string;
+  score: number;
+  cutoff: number;
+  percentile: number;
+}
+
+/** Reads a run's messages back from Kafka with a consumer and checks they all carry the run's identity. */
+async function readRun(summary: PopularRunSummary): Promise<Map<string, number>> {
+  const messages = await readTopic(summary.topic, summary.published);
+  const users = new Map<string, number>();
+  for (const message of messages) {
+    expect(message.key).toBe(summary.runKey);
+    expect(message.headers).toEqual({ run_id: summary.runId, run_size: String(summary.published), run_started_at: summary.startedAt });
+    const value = JSON.parse(message.value!.toString()) as PublishedUser;
+    expect(value).toEqual({ user_id: value.user_id, score: value.score, cutoff: summary.cutoff, percentile: summary.percentile });
+    users.set(value.user_id, value.score);
+  }
+  expect(users.size).toBe(messages.length); // nobody twice
+  return users;
+}
+
+/** Messages on a topic, read from its offsets: proves that nothing was published. */
+async function messagesOn(topic: string): Promise<number> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, o) => sum + Number(o.high) - Number(o.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const scheduledEvent = { id: 'schedule-1', time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+
+afterAll(async () => {
+  await producer.disconnect();
+  dynamo.destroy();
+});
+
+describe('popular-users job on 100,000 users', () => {
+  const seedShaped = seedShapedScores(100_000, 101);
+  const skewed = skewedScores(100_000, 102);
+  let seedTable = '';
+  let skewedTable = '';
+
+  beforeAll(async () => {
+    [seedTable, skewedTable] = await Promise.all([freshScoresTable(dynamo, 'popular-seed'), freshScoresTable(dynamo, 'popular-skew')]);
+    await Promise.all([writeUserScores(dynamo, seedTable, seedShaped), writeUserScores(dynamo, skewedTable, skewed)]);
+  }, 300_000);
+
+  it('publishes exactly the users above the 95th percentile of seed-shaped scores (F1 = 1) in one pass', async () => {
+    const progress: number[] = [];
+    const summary = await runPopularJob({ config: jobConfig(seedTable), dynamo, producer }, { onProgress: (n) => progress.push(n) });
+    const expected = exactPopular(seedShaped, 95);
+    expect(summary).toMatchObject({ usersScanned: 100_000, segments: 8, passes: 1, cutoff: expected.cutoff, popularCount: expected.users.size, published: expected.users.size });
+    expect(Math.abs(summary.estimatedCutoff! - expected.cutoff)).toBeLessThanOrEqual(1);
+    expect(summary.candidatesKept).toBeLessThan(20_000); // a small multiple of ~5,000 popular users, not 100,000
+    expect(progress.at(-1)).toBe(100_000);
+    expect(await readRun(summary)).toEqual(expected.users);
+  });
+
+  it('publishes exactly the users above the 95th percentile of skewed scores', async () => {
+    const summary = await runPopularJob({ config: jobConfig(skewedTable), dynamo, producer });
+    const expected = exactPopular(skewed, 95);
+    expect(summary).toMatchObject({ usersScanned: 100_000, cutoff: expected.cutoff, published: expected.users.size });
+    expect(await readRun(summary)).toEqual(expected.users);
+  });
+
+  it('publishes the same set with 1 segment and with 16', async () => {
+    const one = await runPopularJob({ config: jobConfig(seedTable, { scanSegments: 1, percentile: 99 }), dynamo, producer });
+    const sixteen = await runPopularJob({ config: jobConfig(seedTable, { scanSegments: 16, percentile: 99 }), dynamo, producer });
+    expect([one.segments, sixteen.segments]).toEqual([1, 16]);
+    const expected = exactPopular(seedShaped, 99);
+    const [fromOne, fromSixteen] = [await readRun(one), await readRun(sixteen)];
+    expect(fromOne).toEqual(fromSixteen);
+    expect(fromOne).toEqual(expected.users);
+  });
+
+  it('falls back to a band scan when the thresholds overshoot, and the set is still exact', async () => {
+    const summary = await runPopularJob({ config: jobConfig(skewedTable, { percentile: 90 }), dynamo, producer }, { selection: { margin: -0.04 } });
+    const expected = exactPopular(skewed, 90);
+    expect(summary.passes).toBeGreaterThanOrEqual(2);
+    expect(summary).toMatchObject({ cutoff: expected.cutoff, published: expected.users.size });
+    expect(await readRun(summary)).toEqual(expected.users);
+  });
+});
+
+describe('popular-users job on tiny tables', () => {
+  it('an empty table publishes nothing and the summary says so', async () => {
+    const config = jobConfig(await freshScoresTable(dynamo, 'popular-empty'));
+    const summary = await runPopularJob({ config, dynamo, producer });
+    expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
+    expect(await messagesOn(config.popularTopic)).toBe(0);
+  });
+
+  it('one user is never above the percentile of itself', async () => {
+    const config = jobConfig(await freshScoresTable(dynamo, 'popular-one'));
+    await writeUserScores(dynamo, config.scoresTable, [17]);
+    const summary = await runPopularJob({ config, dynamo, producer });
+    expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
+    expect(await messagesOn(config.popularTopic)).toBe(0);
+  });
+
+  it('ten users at p80 publish the two above the 8th smallest; a second run is told apart by its run id', async () => {
+    const scores = [4, 9, 1, 7, 10, 2, 8, 3, 6, 5];
+    const config = jobConfig(await freshScoresTable(dynamo, 'popular-ten'), { percentile: 80, scanSegments: 4, publishBatchSize: 1 });
+    await writeUserScores(dynamo, config.scoresTable, scores);
+    const first = await runPopularJob({ config, dynamo, producer });
+    expect(first).toMatchObject({ usersScanned: 10, cutoff: 8, published: 2 });
+    expect(await readRun(first)).toEqual(new Map([[seedUserId(1), 9], [seedUserId(4), 10]]));
+
+    const second = await runPopularJob({ config, dynamo, producer });
+    const all = await readTopic(config.popularTopic, 4);
+    expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
+    expect(first.runId).not.toBe(second.runId);
+  });
+});
+
+describe('popular-users job failures', () => {
+  let table = '';
+  beforeAll(async () => {
+    table = await freshScoresTable(dynamo, 'popular-fail');
+    await writeUserScores(dynamo, table, seedShapedScores(200, 9));
+  });
+
+  it('rejects and logs an error, claiming nothing, when Kafka is down', async () => {
+    const broker = startMockKafka();
+    broker.setDown(true);
+    const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [broker.bootstrapServers] }));
+    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const info = vi.spyOn(logger, 'info');
+    const error = vi.spyOn(logger, 'error');
+    try {
+      const handler = createPopularHandler({ config: jobConfig(table, { percentile: 50 }), dynamo, producer: deadProducer }, logger);
+      await expect(handler(scheduledEvent)).rejects.toThrow();
+      expect(info).not.toHaveBeenCalled();
+      expect(error).toHaveBeenCalledTimes(1);
+    } finally {
+      await deadProducer.disconnect();
+      broker.stop();
+    }
+  });
+
+  it('rejects when the broker dies after the producer connected', async () => {
+    const broker = startMockKafka();
+    const config = jobConfig(table, { percentile: 50, kafka: { ...testKafkaSettings('popular-dying'), brokers: [broker.bootstrapServers] } });
+    broker.createTopic(config.popularTopic, 1);
+    const dyingProducer = new LazyProducer(createKafka(config.kafka));
+    try {
+      await dyingProducer.get();
+      broker.setDown(true);
+      await expect(runPopularJob({ config, dynamo, producer: dyingProducer })).rejects.toThrow();
+    } finally {
+      await dyingProducer.disconnect();
+      broker.stop();
+    }
+  });
+});
+
+describe('functions/popular.ts cold start', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+    vi.resetModules();
+  });
+
+  async function importWith(env: Record<string, string>): Promise<unknown> {
+    vi.resetModules();
+    Object.assign(process.env, { SCORES_TABLE: 'scores', KAFKA_BROKERS: stackEndpoints().kafkaBrokers, PERCENTILE: '95', SCAN_SEGMENTS: '8' }, env);
+    return import('../../functions/popular.js');
+  }
+
+  it('fails naming PERCENTILE when it is not strictly between 0 and 100', async () => {
+    await expect(importWith({ PERCENTILE: '100' })).rejects.toThrow(/PERCENTILE=100/);
+    await expect(importWith({ PERCENTILE: 'high' })).rejects.toThrow(/PERCENTILE=high/);
+  });
+
+  it('fails naming SCAN_SEGMENTS when it is not a positive integer', async () => {
+    await expect(importWith({ SCAN_SEGMENTS: '0' })).rejects.toThrow(/SCAN_SEGMENTS=0/);
+    await expect(importWith({ SCAN_SEGMENTS: '2.5' })).rejects.toThrow(/SCAN_SEGMENTS=2.5/);
+  });
+
+  it('loads with valid settings and exposes the handler', async () => {
+    const module = (await importWith({})) as { handler: unknown };
+    expect(typeof module.handler).toBe('function');
+  });
+});

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CandidateSet,
+  DEFAULT_SELECTION_POLICY,
+  SegmentSelection,
+  bandFloor,
+  nearestRank,
+  nextThreshold,
+  popularUsers,
+  resolveCutoff,
+  type SelectionPolicy,
+} from '../../lib/selection.js';
+import { estimateQuantile, mergePartials } from '../../lib/digest.js';
+import { continuousScores, seedShapedScores, seededRandom, skewedScores } from '../../local/seed-scores.js';
+
+/** The definition, computed the slow way: sort everything, take the nearest rank, keep those above. */
+function exactPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number | null; ids: string[] } {
+  if (scores.length === 0) return { cutoff: null, ids: [] };
+  const sorted = Float64Array.from(scores).sort();
+  const cutoff = sorted[Math.max(1, Math.ceil((percentile / 100) * sorted.length - 1e-9)) - 1]!;
+  const ids: string[] = [];
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) ids.push(`u${i}`);
+  return { cutoff, ids: ids.sort() };
+}
+
+/** An in-memory first pass: users dealt to segments at random, read in pages, as the scan would. */
+function firstPass(scores: ArrayLike<number>, percentile: number, segments: number, policy: SelectionPolicy, pageSize = 500) {
+  const rng = seededRandom(7);
+  const buckets = Array.from({ length: segments }, () => [] as number[]);
+  for (let i = 0; i < scores.length; i++) buckets[Math.floor(rng() * segments)]!.push(i);
+  const selections = buckets.map((bucket) => {
+    const selection = new SegmentSelection(percentile, policy);
+    for (let start = 0; start < bucket.length; start += pageSize) {
+      const page = bucket.slice(start, start + pageSize);
+      selection.addPage(page.map((i) => `u${i}`), page.map((i) => scores[i]!));
+    }
+    return selection;
+  });
+  return selections;
+}
+
+const ids = (users: { userId: string }[]) => users.map((u) => u.userId).sort();
+
+describe('nearestRank', () => {
+  it('is ceil(p/100 * N), at least 1, and 0 only for an empty table', () => {
+    expect(nearestRank(0, 95)).toBe(0);
+    expect(nearestRank(1, 95)).toBe(1);
+    expect(nearestRank(10, 95)).toBe(10);
+    expect(nearestRank(20, 95)).toBe(19);
+    expect(nearestRank(100_000, 95)).toBe(95_000);
+    expect(nearestRank(3, 50)).toBe(2);
+    expect(nearestRank(10, 1)).toBe(1);
+  });
+
+  it('does not round up binary noise of a decimal percentile', () => {
+    expect((99.9 / 100) * 1000).toBeGreaterThan(999); // the noise this guards against
+    expect(nearestRank(1000, 99.9)).toBe(999);
+    expect(nearestRank(1001, 99.9)).toBe(1000);
+  });
+});
+
+describe('candidate thresholds', () => {
+  const policy: SelectionPolicy = { warmup: 100, margin: 0.02, bandWidth: 0.02 };
+  const estimate = (q: number) => q * 1000;
+
+  it('waits for the warm-up, then rises to the estimate at p - margin, and never falls', () => {
+    expect(nextThreshold(-Infinity, 99, 95, policy, estimate)).toBe(-Infinity);
+    expect(nextThreshold(-Infinity, 100, 95, policy, estimate)).toBeCloseTo(930);
+    expect(nextThreshold(950, 100, 95, policy, estimate)).toBe(950);
+    expect(nextThreshold(-Infinity, 5000, 1, policy, estimate)).toBe(-Infinity); // p - margin <= 0 keeps everyone
+  });
+
+  it('keeps scores equal to the threshold, and counts exactly what it prunes', () => {
+    const set = new CandidateSet(10);
+    set.add('a', 9);
+    set.add('b', 10);
+    set.add('c', 12);
+    set.add('d', 11);
+    expect(set.discarded).toBe(1);
+    set.raiseThreshold(11);
+    expect(set.userIds).toEqual(['c', 'd']);
+    expect(set.scores).toEqual([12, 11]);
+    expect(set.discarded).toBe(2);
+    set.raiseThreshold(5);
+    expect(set.threshold).toBe(11);
+    expect(set.size).toBe(2);
+  });
+
+  it('holds a small multiple of the popular set, not every user', () => {
+    const scores = seedShapedScores(50_000, 3);
+    const selections = firstPass(scores, 95, 8, DEFAULT_SELECTION_POLICY);
+    const kept = selections.reduce((sum, s) => sum + s.candidates.size, 0);
+    expect(kept).toBeLessThan(0.1 * scores.length);
+    expect(kept).toBeGreaterThan(0.05 * scores.length);
+  });
+});
+
+describe('exact cutoff', () => {
+  const shapes = {
+    'seed-shaped': seedShapedScores(40_000, 31),
+    skewed: skewedScores(40_000, 32),
+    continuous: continuousScores(40_000, 33),
+  };
+  for (const [shape, scores] of Object.entries(shapes)) {
+    for (const percentile of [50, 90, 95, 99.5]) {
+      it(`resolves in one pass to the exact set: ${shape}, p${percentile}`, () => {
+        const selections = firstPass(scores, percentile, 8, DEFAULT_SELECTION_POLICY);
+        const sets = selections.map((s) => s.candidates);
+        const resolution = resolveCutoff(sets, percentile);
+        const expected = exactPopular(scores, percentile);
+        expect(resolution.resolved).toBe(true);
+        if (!resolution.resolved) return;
+        expect(resolution.total).toBe(scores.length);
+        expect(resolution.cutoff).toBe(expected.cutoff);
+        expect(ids(popularUsers(sets, resolution.cutoff))).toEqual(expected.ids);
+      });
+    }
+  }
+
+  it('resolves tables too small to warm up: 0, 1 and 10 users', () => {
+    for (const scores of [[], [7], [5, 1, 9, 9, 3, 7, 7, 2, 8, 9]]) {
+      const set = new CandidateSet();
+      scores.forEach((score, i) => set.add(`u${i}`, score));
+      for (const percentile of [50, 80, 95]) {
+        const resolution = resolveCutoff([set], percentile);
+        const expected = exactPopular(scores, percentile);
+        expect(resolution).toMatchObject({ resolved: true, cutoff: expected.cutoff });
+        if (resolution.resolved) expect(ids(popularUsers([set], resolution.cutoff))).toEqual(expected.ids);
+      }
+    }
+  });
+
+  it('detects thresholds that rose past the cutoff, and a band pass from the merged digest then resolves exactly', () => {
+    const scores = seedShapedScores(40_000, 41);
+    // A negative margin makes every segment discard scores at and above the true cutoff.
+    const aggressive: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, margin: -0.03 };
+    const selections = firstPass(scores, 95, 8, aggressive);
+    const first = resolveCutoff(selections.map((s) => s.candidates), 95);
+    expect(first.resolved).toBe(false);
+    if (first.resolved) return;
+    expect(first.belowThreshold).toBeGreaterThanOrEqual(first.rank);
+
+    const merged = mergePartials(selections.map((s) => s.digest.toPartial()));
+    const floor = bandFloor(95, DEFAULT_SELECTION_POLICY.bandWidth, (q) => estimateQuantile(merged, q));
+    const band = new CandidateSet(floor);
+    for (let i = 0; i < scores.length; i++) band.add(`u${i}`, scores[i]!);
+    const second = resolveCutoff([band], 95);
+    const expected = exactPopular(scores, 95);
+    expect(second).toMatchObject({ resolved: true, cutoff: expected.cutoff });
+    expect(band.size).toBeLessThan(0.1 * scores.length);
+    expect(ids(popularUsers([band], expected.cutoff))).toEqual(expected.ids);
+  });
+
+  it('a band floor above the cutoff misses, and widening reaches a floor that keeps everyone', () => {
+    const scores = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const miss = new CandidateSet(10);
+    scores.forEach((s, i) => miss.add(`u${i}`, s));
+    expect(resolveCutoff([miss], 50).resolved).toBe(false);
+    expect(bandFloor(50, 0.64, () => 1)).toBe(-Infinity);
+    expect(bandFloor(50, 0.2, (q) => q * 10)).toBeCloseTo(3);
+  });
+});
