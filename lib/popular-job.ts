@@ -69,8 +69,8 @@ export interface PopularRunSummary {
 export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOptions = {}): Promise<PopularRunSummary> {
   const { config } = deps;
   const policy: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, ...options.selection };
+  const startedAt = await claimRunSecond();
   const started = performance.now();
-  const startedAt = new Date();
   const runId = randomUUID();
   const runKey = `popular_${Math.floor(startedAt.getTime() / 1000)}`;
 
@@ -148,6 +148,24 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     publishMs: Math.round(publishMs),
     totalMs: Math.round(performance.now() - started),
   };
+}
+
+let lastRunSecond = 0;
+
+/**
+ * The start time of a run, in a second no earlier run of this process used, so two overlapping runs
+ * never share a key. Across containers the function's reserved concurrency of 1 does the same.
+ */
+async function claimRunSecond(): Promise<Date> {
+  for (;;) {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second > lastRunSecond) {
+      lastRunSecond = second;
+      return new Date(now);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 1));
+  }
 }
 
 /** A fallback pass: every segment keeps all users at or above a fixed floor and counts the rest. */

@@ -88,6 +88,7 @@ describe('the popular-users job', () => {
       Handler: 'functions/popular.handler',
       Timeout: 900,
       MemorySize: 1024,
+      ReservedConcurrentExecutions: 1,
       Role: 'GetAtt:PopularFunctionRole.Arn',
     });
     expect(props('PopularLambdaFunction').Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', POPULAR_TOPIC: 'popular_users', PERCENTILE: '95', SCAN_SEGMENTS: '8' });

@@ -151,6 +151,19 @@ describe('popular-users job on tiny tables', () => {
     expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
     expect(first.runId).not.toBe(second.runId);
   });
+
+  it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
+    const config = jobConfig(await freshScoresTable(dynamo, 'popular-overlap'), { percentile: 50, scanSegments: 2 });
+    await writeUserScores(dynamo, config.scoresTable, [1, 2, 3, 4, 5, 6]);
+    const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer }), runPopularJob({ config, dynamo, producer })]);
+    expect(a.runKey).not.toBe(b.runKey);
+    const all = await readTopic(config.popularTopic, a.published + b.published);
+    for (const run of [a, b]) {
+      const mine = all.filter((m) => m.key === run.runKey);
+      expect(mine).toHaveLength(run.published);
+      expect(new Set(mine.map((m) => m.headers.run_id))).toEqual(new Set([run.runId]));
+    }
+  });
 });
 
 describe('popular-users job failures', () => {
