@@ -23,13 +23,21 @@ let api: MockApi | undefined;
 
 function loadApi(): MockApi {
   if (api) return api;
-  let lib: ReturnType<typeof koffi.load>;
-  try {
-    lib = koffi.load('librdkafka.so.1');
-  } catch (err) {
+  let lib: ReturnType<typeof koffi.load> | undefined;
+  let failure = '';
+  // Debian/Ubuntu's soname first, then Homebrew's library on macOS.
+  for (const name of ['librdkafka.so.1', 'librdkafka.1.dylib', '/opt/homebrew/lib/librdkafka.1.dylib', '/usr/local/lib/librdkafka.1.dylib']) {
+    try {
+      lib = koffi.load(name);
+      break;
+    } catch (err) {
+      failure ||= (err as Error).message.split('\n')[0]!;
+    }
+  }
+  if (lib === undefined) {
     throw new MissingPrerequisiteError(
-      `librdkafka is not installed (${(err as Error).message.split('\n')[0]}). Install it with: sudo apt-get install -y librdkafka1 ` +
-        '(or point KAFKA_BROKERS at a running Kafka).',
+      `librdkafka is not installed (${failure}). Install it with: sudo apt-get install -y librdkafka1 ` +
+        '(macOS: brew install librdkafka), or point KAFKA_BROKERS at a running Kafka.',
     );
   }
   api = {

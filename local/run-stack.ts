@@ -2,8 +2,7 @@
 import { rmSync } from 'node:fs';
 import { startLocalStack, stackEnvironment, writeStackEnv } from './stack.js';
 import { MissingPrerequisiteError } from './kafka-mock.js';
-
-const ENV_FILE = '.local/stack.env';
+import { STACK_ENV_FILE as ENV_FILE } from './cli-env.js';
 
 async function main(): Promise<void> {
   const started = performance.now();

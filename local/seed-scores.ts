@@ -3,6 +3,9 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../lib/concurrency.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/store.js';
+import { seededRandom } from './generate.js';
+
+export { seededRandom };
 
 const BATCH_ITEMS = 25; // BatchWriteItem's limit
 const MAX_UNPROCESSED_ROUNDS = 20;
@@ -40,17 +43,6 @@ export async function writeUserScores(client: DynamoDBClient, table: string, sco
   });
 }
 
-/** A small seeded generator (mulberry32), so a test's table can be rebuilt identically. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The seed's shape: users * eventsPerUser events, each for a user drawn uniformly and worth 1 to 3

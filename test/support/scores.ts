@@ -2,18 +2,10 @@
 import { ScanCommand, type DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_SCORE_WEIGHTS } from '../../lib/config.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
+import { seededRandom } from '../../local/generate.js';
 
-/** A small seeded generator, so a failing case can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
+
 
 const ACTIVITIES = Object.keys(DEFAULT_SCORE_WEIGHTS);
 

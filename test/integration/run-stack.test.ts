@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+
+const script = resolve('local/run-stack.ts');
+// The stack runs in a scratch folder (its .local/ is written there), so tsx is named by path.
+const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href;
+
+function start(cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', tsx, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('npm run stack', () => {
+  it('writes the endpoints, serves the three topics, and stops cleanly on Ctrl-C', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'stack-'));
+    const envFile = join(cwd, '.local/stack.env');
+    const stack = start(cwd, process.env);
+    await until(() => stack.output().includes('Press Ctrl-C'), 'the stack to come up');
+    const env = Object.fromEntries(readFileSync(envFile, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const admin = new Kafka({ brokers: [env.KAFKA_BROKERS!], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topics = (await admin.fetchTopicMetadata({ topics: ['activity', 'popular_users', 'activity-dlq'] })).topics;
+    await admin.disconnect();
+    expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual({ activity: 4, popular_users: 1, 'activity-dlq': 1 });
+
+    stack.child.kill('SIGINT');
+    expect(await stack.exited).toBe(0);
+    expect(stack.output()).toContain('Stopped.');
+    expect(existsSync(envFile)).toBe(false);
+  });
+
+  it('says what to install when Java is missing', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const stack = start(mkdtempSync(join(tmpdir(), 'stack-')), { ...process.env, PATH: bin });
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toContain('Missing prerequisite: Java 17 or newer');
+    expect(stack.output()).toContain('apt-get install -y openjdk-17-jre-headless');
+  });
+});
