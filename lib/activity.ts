@@ -102,7 +102,11 @@ function normaliseUserId(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A short description of an offending value; never walks into nested structures, which may be deep. */
 function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 60 ? value.slice(0, 60) : value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

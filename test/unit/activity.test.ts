@@ -83,3 +83,11 @@ describe('decodeActivity', () => {
     expect(d.ok ? '' : d.rejection.detail).toContain('"profile.poke" is not one of profile.picture.like');
   });
 });
+
+describe('decodeActivity on hostile values', () => {
+  it('rejects a deeply nested user_id or activity without overflowing the stack', () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    expect(reasonOf(`{"user_id": ${deep}, "activity": "profile.view"}`)).toBe('bad_user_id');
+    expect(reasonOf(`{"user_id": 1, "activity": {"a": ${deep}}}`)).toBe('unknown_activity');
+  });
+});
