@@ -5,6 +5,7 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/clients.js';
 import { ensureScoresTable } from '../../local/tables.js';
+import { readFromBeginning } from '../../local/topic-reader.js';
 import type { KafkaSettings } from '../../lib/config.js';
 
 export function stackEndpoints() {
@@ -44,38 +45,14 @@ export interface ReadMessage {
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
 export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
-  const messages: ReadMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs);
-      if (count === 0) {
-        clearTimeout(timer);
-        resolve();
-        return;
-      }
-      void consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          messages.push({
-            key: message.key?.toString() ?? null,
-            value: message.value,
-            headers: headersAsText(message.headers),
-            partition,
-            offset: message.offset,
-          });
-          if (messages.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return messages;
+  const messages = await readFromBeginning(testKafka(), topic, count, { timeoutMs });
+  return messages.map((message) => ({
+    key: message.key?.toString() ?? null,
+    value: message.value,
+    headers: headersAsText(message.headers),
+    partition: message.partition,
+    offset: message.offset,
+  }));
 }
 
 function headersAsText(headers: IHeaders | undefined): Record<string, string> {
