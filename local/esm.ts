@@ -7,6 +7,7 @@ import { createKafka } from '../lib/kafka.js';
 import type { KafkaSettings, StartingPosition } from '../lib/config.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
+import { topicEnds } from './topic-reader.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
@@ -290,14 +291,4 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       await consumer.disconnect();
     },
   };
-}
-
-async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: number; end: number }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, end: Number(high) }));
-  } finally {
-    await admin.disconnect();
-  }
 }

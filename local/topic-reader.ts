@@ -35,3 +35,14 @@ export async function readFromBeginning(kafka: Kafka, topic: string, count: numb
   }
   return messages;
 }
+
+/** The next offset to be written, per partition: what a consumer must reach to have read everything. */
+export async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: number; end: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, end: Number(high) }));
+  } finally {
+    await admin.disconnect();
+  }
+}
