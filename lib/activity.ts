@@ -44,6 +44,7 @@ export function isBase64(text: string): boolean {
   return text.length % 4 === 0 && BASE64.test(text);
 }
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Turns one Kafka record from an MSK event into a scored activity, or says why it cannot. */
 export function decodeActivity(record: MSKRecord, weights: Readonly<Record<string, number>>): Decoded {
@@ -96,6 +97,8 @@ export function decodeActivity(record: MSKRecord, weights: Readonly<Record<strin
 function normaliseUserId(value: unknown): string | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : undefined;
   if (typeof value === 'string') {
+    // A lone surrogate (from a JSON escape such as "\ud800") has no UTF-8 form: DynamoDB would refuse the key and block the batch.
+    if (LONE_SURROGATE.test(value)) return undefined;
     const chars = [...value].length;
     return chars >= 1 && chars <= MAX_USER_ID_CHARS ? value : undefined;
   }

@@ -45,6 +45,7 @@ describe('decodeActivity', () => {
     ['a boolean user_id', '{"user_id": true, "activity": "profile.view"}', 'bad_user_id'],
     ['an object user_id', '{"user_id": {"id": 1}, "activity": "profile.view"}', 'bad_user_id'],
     ['a null user_id', '{"user_id": null, "activity": "profile.view"}', 'bad_user_id'],
+    ['a user_id with a lone surrogate', '{"user_id": "ab\\ud800", "activity": "profile.view"}', 'bad_user_id'],
     ['no activity', '{"user_id": 1}', 'missing_activity'],
     ['an unknown activity', '{"user_id": 1, "activity": "profile.poke"}', 'unknown_activity'],
     ['an inherited property name as activity', '{"user_id": 1, "activity": "constructor"}', 'unknown_activity'],

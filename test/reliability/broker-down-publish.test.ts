@@ -1,0 +1,66 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { PopularConfig } from '../../lib/config.js';
+import { createKafka } from '../../lib/kafka.js';
+import { LazyProducer } from '../../lib/publish.js';
+import { runPopularJob } from '../../lib/popular-job.js';
+import { startMockKafka } from '../../local/kafka-mock.js';
+import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
+import { freshScoresTable, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { byRun, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+
+const dynamo = testDynamo();
+// A private broker, so taking it down disturbs no other test file.
+const broker = startMockKafka();
+afterAll(() => {
+  broker.stop();
+  dynamo.destroy();
+});
+
+describe('reliability: the broker stops while the job publishes', () => {
+  it('the run rejects; once the broker is back the next run publishes the complete set, told apart from the partial one', async () => {
+    const scores = seedShapedScores(6_000, 37);
+    const config: PopularConfig = {
+      scoresTable: await freshScoresTable(dynamo, 'broker-down'),
+      percentile: 90,
+      scanSegments: 4,
+      popularTopic: uniqueName('broker-down-popular'),
+      publishBatchSize: 20,
+      kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
+    };
+    broker.createTopic(config.popularTopic, 1);
+    await writeUserScores(dynamo, config.scoresTable, scores);
+    const expected = exactPopular(scores, config.percentile);
+    expect(expected.size).toBeGreaterThan(3 * config.publishBatchSize);
+
+    // The same producer across both runs, as a warm Lambda container keeps it.
+    const producer = new LazyProducer(createKafka(config.kafka));
+    try {
+      const connected = await producer.get();
+      let produceRequests = 0;
+      // The broker dies right after the first produce request of the run was answered: mid-publish.
+      const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
+        if (payload.apiName === 'Produce' && ++produceRequests === 1) broker.setDown(true);
+      });
+      await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
+      unsubscribe();
+      expect(produceRequests).toBeGreaterThanOrEqual(1);
+
+      broker.setDown(false);
+      const second = await runPopularJob({ config, dynamo, producer });
+      expect(second.published).toBe(expected.size);
+
+      const runs = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
+      const complete = runs.get(second.runId)!;
+      expect(complete.every((m) => m.runSize === complete.length && m.key === second.runKey)).toBe(true);
+      expect(usersOf(complete)).toEqual(expected);
+      // Whatever the failed run got out is visibly incomplete: fewer messages than its run_size.
+      const partial = [...runs].filter(([id]) => id !== second.runId).map(([, messages]) => messages);
+      expect(partial).toHaveLength(1);
+      expect(partial[0]!.length).toBeGreaterThanOrEqual(config.publishBatchSize);
+      expect(partial[0]!.length).toBeLessThan(partial[0]![0]!.runSize);
+    } finally {
+      broker.setDown(false);
+      await producer.disconnect();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Partitioners } from 'kafkajs';
+import { createKafka } from '../../lib/kafka.js';
+import { DLQ_HEADER, LazyProducer } from '../../lib/publish.js';
+import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
+import type { ScorerConfig } from '../../lib/config.js';
+import { startEventSourceMapping } from '../../local/esm.js';
+import { freshScoresTable, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { readSums } from '../support/scores.js';
+import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20240605);
+const RECORDS = 1_500;
+const PARTITIONS = 4;
+const dynamo = testDynamo();
+// By code unit: localeCompare calls "é" and "e\u0301" equal, which are two users here.
+const byId = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+afterAll(() => dynamo.destroy());
+
+describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEED})`, () => {
+  it('never crashes: every record is counted once or dead-lettered with the reason the documented rules give', async () => {
+    const topic = uniqueName('fuzz');
+    const fuzz = fuzzRecords(RECORDS, SEED, PARTITIONS);
+    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: fuzz.map((f) => f.message) });
+    await producer.disconnect();
+
+    // Where each record landed: offsets count up per partition in the order sent.
+    const next = new Array<number>(PARTITIONS).fill(0);
+    const byPosition = new Map(fuzz.map((f) => [`${f.message.partition}:${next[f.message.partition]!++}`, f]));
+    const expectedSums = new Map<string, number>();
+    const expectedRejects = new Map<string, string>();
+    for (const [position, f] of byPosition) {
+      const verdict = referenceVerdict(f.message.value as Buffer | null);
+      if (verdict.counted) expectedSums.set(verdict.userId, (expectedSums.get(verdict.userId) ?? 0) + verdict.score);
+      else expectedRejects.set(position, verdict.reason);
+    }
+
+    const config: ScorerConfig = {
+      scoresTable: await freshScoresTable(dynamo, 'fuzz'),
+      weights: FUZZ_WEIGHTS,
+      dlqTopic: uniqueName('fuzz-dlq'),
+      writeConcurrency: 16,
+      kafka: testKafkaSettings('fuzz'),
+    };
+    const deadLetters = new LazyProducer(createKafka(config.kafka));
+    const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+    const summaries: BatchSummary[] = [];
+    let poisoned: Error | undefined;
+    const esm = await startEventSourceMapping({
+      kafka: config.kafka,
+      topic,
+      groupId: uniqueName('fuzz-group'),
+      batchSize: 100,
+      batchingWindowMs: 100,
+      backoff: { initialMs: 50, maxMs: 200 },
+      invoke: async (event) => summaries.push(await handle(event)),
+      onBatch: (report) => {
+        // A batch that keeps failing is a poison pill: the partition would stall for ever.
+        if (!report.ok && report.attempt >= 3) poisoned ??= new Error(`partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`);
+      },
+    });
+    try {
+      await Promise.race([
+        esm.caughtUp(),
+        (async () => {
+          while (poisoned === undefined) await new Promise((r) => setTimeout(r, 100));
+          throw poisoned;
+        })(),
+      ]);
+    } finally {
+      poisoned ??= new Error('stopped');
+      await esm.stop();
+      await deadLetters.disconnect();
+    }
+
+    const accepted = summaries.reduce((n, s) => n + s.accepted, 0);
+    const dead = await readTopic(config.dlqTopic, expectedRejects.size);
+    const deadReasons = new Map(dead.map((m) => [`${m.headers[DLQ_HEADER.partition]}:${m.headers[DLQ_HEADER.offset]}`, m.headers[DLQ_HEADER.reason]]));
+    expect(accepted + deadReasons.size).toBe(RECORDS);
+    expect(new Map([...deadReasons].sort())).toEqual(new Map([...expectedRejects].sort()));
+    // A dead letter carries the original bytes (compared as bytes: deep equality on 100 KB values is slow).
+    const altered = dead.filter((m) => {
+      const original = byPosition.get(`${m.headers[DLQ_HEADER.partition]}:${m.headers[DLQ_HEADER.offset]}`)!;
+      return !(m.value ?? Buffer.alloc(0)).equals((original.message.value as Buffer | null) ?? Buffer.alloc(0));
+    });
+    expect(altered.map((m) => `${m.headers[DLQ_HEADER.partition]}:${m.headers[DLQ_HEADER.offset]}`)).toEqual([]);
+    expect(byId(await readSums(dynamo, config.scoresTable))).toEqual(byId(expectedSums));
+  });
+});

@@ -1,0 +1,43 @@
+// The stand-in and the scorer in one process, as `npm run esm` runs them, for the kill test: it
+// reports each invocation's start and end on stdout so the test can kill it mid-batch, and exits
+// 0 once every record on the topic is committed. Settings come from the same variables as npm run esm.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadMappingConfig, loadScorerConfig } from '../../lib/config.js';
+import { createKafka } from '../../lib/kafka.js';
+import { LazyProducer } from '../../lib/publish.js';
+import { createScoreHandler } from '../../lib/score-batch.js';
+import { localDynamoClient } from '../../local/clients.js';
+import { startEventSourceMapping } from '../../local/esm.js';
+
+const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+
+const mapping = loadMappingConfig();
+const config = loadScorerConfig();
+const dynamo = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
+const deadLetters = new LazyProducer(createKafka(config.kafka));
+const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+
+const esm = await startEventSourceMapping({
+  kafka: mapping.kafka,
+  topic: mapping.activityTopic,
+  groupId: mapping.groupId,
+  batchSize: mapping.batchSize,
+  batchingWindowMs: mapping.batchingWindowMs,
+  backoff: { initialMs: 50, maxMs: 500 },
+  // A killed member holds its partitions until its session expires; short, so restarts resume soon.
+  sessionTimeoutMs: Number(process.env.SESSION_TIMEOUT_MS ?? 10_000),
+  invoke: async (event) => {
+    const [[key, records] = ['', []]] = Object.entries(event.records);
+    say({ event: 'start', batch: key, first: records[0]?.offset, records: records.length });
+    const summary = await handle(event);
+    say({ event: 'scored', batch: key, first: records[0]?.offset, writes: summary.writes, alreadyApplied: summary.alreadyAppliedUsers });
+    return summary;
+  },
+});
+say({ event: 'joined' });
+await esm.caughtUp();
+await esm.stop();
+await deadLetters.disconnect();
+dynamo.destroy();
+say({ event: 'done', ...esm.stats() });
+process.exit(0);

@@ -1,0 +1,80 @@
+// The redelivery case shared by the quick and slow suites: every batch handed to the real scorer
+// twice, then again cut at shifted boundaries, on DynamoDB Local; the sums must stay exact.
+import { expect } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createKafka } from '../../../lib/kafka.js';
+import { LazyProducer } from '../../../lib/publish.js';
+import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/config.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/msk-event.js';
+import { freshScoresTable, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
+import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../support/scores.js';
+
+export interface RedeliveryCase {
+  events: number;
+  users: number;
+  batchSize: number;
+  seed: number;
+}
+
+export interface RedeliveryOutcome {
+  invocations: number;
+  duplicateSummaries: BatchSummary[];
+  shiftedSummaries: BatchSummary[];
+}
+
+/** Each partition's records in log order. */
+function partitionLogs(records: KafkaRecord[]): KafkaRecord[][] {
+  const logs: KafkaRecord[][] = [];
+  for (const r of records) (logs[r.partition] ??= []).push(r);
+  return logs.map((log) => log.sort((a, b) => a.offset - b.offset));
+}
+
+/** Cuts every partition's log at the same fractions, so one event holds a slice of each partition as AWS may send it. */
+function sliceAll(logs: KafkaRecord[][], from: number, to: number): KafkaRecord[] {
+  return logs.flatMap((log) => log.slice(Math.round(from * log.length), Math.round(to * log.length)));
+}
+
+export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: RedeliveryCase): Promise<RedeliveryOutcome> {
+  const records = activityRecords(spec.events, spec.users, { topic: uniqueName('redeliver'), seed: spec.seed });
+  const logs = partitionLogs(records);
+  const config: ScorerConfig = {
+    scoresTable: await freshScoresTable(dynamo, 'redeliver'),
+    weights: DEFAULT_SCORE_WEIGHTS,
+    dlqTopic: uniqueName('redeliver-dlq'),
+    writeConcurrency: 32,
+    kafka: testKafkaSettings('redeliver'),
+  };
+  const deadLetters = new LazyProducer(createKafka(config.kafka));
+  const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+  const source = { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers };
+  const deliver = (batch: KafkaRecord[]) => handle(buildMskEvent(batch, source));
+
+  const outcome: RedeliveryOutcome = { invocations: 0, duplicateSummaries: [], shiftedSummaries: [] };
+  const batches = Math.ceil(spec.events / spec.batchSize);
+  const step = 1 / batches;
+  try {
+    for (let k = 0; k < batches; k++) {
+      const batch = sliceAll(logs, k * step, (k + 1) * step);
+      await deliver(batch);
+      outcome.duplicateSummaries.push(await deliver(batch));
+      // Half of batch k (applied) and half of batch k+1 (not yet): the re-cut path of the store.
+      outcome.shiftedSummaries.push(await deliver(sliceAll(logs, (k + 0.5) * step, Math.min(1, (k + 1.5) * step))));
+      outcome.invocations += 3;
+    }
+    // A last full pass at random boundaries: everything is old by now and must add nothing.
+    const random = seededRandom(spec.seed + 1);
+    for (let at = 0; at < 1; ) {
+      const next = Math.min(1, at + step * (0.3 + random() * 1.4));
+      await deliver(sliceAll(logs, at, next));
+      outcome.invocations++;
+      at = next;
+    }
+  } finally {
+    await deadLetters.disconnect();
+  }
+
+  expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(records)));
+  return outcome;
+}
