@@ -1,0 +1,121 @@
+// Cold start: each function's deployment bundle as `serverless package` builds it, and the time a
+// fresh Node process takes to import it (the module initialisation Lambda runs before the first event).
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { packageService } from '../test/deploy/package-service.js';
+import { barChartSvg } from './svg-plot.js';
+import { count, median, ms, type Log, type Section } from './report.js';
+
+const run = promisify(execFile);
+const FUNCTIONS = ['score', 'popular'] as const;
+
+export interface ColdStartOptions {
+  runs: number;
+}
+
+// What serverless.yml hands the functions, with placeholder values: nothing is contacted at import.
+const PLACEHOLDER_ENV = {
+  SCORES_TABLE: 'scores',
+  KAFKA_BROKERS: 'b-1.example.invalid:9098,b-2.example.invalid:9098',
+  KAFKA_SASL_MECHANISM: 'aws-iam',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'placeholder',
+  AWS_SECRET_ACCESS_KEY: 'placeholder',
+  DLQ_TOPIC: 'activity-dlq',
+  POPULAR_TOPIC: 'popular_users',
+  PERCENTILE: '95',
+  SCAN_SEGMENTS: '8',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
+/** Sum of the uncompressed sizes in a zip's central directory. */
+export function unzippedBytes(zip: Buffer): number {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip file: no end-of-central-directory record');
+  const entries = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  let total = 0;
+  for (let i = 0; i < entries; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`zip central directory entry ${i} is malformed`);
+    total += zip.readUInt32LE(at + 24);
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return total;
+}
+
+/** Milliseconds a fresh process spends importing the module. */
+async function importTime(url: string, env: Record<string, string>): Promise<number> {
+  const script = `const t = performance.now(); const m = await import(${JSON.stringify(url)}); if (typeof m.handler !== 'function') throw new Error('no handler'); process.stdout.write(String(performance.now() - t));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, ...env } });
+  return Number(stdout);
+}
+
+interface FunctionCost {
+  name: string;
+  zip: number;
+  unzipped: number;
+  bundle: number;
+  initMs: number[];
+}
+
+export async function benchColdStart(options: ColdStartOptions, log: Log): Promise<Section> {
+  log('cold start: serverless package (esbuild bundles, as deployed)');
+  const service = await packageService('test');
+  const costs: FunctionCost[] = [];
+  const emptyMs: number[] = [];
+  try {
+    const zips = readdirSync(service.artifactsDir).filter((f) => f.endsWith('.zip'));
+    for (const name of FUNCTIONS) {
+      const zipFile = zips.find((f) => f === `${name}.zip`);
+      if (zipFile === undefined) throw new Error(`serverless package wrote no ${name}.zip (found: ${zips.join(', ')})`);
+      const zip = readFileSync(join(service.artifactsDir, zipFile));
+      const bundlePath = join(service.serviceDir, '.esbuild/.build/functions', `${name}.mjs`);
+      const url = pathToFileURL(bundlePath).href;
+      const initMs: number[] = [];
+      for (let i = 0; i < options.runs; i++) initMs.push(await importTime(url, PLACEHOLDER_ENV));
+      costs.push({ name, zip: zip.length, unzipped: unzippedBytes(zip), bundle: statSync(bundlePath).size, initMs });
+      log(`cold start: ${name}: ${count(zip.length / 1024)} KiB zipped, init ${median(initMs).toFixed(0)} ms (median of ${options.runs})`);
+    }
+    // The floor: the same fresh process importing a module that does nothing.
+    for (let i = 0; i < options.runs; i++) emptyMs.push(await importTime('data:text/javascript,export const handler = () => {}', {}));
+  } finally {
+    service.remove();
+  }
+
+  const kib = (bytes: number) => `${count(bytes / 1024)} KiB`;
+  return {
+    title: 'Cold start',
+    method: [
+      '`serverless package --stage test` (esbuild, minified ESM, `@aws-sdk/*` left to the Lambda runtime). ' +
+        `Init: a fresh \`node\` process imports the built bundle with placeholder environment (the handler module creates its clients and reads its config, contacting nothing); median of ${options.runs} processes, min-max in brackets. ` +
+        'The SDK is resolved from node_modules here, from the runtime on Lambda. The raw floor is the same process importing an empty module.',
+    ],
+    header: ['function', 'zip', 'unzipped', 'bundle (.mjs)', 'init (median)', 'init above the empty-module floor'],
+    rows: costs.map((c) => [
+      c.name,
+      kib(c.zip),
+      kib(c.unzipped),
+      kib(c.bundle),
+      `${ms(median(c.initMs))} (${Math.round(Math.min(...c.initMs))}-${Math.round(Math.max(...c.initMs))})`,
+      ms(median(c.initMs) - median(emptyMs)),
+    ]),
+    notes: [`Empty-module floor: ${ms(median(emptyMs))} (median). Lambda bills the init phase and adds its own sandbox start, not measured here.`],
+    plots: [
+      {
+        file: 'cold-start.svg',
+        title: 'Module initialisation time per function',
+        svg: barChartSvg({
+          title: 'Module initialisation in a fresh process (ms, median)',
+          categories: costs.map((c) => c.name),
+          series: [{ name: 'import of the built bundle', values: costs.map((c) => median(c.initMs)) }],
+          yLabel: 'ms',
+          references: [{ label: 'empty module', value: median(emptyMs) }],
+          labelBars: true,
+        }),
+      },
+    ],
+  };
+}

@@ -1,0 +1,61 @@
+// One measured run in a process of its own, so its peak memory is its own: either the popular-users
+// job or a bare parallel scan of the same table. Prints one `RESULT {json}` line for bench/job.ts.
+import { createKafka } from '../lib/kafka.js';
+import { LazyProducer } from '../lib/publish.js';
+import { scanScores } from '../lib/scan.js';
+import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
+import type { PopularConfig } from '../lib/config.js';
+import { localDynamoClient } from '../local/clients.js';
+
+export interface ChildRequest {
+  mode: 'job' | 'scan';
+  dynamoEndpoint: string;
+  kafkaBrokers: string;
+  table: string;
+  segments: number;
+  /** Items per scan request; DynamoDB's own 1 MB pages when absent. */
+  pageLimit?: number;
+  topic: string;
+}
+
+export interface ChildResult {
+  ms: number;
+  users: number;
+  /** Resident set size before the run: Node, the loaded modules and the clients. */
+  baseRss: number;
+  /** The process's high-water resident set (getrusage), the figure Lambda reports as Max Memory Used. */
+  maxRss: number;
+  peakHeapUsed: number;
+  summary?: PopularRunSummary;
+}
+
+const request = JSON.parse(process.argv[2] ?? '{}') as ChildRequest;
+const dynamo = localDynamoClient(request.dynamoEndpoint);
+const kafka = { brokers: request.kafkaBrokers.split(','), clientId: 'bench-popular', ssl: false, sasl: 'none' as const };
+const producer = new LazyProducer(createKafka(kafka));
+
+const baseRss = process.memoryUsage().rss;
+let peakHeapUsed = process.memoryUsage().heapUsed;
+const sampler = setInterval(() => {
+  peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
+}, 5);
+
+const started = performance.now();
+let users: number;
+let summary: PopularRunSummary | undefined;
+if (request.mode === 'scan') {
+  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit)).users;
+} else {
+  const config: PopularConfig = { scoresTable: request.table, percentile: 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, kafka };
+  summary = await runPopularJob({ config, dynamo, producer });
+  users = summary.usersScanned;
+}
+const ms = performance.now() - started;
+clearInterval(sampler);
+peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
+
+const result: ChildResult = { ms, users, baseRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapUsed, summary };
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+await producer.disconnect();
+dynamo.destroy();
+process.exit(0);

@@ -1,0 +1,83 @@
+// `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
+// with the goals up front, written with the plots to bench/results/.
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only scorer,job,accuracy,digest,cold-start,
+//        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalStack, type LocalStack } from '../local/stack.js';
+import { formatDuration } from '../local/progress.js';
+import { benchScorer } from './scorer.js';
+import { benchPopularJob } from './job.js';
+import { benchAccuracy } from './accuracy.js';
+import { benchDigestCost } from './digest-cost.js';
+import { benchColdStart } from './cold-start.js';
+import { renderResults, type Log, type Section } from './report.js';
+
+const AREAS = ['cold-start', 'accuracy', 'digest', 'scorer', 'job'] as const;
+type Area = (typeof AREAS)[number];
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'job-users': { type: 'string' },
+    events: { type: 'string' },
+    out: { type: 'string', default: resolve(import.meta.dirname, 'results') },
+  },
+});
+const quick = values.quick;
+const only = new Set((values.only?.split(',') ?? AREAS).map((a) => a.trim()));
+for (const area of only) if (!(AREAS as readonly string[]).includes(area)) throw new Error(`--only: unknown area "${area}"; pick from ${AREAS.join(', ')}`);
+const wanted = (area: Area) => only.has(area);
+const numbers = (text: string) => text.split(',').map((n) => Number(n.replace(/_/g, '')));
+
+const started = performance.now();
+const startedAt = new Date();
+const loadBefore = loadavg();
+const log: Log = (message) => process.stderr.write(`[${formatDuration((performance.now() - started) / 1000).padStart(5)}] ${message}\n`);
+
+const sections: Section[] = [];
+// The areas that need no stack run first, while the machine is quietest.
+if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 : 7 }, log));
+if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
+if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
+
+if (wanted('scorer') || wanted('job')) {
+  log('starting the local stack (DynamoDB Local + mock Kafka)');
+  const stack: LocalStack = await startLocalStack();
+  try {
+    if (wanted('scorer')) {
+      const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
+      sections.push(await benchScorer(stack, { events, users: 100_000, batchSizes: [100, 1_000, 10_000], concurrency: 32 }, log));
+    }
+    if (wanted('job')) {
+      const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
+      sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds: (n) => (n <= 200_000 ? 3 : 2) }, log));
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+const wallSeconds = (performance.now() - started) / 1000;
+const cpu = cpus();
+const markdown = renderResults(
+  {
+    startedAt,
+    wallSeconds,
+    mode: quick ? '`--quick`' : 'default sizes',
+    machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
+    loadBefore,
+    loadAfter: loadavg(),
+  },
+  sections,
+);
+mkdirSync(values.out, { recursive: true });
+writeFileSync(join(values.out, 'results.md'), markdown);
+for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(values.out, plot.file), plot.svg);
+process.stdout.write(`${markdown}\n`);
+log(`done in ${formatDuration(wallSeconds)}; results and plots in ${values.out}`);
+// KafkaJS and the SDK keep sockets that would hold the process open for a while.
+process.exit(0);
