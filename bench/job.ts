@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SCAN_PAGE_ITEMS } from '../lib/popular-job.js';
+import { SCAN_PAGE_ITEMS, scanPageItems } from '../lib/popular-job.js';
 import { scanScores } from '../lib/scan.js';
 import { nearestRank } from '../lib/selection.js';
 import type { LocalStack } from '../local/stack.js';
@@ -89,7 +89,7 @@ export async function benchPopularJob(stack: LocalStack, options: JobBenchOption
         for (let round = 0; round < rounds; round++) {
           const topic = `bench-popular-${users}-${segments}-${round}-${stamp}`;
           stack.kafka?.createTopic(topic, 1);
-          const scanRun = () => measureInChild({ ...base, mode: 'scan', pageLimit: SCAN_PAGE_ITEMS, topic: '' });
+          const scanRun = () => measureInChild({ ...base, mode: 'scan', pageLimit: scanPageItems(segments), topic: '' });
           const jobRun = () => measureInChild({ ...base, mode: 'job', topic });
           // Alternating which goes first keeps the JVM's leftover garbage from always landing on the same one.
           let scan: ChildResult;
@@ -175,7 +175,7 @@ function jobSection(rows: Row[], options: JobBenchOptions, loadRates: number[]):
       `Seed-shaped integer scores (uniform users, ~100 events of weight 1-3 each) loaded once per size with BatchWriteItem (${loadRates.map((r) => `${count(r)} items/s`).join(', ')}), ` +
         `then, for each segment count, a bare parallel scan and the job, each in a fresh Node process started with tsx, against the same table with the same client settings; ` +
         `${options.users.map((u) => `${options.rounds(u)} round${options.rounds(u) === 1 ? '' : 's'} at ${count(u)} users`).join(', ')}, alternating which runs first, the fastest of each shown (memory: the highest of any round). ` +
-        `*Bare scan*: \`scanScores\` with the job's page size (${count(SCAN_PAGE_ITEMS)} items) and nothing done per page, the raw limit. ` +
+        `*Bare scan*: \`scanScores\` with the job's page size (${count(SCAN_PAGE_ITEMS)} items, fewer above 8 segments) and nothing done per page, the raw limit. ` +
         '*Job*: `runPopularJob` at p95, timed end to end: scan with per-segment digests and candidates, exact cutoff, publish to Kafka, acknowledged.',
       'Memory: the child process\'s high-water resident set (`process.resourceUsage().maxRSS`), what Lambda reports as Max Memory Used; "at rest" is its RSS just before the run ' +
         '(Node, tsx, SDK, KafkaJS and clients loaded). Peak heapUsed sampled every 5 ms.',

@@ -22,6 +22,12 @@ import { publishPopularUsers, type LazyProducer } from './publish.js';
  * heap than its bytes; 5,000 per page halved the job's heap at 1M users with no slower scan.
  */
 export const SCAN_PAGE_ITEMS = 5_000;
+/** Pages in flight are what the job's memory follows, so many segments read smaller pages. */
+const SCAN_ITEMS_IN_FLIGHT = 40_000;
+
+export function scanPageItems(segments: number): number {
+  return Math.min(SCAN_PAGE_ITEMS, Math.max(1_000, Math.floor(SCAN_ITEMS_IN_FLIGHT / segments)));
+}
 
 export interface PopularJobDeps {
   config: PopularConfig;
@@ -90,7 +96,7 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     candidatesNow += segment.candidates.size - before;
     scanned += page.scores.length;
     options.onProgress?.(scanned);
-  }, SCAN_PAGE_ITEMS);
+  }, scanPageItems(config.scanSegments));
   let scanMs = performance.now() - started;
 
   const resolveStarted = performance.now();
@@ -175,7 +181,7 @@ async function collectFromFloor(deps: PopularJobDeps, floor: number): Promise<Ca
   await scanScores(deps.dynamo, config.scoresTable, config.scanSegments, (index, page) => {
     const set = sets[index]!;
     for (let i = 0; i < page.scores.length; i++) set.add(page.userIds[i]!, page.scores[i]!);
-  }, SCAN_PAGE_ITEMS);
+  }, scanPageItems(config.scanSegments));
   return sets;
 }
 
