@@ -4,7 +4,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { createKafka } from '../lib/kafka.js';
-import type { KafkaSettings, StartingPosition } from '../lib/config.js';
+import type { KafkaSettings, MappingConfig, StartingPosition } from '../lib/config.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from './topic-reader.js';
@@ -107,6 +107,12 @@ interface Lane {
   arrived: Signal;
   drained: Signal;
   loop?: Promise<void>;
+}
+
+/** The options that `npm run esm`'s settings (loadMappingConfig) give, around the function to invoke. */
+export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
+  const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
+  return { kafka, topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn, invoke };
 }
 
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {

@@ -11,7 +11,7 @@ import { createKafka } from '../lib/kafka.js';
 import { LazyProducer } from '../lib/publish.js';
 import { createScoreHandler } from '../lib/score-batch.js';
 import { adoptStackEnv } from './cli-env.js';
-import { startEventSourceMapping, type MskInvoker } from './esm.js';
+import { mappingOptions, startEventSourceMapping, type MskInvoker } from './esm.js';
 import { lambdaInvoker } from './lambda-invoker.js';
 import { createProgressBar } from './progress.js';
 
@@ -72,14 +72,7 @@ async function main(): Promise<void> {
   const bar = createProgressBar({ label: 'records scored' });
   let scored = 0;
   const esm = await startEventSourceMapping({
-    kafka: mapping.kafka,
-    topic: mapping.activityTopic,
-    groupId: mapping.groupId,
-    batchSize: mapping.batchSize,
-    batchingWindowMs: mapping.batchingWindowMs,
-    startingPosition: mapping.startingPosition,
-    eventSourceArn: mapping.eventSourceArn,
-    invoke,
+    ...mappingOptions(mapping, invoke),
     onBatch: (report) => {
       if (!report.ok) {
         process.stderr.write(

@@ -1,4 +1,4 @@
-import { CreateTableCommand, DeleteTableCommand, ResourceInUseException, ResourceNotFoundException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { USER_KEY } from '../lib/store.js';
 
 /** Creates the scores table as serverless.yml declares it (string key user_id, on demand); an existing one is kept. */
@@ -14,13 +14,5 @@ export async function ensureScoresTable(client: DynamoDBClient, table: string): 
     );
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
-  }
-}
-
-export async function dropTable(client: DynamoDBClient, table: string): Promise<void> {
-  try {
-    await client.send(new DeleteTableCommand({ TableName: table }));
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException)) throw err;
   }
 }

@@ -7,7 +7,7 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { localDynamoClient } from '../../local/clients.js';
-import { startEventSourceMapping } from '../../local/esm.js';
+import { mappingOptions, startEventSourceMapping } from '../../local/esm.js';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -18,11 +18,7 @@ const deadLetters = new LazyProducer(createKafka(config.kafka));
 const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
 
 const esm = await startEventSourceMapping({
-  kafka: mapping.kafka,
-  topic: mapping.activityTopic,
-  groupId: mapping.groupId,
-  batchSize: mapping.batchSize,
-  batchingWindowMs: mapping.batchingWindowMs,
+  ...mappingOptions(mapping, handle),
   backoff: { initialMs: 50, maxMs: 500 },
   // A killed member holds its partitions until its session expires; short, so restarts resume soon.
   sessionTimeoutMs: Number(process.env.SESSION_TIMEOUT_MS ?? 10_000),
