@@ -16,15 +16,23 @@ export const FIRST_TIMESTAMP = Date.UTC(2026, 0, 1);
 export function activityRecords(
   count: number,
   users: number,
-  options: { topic?: string; partitions?: number; seed?: number; firstOffset?: number; firstTimestamp?: number } = {},
+  options: {
+    topic?: string;
+    partitions?: number;
+    seed?: number;
+    firstOffset?: number;
+    firstTimestamp?: number;
+    /** 'user' (the default) keys by user, so a user stays in one partition; 'random' spreads each user over all of them. */
+    partitionBy?: 'user' | 'random';
+  } = {},
 ): KafkaRecord[] {
-  const { topic = 'activity', partitions = 4, seed = 1, firstOffset = 0, firstTimestamp = FIRST_TIMESTAMP } = options;
+  const { topic = 'activity', partitions = 4, seed = 1, firstOffset = 0, firstTimestamp = FIRST_TIMESTAMP, partitionBy = 'user' } = options;
   const random = seededRandom(seed);
   const next = new Array<number>(partitions).fill(firstOffset);
   const records: KafkaRecord[] = [];
   for (let i = 0; i < count; i++) {
     const userId = 1000 + Math.floor(random() * users);
-    const partition = userId % partitions;
+    const partition = partitionBy === 'user' ? userId % partitions : Math.floor(random() * partitions);
     const activity = ACTIVITIES[Math.floor(random() * ACTIVITIES.length)]!;
     records.push({ topic, partition, offset: next[partition]!++, timestamp: firstTimestamp + i, key: String(userId), value: JSON.stringify({ user_id: userId, activity }) });
   }
