@@ -8,7 +8,7 @@ import { LazyProducer } from '../../lib/publish.js';
 import { DLQ_HEADER } from '../../lib/dead-letters.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
 import { readFromBeginning } from '../../local/topic-reader.js';
-import { testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
@@ -24,17 +24,7 @@ afterAll(async () => {
 });
 
 /** A dead-letter topic of one partition, created as on MSK: nothing is created on first use. */
-async function deadLetterTopic(): Promise<string> {
-  const topic = uniqueName('dlq');
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-  return topic;
-}
+const deadLetterTopic = () => freshTopic('dlq', 1);
 
 /** Header values as sent: KafkaJS's reader files a header named like an Object.prototype member next to that member, so only the bytes are kept. */
 function headerBytes(message: KafkaMessage, name: string): string[] {

@@ -9,7 +9,7 @@ import { DLQ_HEADER } from '../../lib/dead-letters.js';
 import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
 import { startEventSourceMapping } from '../../local/esm.js';
-import { freshScoresTable, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { readSums, sorted } from '../support/scores.js';
 import { runRedeliveryCase } from './support/redelivery.js';
 
@@ -29,12 +29,8 @@ describe('reliability: the scorer at its edges', () => {
   });
 
   it('40 bad records of 60 KiB among good ones, one dead-letter partition: no batch stalls, all 40 dead letters arrive', async () => {
-    const topic = uniqueName('edges');
-    const dlqTopic = uniqueName('edges-dlq');
-    const admin = testKafka().admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }, { topic: dlqTopic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    const topic = await freshTopic('edges', 2);
+    const dlqTopic = await freshTopic('edges-dlq', 1);
 
     const good = Array.from({ length: 400 }, (_, i) => ({ key: String(i % 40), value: JSON.stringify({ user_id: i % 40, activity: 'profile.view' }) }));
     const bad = Array.from({ length: 40 }, (_, i) => ({ key: `bad-${i}`, value: `{"user_id": ${i}, "pad": "${'p'.repeat(60 * 1024)}` }));
