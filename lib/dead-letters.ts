@@ -1,5 +1,6 @@
 // Rejected records -> the dead-letter topic, in produce requests the broker accepts.
-import { ConfigResourceTypes, type IHeaders, type Message, type Producer } from 'kafkajs';
+// kafkajs is CommonJS and Node's ES import cannot see ConfigResourceTypes among its named exports: take it from the default.
+import kafkajs, { type IHeaders, type Message, type Producer } from 'kafkajs';
 import { isBase64, type Rejection } from './activity.js';
 import type { LazyProducer } from './publish.js';
 
@@ -148,7 +149,7 @@ async function describeLimit(producer: LazyProducer, topic: string): Promise<num
   try {
     await admin.connect();
     const described = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
       includeSynonyms: false,
     });
     const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');

@@ -1,11 +1,10 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './activity.js';
-import { combineByUser } from './scoring.js';
+import { combineByUser, type OffsetRestart } from './scoring.js';
 import { applyScoreDeltas } from './store.js';
 import { publishDeadLetters } from './dead-letters.js';
 import type { LazyProducer } from './publish.js';
-import type { OffsetRestart } from './scoring.js';
 import type { ScorerConfig } from './config.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
