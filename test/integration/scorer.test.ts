@@ -179,6 +179,7 @@ describe('cold start', () => {
 
   it.each([
     [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": "x"}' }, /SCORE_WEIGHTS has non-integer scores/],
+    [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": 0}' }, /SCORE_WEIGHTS has scores outside 1-1000000/],
     [{ KAFKA_BROKERS: 'h:1' }, /SCORES_TABLE is not set/],
     [{ SCORES_TABLE: 't' }, /KAFKA_BROKERS is not set/],
   ])('fails at import of the handler with the setting named (%o)', async (env, message) => {
