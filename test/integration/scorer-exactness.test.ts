@@ -1,12 +1,12 @@
 // The scorer's sums stay exact at the edges: one user in many partitions, offsets that start again, sums near 2^53.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
 import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../support/scores.js';
-import { eventOf, testScorer } from '../support/scorer.js';
+import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
 
 let dynamo: DynamoDBClient;
 let deadLetters: LazyProducer;
@@ -57,7 +57,15 @@ describe('offsets that start again below the stored ones', () => {
     // The topic was deleted and created again: offsets start at 0, the records are newer.
     const recreated = activityRecords(600, 50, { partitions: 4, firstOffset: 0, seed: 37, firstTimestamp: later }).filter((r) => r.offset <= 99);
     expect(Math.max(...recreated.map((r) => r.offset))).toBe(99);
-    const summary = await handle(eventOf(recreated, 'arn:aws:kafka:us-east-1:000000000000:cluster/local/11111111-1111-1111-1111-111111111111-1'));
+    const warn = vi.spyOn(quietLogger, 'warn');
+    const otherCluster = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/11111111-1111-1111-1111-111111111111-1';
+    const summary = await handle(eventOf(recreated, otherCluster));
+    // Never silent: a warning names the partition, the stored and the incoming offsets, and the event source.
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('offsets started again'), expect.objectContaining({
+      eventSourceArn: otherCluster,
+      restarts: expect.arrayContaining([expect.objectContaining({ topic: 'activity', storedOffset: expect.any(Number), firstOffset: expect.any(Number), lastOffset: expect.any(Number) })]),
+    }));
+    warn.mockRestore();
     const both = expectedSums([...old, ...recreated]);
     expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(both));
     expect(summary.offsetRestarts).toBeGreaterThan(0);
