@@ -2,6 +2,7 @@
 // Definition: N scores ascending, rank r = ceil(p/100 * N) (at least 1), cutoff = the r-th
 // smallest score (nearest rank), popular = score strictly greater than the cutoff.
 import { SegmentDigest } from './digest.js';
+import { ceilDiv, decimalOf } from './decimal.js';
 
 export interface PopularUser {
   userId: string;
@@ -19,12 +20,14 @@ export interface SelectionPolicy {
 
 export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({ warmup: 2000, margin: 0.02, bandWidth: 0.02 });
 
-/** The nearest rank r = ceil(p/100 * N), at least 1; 0 for an empty table. */
+/**
+ * The nearest rank r = ceil(p/100 * N), at least 1; 0 for an empty table. Exact: p is taken as the
+ * decimal it was written as (99.99 = 9999/10^2), so no binary rounding can move r by one.
+ */
 export function nearestRank(count: number, percentile: number): number {
   if (count <= 0) return 0;
-  const exact = (percentile * count) / 100;
-  // p arrives as decimal text, so p*N can carry a few ulps of binary noise above an integer.
-  const rank = Math.ceil(exact - exact * 1e-12);
+  const p = decimalOf(percentile);
+  const rank = Number(ceilDiv(p.digits * BigInt(count), 100n * 10n ** BigInt(p.scale)));
   return Math.min(count, Math.max(1, rank));
 }
 

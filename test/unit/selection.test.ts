@@ -57,6 +57,27 @@ describe('nearestRank', () => {
     expect(nearestRank(1000, 99.9)).toBe(999);
     expect(nearestRank(1001, 99.9)).toBe(1000);
   });
+
+  it('is exact where p*N/100 falls a hair above an integer: p = 99.99 at N = 100,009,999', () => {
+    // 0.9999 * 100,009,999 = 99,999,998.0001: the rank is 99,999,999, whatever binary noise says.
+    expect(nearestRank(100_009_999, 99.99)).toBe(99_999_999);
+    expect(nearestRank(100_000_000, 99.99)).toBe(99_990_000);
+    expect(nearestRank(3, 0.000001)).toBe(1);
+  });
+
+  it('agrees with integer arithmetic on the decimal for random percentiles and sizes', () => {
+    const rng = seededRandom(99);
+    for (let i = 0; i < 20_000; i++) {
+      const scale = 1 + Math.floor(rng() * 6);
+      const digits = 1 + Math.floor(rng() * (100 * 10 ** scale - 1)); // p = digits / 10^scale in (0, 100)
+      const percentile = Number(`${Math.floor(digits / 10 ** scale)}.${String(digits % 10 ** scale).padStart(scale, '0')}`);
+      const count = 1 + Math.floor(rng() * 2 ** 40);
+      const denominator = 100n * 10n ** BigInt(scale);
+      const product = BigInt(digits) * BigInt(count);
+      const expected = Number((product + denominator - 1n) / denominator);
+      expect(nearestRank(count, percentile), `p=${percentile}, N=${count}`).toBe(Math.max(1, expected));
+    }
+  });
 });
 
 describe('candidate thresholds', () => {
