@@ -4,7 +4,7 @@ import { createKafka } from '../lib/kafka.js';
 import { LazyProducer } from '../lib/publish.js';
 import { scanScores } from '../lib/scan.js';
 import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
-import type { PopularConfig } from '../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../lib/config.js';
 import { localDynamoClient } from '../local/clients.js';
 
 export interface ChildRequest {
@@ -46,7 +46,7 @@ let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
   users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit)).users;
 } else {
-  const config: PopularConfig = { scoresTable: request.table, percentile: 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, kafka };
+  const config: PopularConfig = { scoresTable: request.table, percentile: 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, maxHeldUsers: 250_000, messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES, kafka };
   summary = await runPopularJob({ config, dynamo, producer });
   users = summary.usersScanned;
 }

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
@@ -19,6 +19,8 @@ function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> = {}):
     scanSegments: 8,
     popularTopic: uniqueName('popular'),
     publishBatchSize: 1000,
+    maxHeldUsers: 250_000,
+    messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
     kafka: testKafkaSettings('popular-test'),
     ...overrides,
   };

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
@@ -25,6 +25,8 @@ describe('reliability: the broker stops while the job publishes', () => {
       scanSegments: 4,
       popularTopic: uniqueName('broker-down-popular'),
       publishBatchSize: 20,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
     };
     broker.createTopic(config.popularTopic, 1);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
@@ -25,6 +25,8 @@ describe('reliability: two popular-users runs overlapping', () => {
       popularTopic: uniqueName('overlap-popular'),
       // Small produce requests, so the two runs' messages interleave on the topic.
       publishBatchSize: 10,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: testKafkaSettings('overlap'),
     };
     await writeUserScores(dynamo, config.scoresTable, scores);
