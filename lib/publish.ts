@@ -1,14 +1,27 @@
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { isBase64, type Rejection } from './activity.js';
 
+export interface ProducerOptions {
+  /** The broker drops a retried request it already wrote (needs a broker that grants producer ids). */
+  idempotent?: boolean;
+}
+
 /** A producer connected on first use and kept for the life of the container. */
 export class LazyProducer {
   private connecting?: Promise<Producer>;
-  constructor(private readonly kafka: Kafka) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly options: ProducerOptions = {},
+  ) {}
 
   get(): Promise<Producer> {
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        // KafkaJS would retry an idempotent send forever; the run's caller owns the long retry instead.
+        ...(this.options.idempotent === true && { idempotent: true, retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 } }),
+      });
       try {
         await producer.connect();
       } catch (err) {
@@ -68,47 +81,4 @@ function originalBytes(encoded: unknown): Buffer | null {
 export async function publishDeadLetters(producer: LazyProducer, topic: string, rejections: Rejection[]): Promise<void> {
   if (rejections.length === 0) return;
   await sendAcknowledged(await producer.get(), topic, rejections.map(deadLetterMessage), 500);
-}
-
-/** What every message of one popular-users run carries, so consumers can tell runs apart. */
-export interface PopularRun {
-  runId: string;
-  /** `popular_<unix seconds of the run start>`: the message key, one per run, retries included. */
-  key: string;
-  startedAt: Date;
-  percentile: number;
-  cutoff: number;
-}
-
-export const POPULAR_HEADER = { runId: 'run_id', runSize: 'run_size', startedAt: 'run_started_at' } as const;
-
-export function popularUserMessage(user: { userId: string; score: number }, run: PopularRun, runSize: number): Message {
-  return {
-    key: run.key,
-    value: JSON.stringify({ user_id: user.userId, score: user.score, cutoff: run.cutoff, percentile: run.percentile }),
-    headers: {
-      [POPULAR_HEADER.runId]: run.runId,
-      [POPULAR_HEADER.runSize]: String(runSize),
-      [POPULAR_HEADER.startedAt]: run.startedAt.toISOString(),
-    },
-  };
-}
-
-/** Publishes a run's users in acknowledged batches, building each batch only when it is sent; returns the count sent. */
-export async function publishPopularUsers(
-  producer: LazyProducer,
-  topic: string,
-  run: PopularRun,
-  users: readonly { userId: string; score: number }[],
-  batchSize: number,
-): Promise<number> {
-  if (users.length === 0) return 0;
-  const connected = await producer.get();
-  let sent = 0;
-  for (let i = 0; i < users.length; i += batchSize) {
-    const batch = users.slice(i, i + batchSize).map((user) => popularUserMessage(user, run, users.length));
-    await sendAcknowledged(connected, topic, batch, batchSize);
-    sent += batch.length;
-  }
-  return sent;
 }

@@ -72,6 +72,11 @@ export class CandidateSet {
     }
   }
 
+  clear(): void {
+    this.userIds.length = 0;
+    this.scores.length = 0;
+  }
+
   /** Moves the threshold up (never down) and turns candidates below it into the discarded count. */
   raiseThreshold(threshold: number): void {
     if (!(threshold > this.threshold)) return;
@@ -95,6 +100,7 @@ export class CandidateSet {
 export class SegmentSelection {
   readonly digest = new SegmentDigest();
   readonly candidates = new CandidateSet();
+  private collecting = true;
 
   constructor(
     private readonly percentile: number,
@@ -105,10 +111,17 @@ export class SegmentSelection {
   addPage(userIds: readonly string[], scores: readonly number[]): number {
     const { digest, candidates } = this;
     digest.addPage(scores);
+    if (!this.collecting) return 0;
     for (let i = 0; i < scores.length; i++) candidates.add(userIds[i]!, scores[i]!);
     const peak = candidates.size;
     candidates.raiseThreshold(nextThreshold(candidates.threshold, digest.count, this.percentile, this.policy, (q) => digest.quantile(q)));
     return peak;
+  }
+
+  /** Lets every candidate go and keeps only the digest from now on: the candidates outgrew the memory budget. */
+  stopCollecting(): void {
+    this.collecting = false;
+    this.candidates.clear();
   }
 }
 
