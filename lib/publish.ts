@@ -1,27 +1,15 @@
 import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
 import { isBase64, type Rejection } from './activity.js';
 
-export interface ProducerOptions {
-  /** The broker drops a retried request it already wrote (needs a broker that grants producer ids). */
-  idempotent?: boolean;
-}
-
 /** A producer connected on first use and kept for the life of the container. */
 export class LazyProducer {
   private connecting?: Promise<Producer>;
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly options: ProducerOptions = {},
-  ) {}
+  constructor(private readonly kafka: Kafka) {}
 
   get(): Promise<Producer> {
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-        // KafkaJS would retry an idempotent send forever; the run's caller owns the long retry instead.
-        ...(this.options.idempotent === true && { idempotent: true, retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 } }),
-      });
+      // Idempotent: a request retried after a lost answer is not written twice.
+      const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true });
       try {
         await producer.connect();
       } catch (err) {

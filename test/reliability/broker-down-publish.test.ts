@@ -1,19 +1,22 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startMockKafka } from '../../local/kafka-mock.js';
+import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
 import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
 import { byRun, endOf, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
 const dynamo = testDynamo();
-// A private broker, so taking it down disturbs no other test file.
-const broker = startMockKafka();
-afterAll(() => {
-  broker.stop();
+// A private broker, so crashing it disturbs no other test file.
+let broker: KafkaBroker;
+beforeAll(async () => {
+  broker = await startKafkaBroker();
+});
+afterAll(async () => {
+  await broker.stop();
   dynamo.destroy();
 });
 
@@ -24,13 +27,12 @@ describe('reliability: the broker stops while the job publishes', () => {
       scoresTable: await freshScoresTable(dynamo, 'broker-down'),
       percentile: 90,
       scanSegments: 4,
-      popularTopic: uniqueName('broker-down-popular'),
+      popularTopic: await freshTopic('broker-down-popular', 1, broker.bootstrapServers),
       publishBatchSize: 20,
       maxHeldUsers: 250_000,
       messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
     };
-    broker.createTopic(config.popularTopic, 1);
     await writeUserScores(dynamo, config.scoresTable, scores);
     const expected = exactPopular(scores, config.percentile);
     expect(expected.size).toBeGreaterThan(3 * config.publishBatchSize);
@@ -40,15 +42,17 @@ describe('reliability: the broker stops while the job publishes', () => {
     try {
       const connected = await producer.get();
       let produceRequests = 0;
+      let killed: Promise<void> | undefined;
       // The broker dies right after the first produce request of the run was answered: mid-publish.
       const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === 1) broker.setDown(true);
+        if (payload.apiName === 'Produce' && ++produceRequests === 1) killed = broker.kill();
       });
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
       unsubscribe();
       expect(produceRequests).toBeGreaterThanOrEqual(1);
 
-      broker.setDown(false);
+      await killed;
+      await broker.restart(); // same log folder and port, as a crashed broker comes back
       const second = await runPopularJob({ config, dynamo, producer });
       expect(second.published).toBe(expected.size);
 
@@ -64,7 +68,6 @@ describe('reliability: the broker stops while the job publishes', () => {
       expect(endOf(partial[0]!)).toBeUndefined();
       expect((await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic))?.runId).toBe(second.runId);
     } finally {
-      broker.setDown(false);
       await producer.disconnect();
     }
   });
@@ -75,13 +78,12 @@ describe('reliability: the broker stops while the job publishes', () => {
       scoresTable: await freshScoresTable(dynamo, 'no-marker'),
       percentile: 90,
       scanSegments: 2,
-      popularTopic: uniqueName('no-marker-popular'),
+      popularTopic: await freshTopic('no-marker-popular', 1, broker.bootstrapServers),
       publishBatchSize: 100,
       maxHeldUsers: 250_000,
       messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: { ...testKafkaSettings('no-marker'), brokers: [broker.bootstrapServers] },
     };
-    broker.createTopic(config.popularTopic, 1);
     await writeUserScores(dynamo, config.scoresTable, scores);
     const expected = exactPopular(scores, config.percentile);
     const userRequests = Math.ceil(expected.size / config.publishBatchSize);
@@ -91,13 +93,16 @@ describe('reliability: the broker stops while the job publishes', () => {
     try {
       const connected = await producer.get();
       let produceRequests = 0;
+      let killed: Promise<void> | undefined;
       // Every user is acknowledged, then the broker dies before the marker goes out.
       const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) broker.setDown(true);
+        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) killed = broker.kill();
       });
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
       unsubscribe();
-      broker.setDown(false);
+      expect(produceRequests).toBe(userRequests);
+      await killed;
+      await broker.restart();
 
       const cutOff = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
       expect(cutOff.size).toBe(1);
@@ -111,7 +116,6 @@ describe('reliability: the broker stops while the job publishes', () => {
       expect(latest).toMatchObject({ runId: next.runId, count: expected.size });
       expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     } finally {
-      broker.setDown(false);
       await producer.disconnect();
     }
   });
