@@ -2,11 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { maxPublishBatch, popularUserMessage } from '../../lib/popular-run.js';
 import { startKafkaBroker } from '../../local/kafka-broker.js';
 import { freePort } from '../../local/service-process.js';
 import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
@@ -223,6 +224,28 @@ describe('popular-users job: items without a numeric score', () => {
     expect(summary).toMatchObject({ usersScanned: 10, unscoredItems: 3, cutoff: 8, published: 2 });
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/without a user_id string and a numeric score/), expect.objectContaining({ unscoredItems: 3 }));
   });
+});
+
+describe('popular-users job: requests within the broker limit', () => {
+  it('the largest PUBLISH_BATCH_SIZE the config accepts fits the real broker with the longest user ids; 20% more per request is refused', async () => {
+    const batch = maxPublishBatch(DEFAULT_MESSAGE_MAX_BYTES);
+    expect(() => loadPopularConfig({ SCORES_TABLE: 't', KAFKA_BROKERS: 'b:9092', PUBLISH_BATCH_SIZE: String(batch) })).not.toThrow();
+    // 128 characters JSON escapes to 6 bytes each: the largest id the scorer accepts, at its largest.
+    const longId = (i: number) => `${i}`.padStart(8, '0') + '\u0001'.repeat(120);
+    const users = Math.ceil(batch * 1.5);
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-long-ids'), { percentile: 0.01, scanSegments: 2, publishBatchSize: batch });
+    await writeUserScores(dynamo, config.scoresTable, Float64Array.from({ length: users }, (_, i) => 1e15 + i), { userId: longId });
+    const summary = await runPopularJob({ config, dynamo, producer });
+    expect(summary.published).toBe(users - 1);
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic);
+    expect(latest).toMatchObject({ runId: summary.runId, count: users - 1 });
+
+    // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.
+    const raw = await producer.get();
+    const run = { runId: summary.runId, key: summary.runKey, startedAt: new Date(summary.startedAt), percentile: 0.01 };
+    const messages = Array.from({ length: Math.ceil(batch * 1.2) }, (_, i) => popularUserMessage({ userId: longId(i), score: 1e15 + i }, run, 1e15));
+    await expect(raw.send({ topic: config.popularTopic, acks: -1, messages })).rejects.toThrow(/larger than the max message size/);
+  }, 120_000);
 });
 
 describe('popular-users job failures', () => {
