@@ -14,11 +14,9 @@ export interface SelectionPolicy {
   warmup: number;
   /** How far below the target quantile a segment still keeps candidates (several sampling sigmas). */
   margin: number;
-  /** Half-width, as a quantile, of the first fallback band; doubled after each miss. */
-  bandWidth: number;
 }
 
-export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({ warmup: 2000, margin: 0.02, bandWidth: 0.02 });
+export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({ warmup: 2000, margin: 0.02 });
 
 /**
  * The nearest rank r = ceil(p/100 * N), at least 1; 0 for an empty table. Exact: p is taken as the
@@ -157,29 +155,6 @@ export function resolveCutoff(sets: readonly CandidateSet[], percentile: number)
   const belowThreshold = discarded + lowerBound(scores, threshold);
   if (belowThreshold >= rank) return { resolved: false, rank, total, belowThreshold };
   return { resolved: true, rank, total, cutoff: scores[rank - discarded - 1]! };
-}
-
-/** Users strictly above the cutoff, from every segment's candidates. */
-export function popularUsers(sets: readonly CandidateSet[], cutoff: number | null): PopularUser[] {
-  const popular: PopularUser[] = [];
-  if (cutoff === null) return popular;
-  for (const set of sets) {
-    for (let i = 0; i < set.size; i++) {
-      const score = set.scores[i]!;
-      if (score > cutoff) popular.push({ userId: set.userIds[i]!, score });
-    }
-  }
-  return popular;
-}
-
-/**
- * The floor of the fallback pass's band: the estimate at p/100 - width. Below zero the floor is
- * -Infinity, which keeps everyone and always resolves, so widening terminates.
- */
-export function bandFloor(percentile: number, width: number, estimateAt: (q: number) => number | undefined): number {
-  const q = percentile / 100 - width;
-  if (q <= 0) return -Infinity;
-  return estimateAt(q) ?? -Infinity;
 }
 
 /** Index of the first element >= value in an ascending array. */
