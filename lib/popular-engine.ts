@@ -64,10 +64,11 @@ export async function selectPopularUsers(source: ScoreSource, options: EngineOpt
   const first = await source.scan((index, page) => {
     const segment = segments[index]!;
     const before = segment.candidates.size;
-    const peak = segment.addPage(page.userIds, page.scores);
-    candidatesKept = Math.max(candidatesKept, held - before + peak);
+    // Held across all segments at this page's peak, before its segment pruned.
+    const atPeak = held - before + segment.addPage(page.userIds, page.scores);
+    candidatesKept = Math.max(candidatesKept, atPeak);
     held += segment.candidates.size - before;
-    if (!overflow && held - before + peak > maxHeldUsers) {
+    if (!overflow && atPeak > maxHeldUsers) {
       // Holding more would break the budget: keep only the digests; the cutoff is searched instead.
       overflow = true;
       for (const s of segments) s.stopCollecting();

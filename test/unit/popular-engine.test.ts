@@ -15,7 +15,7 @@ function oracle(scores: ArrayLike<number>, percentile: number): { cutoff: number
   return { cutoff, users };
 }
 
-/** A source that also records the most distinct values and users any pass's page handler saw at once is not needed: the engine reports its peak. */
+/** Runs the engine with a sink that collects what it is handed. */
 async function select(source: ScoreSource, options: EngineOptions) {
   const users = new Map<string, number>();
   let opened = 0;
