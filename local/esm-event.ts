@@ -32,7 +32,9 @@ function mskHeaders(headers: IHeaders | undefined): MSKRecord['headers'] {
   const list: MSKRecord['headers'] = [];
   for (const [name, value] of Object.entries(headers ?? {})) {
     for (const one of Array.isArray(value) ? value : [value]) {
-      if (one === undefined) continue;
+      // KafkaJS decodes a header named like an Object.prototype member (constructor, toString) into
+      // [that member, bytes]: keep the bytes, never let the member fail the whole batch.
+      if (typeof one !== 'string' && !Buffer.isBuffer(one)) continue;
       list.push({ [name]: [...(typeof one === 'string' ? Buffer.from(one, 'utf8') : one)] });
     }
   }
