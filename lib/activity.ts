@@ -109,6 +109,7 @@ function normaliseUserId(value: unknown): string | undefined {
   if (typeof value === 'string') {
     // A lone surrogate (from a JSON escape such as "\ud800") has no UTF-8 form: DynamoDB would refuse the key and block the batch.
     if (LONE_SURROGATE.test(value)) return undefined;
+    // oxlint-disable-next-line typescript/no-misused-spread -- code points are what the 128-character limit counts
     const chars = [...value].length;
     return chars >= 1 && chars <= MAX_USER_ID_CHARS ? value : undefined;
   }

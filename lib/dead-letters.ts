@@ -3,6 +3,7 @@
 import kafkajs, { type IHeaders, type Message, type Producer } from 'kafkajs';
 import { isBase64, type Rejection } from './activity.js';
 import type { LazyProducer } from './publish.js';
+import { headerEntries, RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 
 export const DLQ_HEADER = {
   reason: 'dlq.reason',
@@ -17,11 +18,6 @@ export const DLQ_HEADER = {
   originalSize: 'dlq.original.size',
 } as const;
 
-// Kafka's record batch v2: 61 bytes of batch header, and per record at most 36 bytes of varints
-// and attributes plus 10 per header. Sizes here are upper bounds, so a request never exceeds the limit.
-const BATCH_OVERHEAD = 61;
-const RECORD_OVERHEAD = 36;
-const HEADER_OVERHEAD = 10;
 /** KafkaJS builds one request per send; this keeps a request's message count modest as well. */
 const MAX_MESSAGES_PER_REQUEST = 500;
 
@@ -61,24 +57,6 @@ function originalBytes(encoded: unknown): Buffer | null {
   return isBase64(encoded) ? Buffer.from(encoded, 'base64') : Buffer.from(encoded, 'utf8');
 }
 
-const byteLength = (data: Buffer | string | null | undefined): number =>
-  data === null || data === undefined ? 0 : typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
-
-function headerEntries(headers: IHeaders | undefined): Array<[string, Buffer | string]> {
-  const entries: Array<[string, Buffer | string]> = [];
-  for (const name of Object.keys(headers ?? {})) {
-    const value = headers![name];
-    for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined) entries.push([name, one]);
-  }
-  return entries;
-}
-
-/** An upper bound of the bytes one message takes in a record batch. */
-export function recordSize(message: Message): number {
-  let size = RECORD_OVERHEAD + byteLength(message.key as Buffer | string | null) + byteLength(message.value);
-  for (const [name, value] of headerEntries(message.headers)) size += HEADER_OVERHEAD + Buffer.byteLength(name, 'utf8') + byteLength(value);
-  return size;
-}
 
 /**
  * Makes a dead letter fit one request of `limit` bytes: the value is cut first, and only if the
@@ -86,8 +64,8 @@ export function recordSize(message: Message): number {
  * value's original size, are said in headers.
  */
 export function fitDeadLetter(message: Message, limit: number): Message {
-  const room = limit - BATCH_OVERHEAD;
-  if (recordSize(message) <= room) return message;
+  const room = limit - RECORD_BATCH_OVERHEAD;
+  if (recordBytes(message) <= room) return message;
   const value = message.value === null || message.value === undefined ? Buffer.alloc(0) : Buffer.from(message.value);
   const marked = (parts: string, headers: IHeaders): IHeaders => {
     const out = newHeaders();
@@ -97,28 +75,28 @@ export function fitDeadLetter(message: Message, limit: number): Message {
     return out;
   };
   const valueCut: Message = { ...message, value: Buffer.alloc(0), headers: marked('value', message.headers ?? {}) };
-  const spare = room - recordSize(valueCut);
+  const spare = room - recordBytes(valueCut);
   if (spare >= 0) return { ...valueCut, value: value.subarray(0, spare) };
 
   // Only our own headers are kept: the record is still found by its topic, partition and offset.
   const ours = newHeaders();
   for (const [name, one] of headerEntries(message.headers)) if (name.startsWith('dlq.')) appendHeader(ours, name, one);
   const bare: Message = { key: null, value: Buffer.alloc(0), headers: marked('value,key,headers', ours) };
-  return { ...bare, value: value.subarray(0, Math.max(0, room - recordSize(bare))) };
+  return { ...bare, value: value.subarray(0, Math.max(0, room - recordBytes(bare))) };
 }
 
 /** Splits messages into requests whose record batches each stay within `limit` bytes. */
 export function requestsWithin(messages: Message[], limit: number): Message[][] {
   const requests: Message[][] = [];
   let current: Message[] = [];
-  let size = BATCH_OVERHEAD;
+  let size = RECORD_BATCH_OVERHEAD;
   for (const original of messages) {
     const message = fitDeadLetter(original, limit);
-    const bytes = recordSize(message);
+    const bytes = recordBytes(message);
     if (current.length > 0 && (size + bytes > limit || current.length >= MAX_MESSAGES_PER_REQUEST)) {
       requests.push(current);
       current = [];
-      size = BATCH_OVERHEAD;
+      size = RECORD_BATCH_OVERHEAD;
     }
     current.push(message);
     size += bytes;
@@ -133,7 +111,7 @@ const limits = new WeakMap<LazyProducer, Map<string, Promise<number>>>();
 /** The dead-letter topic's max.message.bytes as the broker reports it (the topic's own, or the broker default it inherits). */
 export function topicMessageLimit(producer: LazyProducer, topic: string): Promise<number> {
   let byTopic = limits.get(producer);
-  if (byTopic === undefined) limits.set(producer, (byTopic = new Map()));
+  if (byTopic === undefined) limits.set(producer, (byTopic = new Map<string, Promise<number>>()));
   let limit = byTopic.get(topic);
   if (limit === undefined) {
     limit = describeLimit(producer, topic);
@@ -154,7 +132,7 @@ async function describeLimit(producer: LazyProducer, topic: string): Promise<num
     });
     const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes');
     const limit = Number(entry?.configValue);
-    if (!Number.isSafeInteger(limit) || limit <= BATCH_OVERHEAD) throw new Error(`the broker reported max.message.bytes=${entry?.configValue}`);
+    if (!Number.isSafeInteger(limit) || limit <= RECORD_BATCH_OVERHEAD) throw new Error(`the broker reported max.message.bytes=${entry?.configValue}`);
     return limit;
   } catch (err) {
     throw new Error(

@@ -2,7 +2,8 @@
 // then the run-end marker, which a consumer needs before it may call the run complete.
 import type { Message, Producer } from 'kafkajs';
 import type { PopularSink } from './popular-engine.js';
-import { RECORD_BATCH_OVERHEAD, popularUserMessage, recordBytes, runEndMessage, type PopularRun, type RunEnd } from './popular-run.js';
+import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from './popular-run.js';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 import type { PopularUser } from './selection.js';
 
 export interface PublishLimits {

@@ -2,6 +2,7 @@
 // tells a complete run from a partial one. Pure: the Kafka adapters are lib/popular-publish.ts and
 // lib/popular-reader.ts.
 import type { IHeaders, Message } from 'kafkajs';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 
 export interface PopularUser {
   userId: string;
@@ -51,38 +52,6 @@ export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'perc
   };
 }
 
-/** Bytes of a record batch (v2) before its first record. */
-export const RECORD_BATCH_OVERHEAD = 61;
-
-/** Length of a zigzag varint holding n >= 0, as Kafka's record format writes lengths. */
-function varintBytes(n: number): number {
-  let z = n * 2;
-  let bytes = 1;
-  while (z >= 128) {
-    z = Math.floor(z / 128);
-    bytes++;
-  }
-  return bytes;
-}
-
-const byteLength = (v: string | Buffer | null | undefined) => (v === null || v === undefined ? 0 : Buffer.byteLength(v));
-
-/**
- * An upper bound of one message's size inside a record batch: its attributes, the largest timestamp
- * and offset deltas, key, value and headers, each with its varint length.
- */
-export function recordBytes(message: Message): number {
-  let body = 1 + 10 + 5; // attributes, timestamp delta (varlong), offset delta (varint)
-  for (const part of [message.key, message.value]) body += part === null || part === undefined ? 1 : varintBytes(byteLength(part)) + byteLength(part);
-  const headers = Object.entries(message.headers ?? {});
-  body += varintBytes(headers.length);
-  for (const [name, value] of headers) {
-    const text = Array.isArray(value) ? value.join('') : value;
-    body += varintBytes(byteLength(name)) + byteLength(name) + varintBytes(byteLength(text as string | Buffer)) + byteLength(text as string | Buffer);
-  }
-  return varintBytes(body) + body;
-}
-
 /**
  * The largest user message the job can send for a user id the scorer accepts (128 characters, each
  * escaped by JSON to 6 bytes at worst) and any score: what PUBLISH_BATCH_SIZE is checked against.
@@ -90,7 +59,7 @@ export function recordBytes(message: Message): number {
 export const MAX_USER_RECORD_BYTES = recordBytes(
   popularUserMessage(
     { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
-    { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 1.2345678901234567e-300 },
+    { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 2.2250738585072014e-308 },
     -Number.MAX_VALUE,
   ),
 );

@@ -88,7 +88,10 @@ async function bringUpPipeline(): Promise<Pipeline> {
 }
 
 async function main(): Promise<void> {
-  if (flags.help) return void console.log(USAGE);
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
   const events = positiveInteger('events', flags.events);
   const users = positiveInteger('users', flags.users);
   const batchSize = positiveInteger('batch-size', flags['batch-size']);

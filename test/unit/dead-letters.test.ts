@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import type { MSKRecord } from 'aws-lambda';
 import type { Message } from 'kafkajs';
-import { deadLetterMessage, DLQ_HEADER, fitDeadLetter, recordSize, requestsWithin } from '../../lib/dead-letters.js';
+import { deadLetterMessage, DLQ_HEADER, fitDeadLetter, requestsWithin } from '../../lib/dead-letters.js';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from '../../lib/record-size.js';
 
 // KafkaJS's own record and batch encoders, to check the size bounds against real bytes.
 const require = createRequire(import.meta.url);
@@ -76,7 +77,7 @@ describe('dead letters sized to the broker limit', () => {
     expect(requests.flat()).toEqual(letters);
     expect(requests.length).toBe(3);
     for (const request of requests) {
-      const estimate = 61 + request.reduce((sum, m) => sum + recordSize(m), 0);
+      const estimate = RECORD_BATCH_OVERHEAD + request.reduce((sum, m) => sum + recordBytes(m), 0);
       const actual = await encodedBatchSize(request);
       expect(actual).toBeLessThanOrEqual(estimate);
       expect(estimate).toBeLessThanOrEqual(MSK_LIMIT);
