@@ -121,6 +121,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return typeof value;
   const text = typeof value === 'string' ? JSON.stringify(value.length > 60 ? value.slice(0, 60) : value) : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

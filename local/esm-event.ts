@@ -1,7 +1,7 @@
 // What KafkaJS fetched -> the event AWS's MSK mapping would send for it.
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { KafkaMessage } from 'kafkajs';
-import { toMskRecord, type MskEventSource, type RecordHeaders } from './msk-event.js';
+import { toMskRecord, type MskEventSource } from './msk-event.js';
 
 /** One partition's records as the MSK event AWS would send for them. */
 export function toMskEvent(topic: string, partition: number, messages: KafkaMessage[], source: MskEventSource): MSKEvent {
@@ -14,7 +14,7 @@ export function toMskEvent(topic: string, partition: number, messages: KafkaMess
       timestampType: timestampType(m),
       key: m.key,
       value: m.value,
-      headers: m.headers as RecordHeaders | undefined,
+      headers: m.headers,
     }),
   );
   return { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers, records: { [`${topic}-${partition}`]: records } };

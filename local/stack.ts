@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { loadStackConfig, type StackConfig } from '../lib/config.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { ensureTopicsOn } from './kafka-topics.js';
-import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
 import { localDynamoClient, LOCAL_CREDENTIALS, LOCAL_REGION } from './clients.js';
 import { ensureScoresTable } from './tables.js';
 

@@ -23,8 +23,8 @@ describe('npm start -- --continuous, interrupted', () => {
     // Its own process group, as a terminal gives a foreground job: the signal then reaches npm, tsx and node alike.
     const child = spawn('npm', ['start', '--', '--continuous', '--rate', '400', '--interval', '2', '--users', '200', '--report', report], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     // 'close': the process has exited and its output is all read.
     const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)));
     const deadline = Date.now() + 120_000;

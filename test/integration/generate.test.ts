@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream, staticDataSet, type ProduceProgress } from '../../local/generate.js';
-import { freshTopic, readTopic, testKafka, uniqueName } from '../support/stack.js';
+import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 
 describe('activity generators on the broker', () => {
   it('produces the static data set keyed by user id, every record acknowledged and readable', async () => {

@@ -11,7 +11,7 @@ import { maxPublishBatch, popularUserMessage } from '../../lib/popular-run.js';
 import { startKafkaBroker } from '../../local/kafka-broker.js';
 import { freePort } from '../../local/service-process.js';
 import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
 const dynamo = testDynamo();
 const producer = new LazyProducer(createKafka(testKafkaSettings('popular-test')));

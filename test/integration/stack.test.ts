@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka } from '../support/stack.js';
 
 describe('local stack', () => {
   it('serves DynamoDB Local and a Kafka broker that round-trips a message', async () => {

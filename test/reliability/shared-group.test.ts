@@ -20,7 +20,7 @@ function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void):
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/scorer-process.ts'], { env: { ...env, START_ON_STDIN: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let joined!: () => void;
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const member: Member = {
     child,
     partitions: new Set(),
@@ -28,7 +28,7 @@ function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void):
     joined: new Promise((resolve) => (joined = resolve)),
     exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? (code === 0 ? 'code 0' : `code ${code}: ${stderr}`)))),
   };
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  createInterface({ input: child.stdout }).on('line', (line) => {
     const report = JSON.parse(line) as { event: string; batch?: string; alreadyApplied?: number };
     if (report.event === 'start') {
       member.partitions.add(report.batch!);
