@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigError, loadPopularConfig, loadScorerConfig, type Env } from '../lib/config.js';
+import { loadPopularConfig, loadScorerConfig, type Env } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
 import { LazyProducer } from '../lib/publish.js';
 import { createScoreHandler } from '../lib/score-batch.js';
@@ -20,7 +20,7 @@ import { createProgressBar } from './progress.js';
 import { readLatestCompleteRun } from '../lib/popular-reader.js';
 import type { PopularUser } from '../lib/popular-run.js';
 import { renderReport, type StageTiming } from './report.js';
-import { MissingPrerequisiteError } from './prerequisites.js';
+import { Interrupted, numberFlag, onStopSignal, runCommand } from './cli.js';
 import { printContinuousLine, printSummary } from './demo-output.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -37,25 +37,20 @@ Uses KAFKA_BROKERS and AWS_ENDPOINT_URL_DYNAMODB when both are set; otherwise st
 
 const { values: flags } = parseArgs({
   options: {
-    events: { type: 'string', default: '500000' },
-    users: { type: 'string', default: '5000' },
+    events: { type: 'string' },
+    users: { type: 'string' },
     percentile: { type: 'string' },
     segments: { type: 'string' },
-    'batch-size': { type: 'string', default: '10000' },
+    'batch-size': { type: 'string' },
     continuous: { type: 'boolean', default: false },
-    rate: { type: 'string', default: '2000' },
-    interval: { type: 'string', default: '30' },
+    rate: { type: 'string' },
+    interval: { type: 'string' },
     report: { type: 'string', default: 'report/popular-users.html' },
-    seed: { type: 'string', default: '42' },
+    seed: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
-function positiveInteger(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError([`--${name}=${text} must be a positive integer`]);
-  return n;
-}
 
 interface Pipeline {
   stack?: LocalStack;
@@ -92,12 +87,15 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const events = positiveInteger('events', flags.events);
-  const users = positiveInteger('users', flags.users);
-  const batchSize = positiveInteger('batch-size', flags['batch-size']);
+  const events = numberFlag('events', flags.events, 500_000, { integer: true, min: 1 });
+  const users = numberFlag('users', flags.users, 5_000, { integer: true, min: 1 });
+  const batchSize = numberFlag('batch-size', flags['batch-size'], 10_000, { integer: true, min: 1, max: 10_000 });
+  const rate = numberFlag('rate', flags.rate, 2_000, { min: 1 });
+  const intervalS = numberFlag('interval', flags.interval, 30, { min: 1 });
+  const seed = numberFlag('seed', flags.seed, 42, { integer: true });
   const pipeline = await bringUpPipeline();
   // From here on a signal stops the work at the next step, then the stack: never the stack first.
-  const interrupted = onInterrupt();
+  const interrupted = onStopSignal((signal) => console.log(`\n${signal}: finishing the work in flight, then stopping the local stack...`));
   const untilInterrupted = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted.then(() => Promise.reject(new Interrupted()))]);
   const { names } = pipeline;
   const env: Env = {
@@ -116,7 +114,7 @@ async function main(): Promise<void> {
   const popularProducer = new LazyProducer(kafka);
   const producer = await connectActivityProducer(kafka);
   const population = defaultPopulation({ users });
-  const random = seededRandom(Number(flags.seed));
+  const random = seededRandom(seed);
   const quiet = new Logger({ serviceName: 'demo', logLevel: 'WARN' });
 
   const mapping = await startEventSourceMapping({
@@ -145,7 +143,7 @@ async function main(): Promise<void> {
 
   try {
     if (flags.continuous) {
-      await runContinuously({ interrupted, producer, topic: names.activityTopic, population, mapping, runJob, rate: Number(flags.rate), intervalS: Number(flags.interval), writeReport: (s, st) => writeReport(s, st) });
+      await runContinuously({ interrupted, producer, topic: names.activityTopic, population, mapping, runJob, rate, intervalS, writeReport: (s, st) => writeReport(s, st) });
       return;
     }
     const stages: StageTiming[] = [];
@@ -204,28 +202,6 @@ async function main(): Promise<void> {
   }
 }
 
-class Interrupted extends Error {
-  override name = 'Interrupted';
-}
-
-/**
- * Resolves on the first SIGINT or SIGTERM. Later ones are ignored rather than fatal: a Ctrl-C
- * reaches npm, tsx and this process alike, and npm and tsx pass it on again.
- */
-function onInterrupt(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let first = true;
-    const handler = (signal: NodeJS.Signals) => {
-      if (!first) return;
-      first = false;
-      console.log(`\n${signal}: finishing the work in flight, then stopping the local stack...`);
-      resolve(signal);
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-  });
-}
-
 interface ContinuousOptions {
   interrupted: Promise<NodeJS.Signals>;
   producer: Awaited<ReturnType<typeof connectActivityProducer>>;
@@ -268,10 +244,4 @@ async function runContinuously(o: ContinuousOptions): Promise<void> {
   else console.log('No job run finished yet: no report written.');
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  if (err instanceof Interrupted) return process.exit(130);
-  if (err instanceof MissingPrerequisiteError) console.error(`Missing prerequisite: ${err.message}\nRun the set-up first: bash local/setup.sh`);
-  else if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+runCommand(main, USAGE);

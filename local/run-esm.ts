@@ -6,7 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigError, loadMappingConfig, loadScorerConfig } from '../lib/config.js';
+import { loadMappingConfig, loadScorerConfig } from '../lib/config.js';
+import { onStopSignal, runCommand } from './cli.js';
 import { createKafka } from '../lib/kafka.js';
 import { LazyProducer } from '../lib/publish.js';
 import { createScoreHandler } from '../lib/score-batch.js';
@@ -22,10 +23,7 @@ batch goes to that function through the Lambda Invoke API (AWS_ENDPOINT_URL_LAMB
 
 async function main(): Promise<void> {
   // Listening from the start: a signal while the group is still joining also stops cleanly.
-  const stopSignal = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const stopSignal = onStopSignal();
   const { values } = parseArgs({
     options: {
       invoke: { type: 'string' },
@@ -101,7 +99,4 @@ async function main(): Promise<void> {
   console.error(`Stopped: ${stats.invocations} invocations (${stats.failedInvocations} failed), ${stats.recordsCommitted} records committed.`);
 }
 
-main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+runCommand(main, USAGE);

@@ -1,6 +1,7 @@
 // `npm run generate`: the seed's static data set (default), or with --rate a continuous stream until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { ConfigError, loadMappingConfig } from '../lib/config.js';
+import { loadMappingConfig } from '../lib/config.js';
+import { numberFlag, onStopSignal, runCommand } from './cli.js';
 import { createKafka } from '../lib/kafka.js';
 import { adoptStackEnv } from './cli-env.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from './generate.js';
@@ -11,16 +12,9 @@ const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [-
 Static data set by default (${SEED_DEFAULTS.rows.toLocaleString('en-US')} rows over ${SEED_DEFAULTS.users.toLocaleString('en-US')} users from id ${SEED_DEFAULTS.start});
 with --rate, a continuous stream until Ctrl-C. Brokers come from KAFKA_BROKERS (or .local/stack.env).`;
 
-function positiveInteger(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${name} ${value} is not a whole number`);
-  return n;
-}
-
-class UsageError extends Error {}
 
 async function main(): Promise<void> {
+  const stopped = onStopSignal();
   const { values } = parseArgs({
     options: {
       rows: { type: 'string' },
@@ -40,16 +34,15 @@ async function main(): Promise<void> {
   const config = loadMappingConfig();
   const topic = values.topic ?? config.activityTopic;
   const population = defaultPopulation({
-    users: positiveInteger('users', values.users, SEED_DEFAULTS.users),
-    start: positiveInteger('start', values.start, SEED_DEFAULTS.start),
+    users: numberFlag('users', values.users, SEED_DEFAULTS.users, { integer: true, min: 1 }),
+    start: numberFlag('start', values.start, SEED_DEFAULTS.start, { integer: true, min: 0 }),
   });
-  const random = values.seed === undefined ? Math.random : seededRandom(positiveInteger('seed', values.seed, 0));
+  const random = values.seed === undefined ? Math.random : seededRandom(numberFlag('seed', values.seed, 0, { integer: true }));
   const producer = await connectActivityProducer(createKafka({ ...config.kafka, clientId: 'activity-generator' }));
 
   try {
     if (values.rate !== undefined) {
-      const rate = Number(values.rate);
-      if (!(rate > 0)) throw new UsageError(`--rate ${values.rate} must be a positive number of events per second`);
+      const rate = numberFlag('rate', values.rate, 0, { min: Number.MIN_VALUE });
       const bar = createProgressBar({ label: `streaming to ${topic}` });
       const stream = startActivityStream(producer, topic, {
         rate,
@@ -58,15 +51,12 @@ async function main(): Promise<void> {
         onProgress: (p) => bar.update(p.sent),
         onError: (err) => process.stderr.write(`\nsend failed, will catch up: ${err.message}\n`),
       });
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await stopped;
       const { sent } = await stream.stop();
       bar.finish(sent);
       return;
     }
-    const rows = positiveInteger('rows', values.rows, SEED_DEFAULTS.rows);
+    const rows = numberFlag('rows', values.rows, SEED_DEFAULTS.rows, { integer: true, min: 1 });
     const bar = createProgressBar({ label: `producing to ${topic}`, total: rows });
     const result = await produceDataSet(producer, topic, { rows, population, random, onProgress: (p) => bar.update(p.sent) });
     bar.finish(result.sent);
@@ -77,9 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  if (err instanceof UsageError) console.error(`${err.message}\n${USAGE}`);
-  else if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+runCommand(main, USAGE);

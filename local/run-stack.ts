@@ -1,7 +1,7 @@
 // `npm run stack`: bring the local stack up, say where it is, and keep it until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { startLocalStack, stackEnvironment, writeStackEnv } from './stack.js';
-import { MissingPrerequisiteError } from './prerequisites.js';
+import { onStopSignal, runCommand } from './cli.js';
 import { STACK_ENV_FILE as ENV_FILE } from './cli-env.js';
 import { kafkaVersion } from './kafka-broker.js';
 
@@ -19,21 +19,11 @@ async function main(): Promise<void> {
   console.log(`Endpoints written to ${ENV_FILE}; load them with: set -a; . ./${ENV_FILE}; set +a`);
   console.log('Press Ctrl-C to stop.');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the local stack...`);
-    await stack.stop();
-    rmSync(ENV_FILE, { force: true });
-    console.log('Stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const signal = await onStopSignal();
+  console.log(`\n${signal}: stopping the local stack...`);
+  await stack.stop();
+  rmSync(ENV_FILE, { force: true });
+  console.log('Stopped.');
 }
 
-main().catch((err) => {
-  console.error(err instanceof MissingPrerequisiteError ? `Missing prerequisite: ${err.message}` : err);
-  process.exit(1);
-});
+runCommand(main);
