@@ -1,14 +1,32 @@
+import type { Context, Handler, MSKEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadScorerConfig } from '../lib/config.js';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { loadDeploymentName, loadScorerConfig } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
-import { LazyProducer } from '../lib/publish.js';
-import { createScoreHandler } from '../lib/score-batch.js';
+import { batchMetrics } from '../lib/metrics.js';
+import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
+import { deploymentProducer } from '../lib/stamp.js';
+import { record } from './metrics.js';
 
 // Cold start: a bad setting stops here, naming the setting, before any event is taken.
 const config = loadScorerConfig();
-
-export const handler = createScoreHandler(
-  { config, dynamo: new DynamoDBClient({}), deadLetters: new LazyProducer(createKafka(config.kafka)) },
-  new Logger({ serviceName: 'activity-scorer' }),
+const logger = new Logger({ serviceName: 'activity-scorer' });
+const metrics = new Metrics({ serviceName: 'activity-scorer' });
+const scoreBatch = createScoreHandler(
+  { config, dynamo: new DynamoDBClient({}), deadLetters: deploymentProducer(createKafka(config.kafka), loadDeploymentName()) },
+  logger,
 );
+
+export const handler: Handler<MSKEvent, BatchSummary> = async (event: MSKEvent, context: Context) => {
+  // Every log line of this invocation carries its request id.
+  logger.addContext(context);
+  try {
+    const summary = await scoreBatch(event);
+    record(metrics, batchMetrics(summary));
+    return summary;
+  } finally {
+    // A failed batch writes no batch metrics: Lambda's own Errors metric counts it.
+    metrics.publishStoredMetrics();
+  }
+};

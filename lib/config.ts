@@ -236,3 +236,9 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
   if (arn !== '') config.eventSourceArn = arn;
   return r.done(config);
 }
+
+/** The deployment a function belongs to (serverless.yml sets DEPLOYMENT_NAME=<service>-<stage>); unset in local runs. */
+export function loadDeploymentName(env: Env = process.env): string | undefined {
+  const name = env.DEPLOYMENT_NAME?.trim();
+  return name === undefined || name === '' ? undefined : name;
+}
