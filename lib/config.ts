@@ -217,6 +217,10 @@ export interface MappingConfig {
   batchingWindowMs: number;
   startingPosition: StartingPosition;
   eventSourceArn?: string;
+  /** AWS's MaximumRetryAttempts, MaximumRecordAgeInSeconds and on-failure Kafka topic; -1 = no limit. */
+  maximumRetryAttempts: number;
+  maximumRecordAgeSeconds: number;
+  onFailureTopic?: string;
   kafka: KafkaSettings;
 }
 
@@ -231,9 +235,13 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
     batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
     batchingWindowMs: Math.round(windowSeconds * 1000),
     startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
+    maximumRetryAttempts: r.integer('ESM_MAXIMUM_RETRY_ATTEMPTS', -1, -1, 10_000),
+    maximumRecordAgeSeconds: recordAge(r),
     kafka: readKafka(r, env, 'activity-mapping'),
   };
   if (arn !== '') config.eventSourceArn = arn;
+  const onFailureTopic = r.text('ESM_ON_FAILURE_TOPIC', '');
+  if (onFailureTopic !== '') config.onFailureTopic = onFailureTopic;
   return r.done(config);
 }
 
@@ -241,4 +249,14 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
 export function loadDeploymentName(env: Env = process.env): string | undefined {
   const name = env.DEPLOYMENT_NAME?.trim();
   return name === undefined || name === '' ? undefined : name;
+}
+
+/** AWS takes -1 (no limit) or 60 to 604,800 seconds. */
+function recordAge(r: SettingsReader): number {
+  const age = r.integer('ESM_MAXIMUM_RECORD_AGE_SECONDS', -1, -1, 604_800);
+  if (age !== -1 && age < 60) {
+    r.problems.push(`ESM_MAXIMUM_RECORD_AGE_SECONDS=${age} is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800`);
+    return -1;
+  }
+  return age;
 }
