@@ -1,5 +1,6 @@
 // The popular-users job next to a bare parallel scan of the same table with the same segments:
 // wall time and peak memory, each run in a fresh child process (bench/job-child.ts).
+import { ensureTopicsOn } from '../local/kafka-topics.js';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,7 +89,7 @@ export async function benchPopularJob(stack: LocalStack, options: JobBenchOption
         let exact = true;
         for (let round = 0; round < rounds; round++) {
           const topic = `bench-popular-${users}-${segments}-${round}-${stamp}`;
-          stack.kafka?.createTopic(topic, 1);
+          await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
           const scanRun = () => measureInChild({ ...base, mode: 'scan', pageLimit: scanPageItems(segments), topic: '' });
           const jobRun = () => measureInChild({ ...base, mode: 'job', topic });
           // Alternating which goes first keeps the JVM's leftover garbage from always landing on the same one.

@@ -1,5 +1,6 @@
 // Scorer throughput: the handler alone and the whole local path (broker -> stand-in -> handler ->
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
+import { ensureTopicsOn } from '../local/kafka-topics.js';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
@@ -171,7 +172,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
 
   async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityEvent[], raw: number): Promise<Measurement> {
     const topic = `bench-path-${name}-${stamp}`;
-    stack.kafka?.createTopic(topic, PARTITIONS);
+    await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: PARTITIONS }]);
     for (let i = 0; i < events.length; i += 10_000) {
       await producer.send({ topic, acks: -1, messages: events.slice(i, i + 10_000).map(activityMessage) });
     }

@@ -8,7 +8,8 @@ export class LazyProducer {
 
   get(): Promise<Producer> {
     this.connecting ??= (async () => {
-      const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+      // Idempotent: a request retried after a lost answer is not written twice.
+      const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true });
       try {
         await producer.connect();
       } catch (err) {

@@ -13,16 +13,14 @@ import { scanScores } from '../lib/scan.js';
 import { startLocalStack, type LocalStack } from './stack.js';
 import { localDynamoClient } from './clients.js';
 import { ensureScoresTable } from './tables.js';
+import { ensureTopicsOn } from './kafka-topics.js';
 import { startEventSourceMapping } from './esm.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from './generate.js';
 import { createProgressBar } from './progress.js';
 import { readPopularRun, type PopularUser } from './read-popular.js';
 import { renderReport, type StageTiming } from './report.js';
-import { MissingPrerequisiteError } from './kafka-mock.js';
+import { MissingPrerequisiteError } from './prerequisites.js';
 import { printContinuousLine, printSummary } from './demo-output.js';
-
-const MAX_AHEAD_PER_PARTITION = 40_000;
-const SLICE_EVENTS = 20_000;
 
 const USAGE = `Usage: npm start -- [options]
   --events N        events to produce (default 500000)
@@ -70,6 +68,11 @@ async function bringUpPipeline(): Promise<Pipeline> {
     const id = randomUUID().slice(0, 8);
     const names = { activityTopic: `activity-demo-${id}`, popularTopic: `popular_users-demo-${id}`, scoresTable: `scores-demo-${id}`, dlqTopic: `activity-dlq-demo-${id}` };
     console.log(`Using external endpoints: Kafka ${process.env.KAFKA_BROKERS}, DynamoDB ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL}`);
+    await ensureTopicsOn(process.env.KAFKA_BROKERS, [
+      { topic: names.activityTopic, partitions: 4 },
+      { topic: names.popularTopic, partitions: 1 },
+      { topic: names.dlqTopic, partitions: 1 },
+    ]);
     const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL!);
     await ensureScoresTable(client, names.scoresTable);
     client.destroy();
@@ -89,6 +92,9 @@ async function main(): Promise<void> {
   const users = positiveInteger('users', flags.users);
   const batchSize = positiveInteger('batch-size', flags['batch-size']);
   const pipeline = await bringUpPipeline();
+  // From here on a signal stops the work at the next step, then the stack: never the stack first.
+  const interrupted = onInterrupt();
+  const untilInterrupted = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted.then(() => Promise.reject(new Interrupted()))]);
   const { names } = pipeline;
   const env: Env = {
     ...pipeline.env,
@@ -120,20 +126,6 @@ async function main(): Promise<void> {
   const runJob = (onProgress?: (n: number) => void) => runPopularJob({ config: jobConfig, dynamo, producer: popularProducer }, { onProgress });
 
   const produceBar = createProgressBar({ label: 'produce', total: events });
-  // The local broker keeps only about 100,000 records per partition, so production may run at most
-  // MAX_AHEAD_PER_PARTITION records per partition ahead of what the scorer has committed.
-  const partitions = pipeline.stack?.names.activityPartitions ?? 4;
-  const producePaced = async (total: number, parts: number, committed: () => number, onSent: (n: number) => void): Promise<number> => {
-    let sent = 0;
-    while (sent < total) {
-      while (sent - committed() > MAX_AHEAD_PER_PARTITION * parts) await new Promise((r) => setTimeout(r, 100));
-      const slice = Math.min(SLICE_EVENTS, total - sent);
-      await produceDataSet(producer, names.activityTopic, { rows: slice, population, random });
-      sent += slice;
-      onSent(sent);
-    }
-    return sent;
-  };
 
   const shutdown = async () => {
     await mapping.stop();
@@ -146,20 +138,23 @@ async function main(): Promise<void> {
 
   try {
     if (flags.continuous) {
-      await runContinuously({ producer, topic: names.activityTopic, population, mapping, runJob, rate: Number(flags.rate), intervalS: Number(flags.interval), writeReport: (s, st) => writeReport(s, st) });
+      await runContinuously({ interrupted, producer, topic: names.activityTopic, population, mapping, runJob, rate: Number(flags.rate), intervalS: Number(flags.interval), writeReport: (s, st) => writeReport(s, st) });
       return;
     }
     const stages: StageTiming[] = [];
     console.log(`\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users to ${names.activityTopic}, scored as they arrive`);
     console.log(`through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`);
     const pipelineStarted = performance.now();
-    const produced = await producePaced(events, partitions, () => mapping.stats().recordsCommitted, (sent) => produceBar.update(sent));
+    const { sent: produced } = await untilInterrupted(produceDataSet(producer, names.activityTopic, { rows: events, population, random, onProgress: (p) => produceBar.update(p.sent) }));
     produceBar.finish(produced);
-    stages.push({ stage: 'produce to Kafka (paced by the scorer)', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
+    stages.push({ stage: 'produce to Kafka', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
     const scoreBar = createProgressBar({ label: 'score  ', total: events });
     const ticker = setInterval(() => scoreBar.update(mapping.stats().recordsCommitted), 250);
-    await mapping.caughtUp();
-    clearInterval(ticker);
+    try {
+      await untilInterrupted(mapping.caughtUp());
+    } finally {
+      clearInterval(ticker);
+    }
     const scored = mapping.stats().recordsCommitted;
     scoreBar.finish(scored);
     if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see Troubleshooting in the README.`);
@@ -167,7 +162,7 @@ async function main(): Promise<void> {
 
     console.log(`Running the popular-users job (${jobConfig.scanSegments} segments, p${jobConfig.percentile})`);
     const jobBar = createProgressBar({ label: 'scan', total: users + 1 });
-    const summary = await runJob((n) => jobBar.update(n));
+    const summary = await untilInterrupted(runJob((n) => jobBar.update(n)));
     jobBar.finish(summary.usersScanned);
     stages.push({ stage: 'popular-users job (scan, digest, cutoff, publish)', seconds: summary.totalMs / 1000, items: summary.usersScanned, unit: 'users' });
 
@@ -195,7 +190,30 @@ async function main(): Promise<void> {
   }
 }
 
+class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later ones are ignored rather than fatal: a Ctrl-C
+ * reaches npm, tsx and this process alike, and npm and tsx pass it on again.
+ */
+function onInterrupt(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let first = true;
+    const handler = (signal: NodeJS.Signals) => {
+      if (!first) return;
+      first = false;
+      console.log(`\n${signal}: finishing the work in flight, then stopping the local stack...`);
+      resolve(signal);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
 interface ContinuousOptions {
+  interrupted: Promise<NodeJS.Signals>;
   producer: Awaited<ReturnType<typeof connectActivityProducer>>;
   topic: string;
   population: ReturnType<typeof defaultPopulation>;
@@ -225,20 +243,19 @@ async function runContinuously(o: ContinuousOptions): Promise<void> {
       .catch((e: Error) => console.error(`\njob failed: ${e.message}`))
       .finally(() => (jobRunning = false));
   }, o.intervalS * 1000);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await o.interrupted;
   clearInterval(live);
   clearInterval(schedule);
-  console.log('\nStopping: the stream, then the mapping after its batch in flight...');
   const sent = await stream.stop();
+  await o.mapping.stop();
+  while (jobRunning) await new Promise((r) => setTimeout(r, 100)); // a job run in flight ends before the stack does
   const seconds = (performance.now() - started) / 1000;
   if (last) await o.writeReport(last, [{ stage: 'stream produced', seconds, items: sent.sent, unit: 'events' }, { stage: 'scored', seconds, items: o.mapping.stats().recordsCommitted, unit: 'events' }]);
   else console.log('No job run finished yet: no report written.');
 }
 
 main().then(() => process.exit(0), (err: unknown) => {
+  if (err instanceof Interrupted) return process.exit(130);
   if (err instanceof MissingPrerequisiteError) console.error(`Missing prerequisite: ${err.message}\nRun the set-up first: bash local/setup.sh`);
   else if (err instanceof ConfigError) console.error(err.message);
   else console.error(err);

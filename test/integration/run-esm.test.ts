@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { stackEndpoints, uniqueName } from '../support/stack.js';
+import { freshTopic, stackEndpoints, uniqueName } from '../support/stack.js';
 
 describe('npm run esm', () => {
   it('runs until SIGTERM, then stops cleanly with a summary', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/run-esm.ts', '--topic', uniqueName('cli-esm'), '--group', uniqueName('cli')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/run-esm.ts', '--topic', await freshTopic('cli-esm'), '--group', uniqueName('cli')], {
       env: { ...process.env, KAFKA_BROKERS: stackEndpoints().kafkaBrokers, AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint, SCORES_TABLE: 'unused' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

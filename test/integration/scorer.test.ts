@@ -7,7 +7,7 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer, DLQ_HEADER } from '../../lib/publish.js';
 import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/msk-event.js';
-import { freshScoresTable, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
 
 const logger = new Logger({ serviceName: 'scorer-test', logLevel: 'ERROR' });
@@ -29,7 +29,7 @@ async function scorer(overrides: Partial<ScorerConfig> = {}, client: DynamoDBCli
   const config: ScorerConfig = {
     ...loadScorerConfig({ SCORES_TABLE: 'unset', KAFKA_BROKERS: stackEndpoints().kafkaBrokers }),
     scoresTable: await freshScoresTable(dynamo),
-    dlqTopic: uniqueName('dlq'),
+    dlqTopic: await freshTopic('dlq'),
     ...overrides,
   };
   const deps: ScorerDeps = { config, dynamo: client, deadLetters };

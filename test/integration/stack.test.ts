@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { freshScoresTable, readTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
 
 describe('local stack', () => {
   it('serves DynamoDB Local and a Kafka broker that round-trips a message', async () => {
@@ -9,7 +9,7 @@ describe('local stack', () => {
     const described = await dynamo.send(new DescribeTableCommand({ TableName: table }));
     expect(described.Table?.KeySchema).toEqual([{ AttributeName: 'user_id', KeyType: 'HASH' }]);
 
-    const topic = uniqueName('roundtrip');
+    const topic = await freshTopic('roundtrip');
     const producer = testKafka().producer();
     await producer.connect();
     await producer.send({ topic, messages: [{ key: 'k', value: 'hello' }] });

@@ -1,18 +1,21 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startMockKafka } from '../../local/kafka-mock.js';
+import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
 import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
 import { byRun, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
 
 const dynamo = testDynamo();
-// A private broker, so taking it down disturbs no other test file.
-const broker = startMockKafka();
-afterAll(() => {
-  broker.stop();
+// A private broker, so crashing it disturbs no other test file.
+let broker: KafkaBroker;
+beforeAll(async () => {
+  broker = await startKafkaBroker();
+});
+afterAll(async () => {
+  await broker.stop();
   dynamo.destroy();
 });
 
@@ -23,11 +26,10 @@ describe('reliability: the broker stops while the job publishes', () => {
       scoresTable: await freshScoresTable(dynamo, 'broker-down'),
       percentile: 90,
       scanSegments: 4,
-      popularTopic: uniqueName('broker-down-popular'),
+      popularTopic: await freshTopic('broker-down-popular', 1, broker.bootstrapServers),
       publishBatchSize: 20,
       kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
     };
-    broker.createTopic(config.popularTopic, 1);
     await writeUserScores(dynamo, config.scoresTable, scores);
     const expected = exactPopular(scores, config.percentile);
     expect(expected.size).toBeGreaterThan(3 * config.publishBatchSize);
@@ -37,15 +39,17 @@ describe('reliability: the broker stops while the job publishes', () => {
     try {
       const connected = await producer.get();
       let produceRequests = 0;
+      let killed: Promise<void> | undefined;
       // The broker dies right after the first produce request of the run was answered: mid-publish.
       const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === 1) broker.setDown(true);
+        if (payload.apiName === 'Produce' && ++produceRequests === 1) killed = broker.kill();
       });
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
       unsubscribe();
       expect(produceRequests).toBeGreaterThanOrEqual(1);
 
-      broker.setDown(false);
+      await killed;
+      await broker.restart(); // same log folder and port, as a crashed broker comes back
       const second = await runPopularJob({ config, dynamo, producer });
       expect(second.published).toBe(expected.size);
 
@@ -59,7 +63,6 @@ describe('reliability: the broker stops while the job publishes', () => {
       expect(partial[0]!.length).toBeGreaterThanOrEqual(config.publishBatchSize);
       expect(partial[0]!.length).toBeLessThan(partial[0]![0]!.runSize);
     } finally {
-      broker.setDown(false);
       await producer.disconnect();
     }
   });

@@ -4,7 +4,7 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { byRun, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
 
 const dynamo = testDynamo();
@@ -22,7 +22,7 @@ describe('reliability: two popular-users runs overlapping', () => {
       scoresTable: await freshScoresTable(dynamo, 'overlap'),
       percentile: 90,
       scanSegments: 4,
-      popularTopic: uniqueName('overlap-popular'),
+      popularTopic: await freshTopic('overlap-popular'),
       // Small produce requests, so the two runs' messages interleave on the topic.
       publishBatchSize: 10,
       kafka: testKafkaSettings('overlap'),

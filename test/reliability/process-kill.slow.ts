@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Partitioners, type Message } from 'kafkajs';
 import { DEFAULT_SCORE_WEIGHTS } from '../../lib/config.js';
-import { freshScoresTable, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
 import { readSums, seededRandom, sorted } from '../support/scores.js';
 
 const SEED = Number(process.env.KILL_SEED ?? 41);
@@ -58,7 +58,7 @@ function runOnce(env: NodeJS.ProcessEnv, scored: Set<string>, kill: () => number
 describe('reliability: the scorer process killed at random points', () => {
   it(`SIGKILL ${KILLS} times across 20 batches, restarted each time: every event committed, sums exact (seed ${SEED}; replay with KILL_SEED)`, async () => {
     const random = seededRandom(SEED);
-    const topic = uniqueName('kill-activity');
+    const topic = await freshTopic('kill-activity', 4);
     const activities = Object.keys(DEFAULT_SCORE_WEIGHTS);
     const messages: (Message & { partition: number })[] = [];
     const expected = new Map<string, number>();
@@ -84,7 +84,7 @@ describe('reliability: the scorer process killed at random points', () => {
       ESM_BATCH_SIZE: String(BATCH_SIZE),
       ESM_BATCHING_WINDOW_SECONDS: '0.1',
       WRITE_CONCURRENCY: '4',
-      DLQ_TOPIC: uniqueName('kill-dlq'),
+      DLQ_TOPIC: await freshTopic('kill-dlq'),
       SESSION_TIMEOUT_MS: '6000',
     };
 

@@ -5,6 +5,7 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/clients.js';
 import { ensureScoresTable } from '../../local/tables.js';
+import { ensureTopicsOn } from '../../local/kafka-topics.js';
 import { readFromBeginning } from '../../local/topic-reader.js';
 import type { KafkaSettings } from '../../lib/config.js';
 
@@ -26,6 +27,13 @@ export function testKafka(): Kafka {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A new topic for one test, made through the admin API: the broker creates nothing on first use, as on MSK. */
+export async function freshTopic(prefix: string, partitions = 1, brokers = stackEndpoints().kafkaBrokers): Promise<string> {
+  const topic = uniqueName(prefix);
+  await ensureTopicsOn(brokers, [{ topic, partitions }]);
+  return topic;
 }
 
 /** A new, empty scores table for one test. */

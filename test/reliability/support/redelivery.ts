@@ -8,7 +8,7 @@ import { LazyProducer } from '../../../lib/publish.js';
 import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/config.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/msk-event.js';
-import { freshScoresTable, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
 import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../support/scores.js';
 
 export interface RedeliveryCase {
@@ -42,7 +42,7 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   const config: ScorerConfig = {
     scoresTable: await freshScoresTable(dynamo, 'redeliver'),
     weights: DEFAULT_SCORE_WEIGHTS,
-    dlqTopic: uniqueName('redeliver-dlq'),
+    dlqTopic: await freshTopic('redeliver-dlq'),
     writeConcurrency: 32,
     kafka: testKafkaSettings('redeliver'),
   };

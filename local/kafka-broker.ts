@@ -1,0 +1,165 @@
+// A real Apache Kafka broker on this machine: one KRaft node (controller and broker in one JVM),
+// its release fetched from Maven Central by local/setup.sh into .cache/kafka/<version>/libs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
+import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
+
+/** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and spoken by KafkaJS 2.2. */
+export const DEFAULT_KAFKA_VERSION = '4.1.2';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOG_CONFIG = join(ROOT, 'local/kafka/log4j2.properties');
+
+/** The release local/setup.sh fetched; KAFKA_VERSION picks another (run the set-up again after changing it). */
+export function kafkaVersion(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
+}
+
+export function kafkaLibs(version = kafkaVersion()): string {
+  const libs = join(ROOT, '.cache/kafka', version, 'libs');
+  if (!existsSync(join(libs, `kafka_2.13-${version}.jar`))) {
+    throw new MissingPrerequisiteError(
+      `Apache Kafka ${version} is not in ${libs}. Run the set-up, which fetches it with Maven: bash local/setup.sh ` +
+        '(Maven itself: sudo apt-get install -y maven), or point KAFKA_BROKERS at a running Kafka.',
+    );
+  }
+  return libs;
+}
+
+export interface KafkaBrokerOptions {
+  /** Where the broker keeps its log; a fresh temporary folder when absent. A restart reuses it. */
+  dataDir?: string;
+  port?: number;
+  heap?: string;
+}
+
+export interface KafkaBroker {
+  bootstrapServers: string;
+  dataDir: string;
+  /** The JVM's process id, for memory figures. */
+  pid(): number | undefined;
+  /** A clean shutdown; a temporary log folder goes with it. */
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Starts again on the same log folder and ports, after stop() or kill(). */
+  restart(): Promise<void>;
+}
+
+/** Settings that matter to us follow Amazon MSK's defaults; the rest keep one node small and quick. */
+function serverProperties(o: { port: number; controllerPort: number; logDir: string; partitions: number }): string {
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${o.logDir}`,
+    // As on MSK: topics exist only when created, and one request carries at most about 1 MiB.
+    'auto.create.topics.enable=false',
+    'message.max.bytes=1048588',
+    `num.partitions=${o.partitions}`,
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=8',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.num.partitions=4',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // A lone node: no reason to wait for more consumers before the first rebalance.
+    'group.initial.rebalance.delay.ms=0',
+    // A restarted node is fenced until its old registration lapses: keep that short.
+    'broker.heartbeat.interval.ms=500',
+    'broker.session.timeout.ms=3000',
+    'num.network.threads=2',
+    'num.io.threads=4',
+    '',
+  ].join('\n');
+}
+
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+  checkJava();
+  const libs = kafkaLibs();
+  const ownsDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kafka-'));
+  const logDir = join(dataDir, 'log');
+  const propsFile = join(dataDir, 'server.properties');
+  const classpath = join(libs, '*');
+  if (!existsSync(propsFile)) {
+    mkdirSync(dataDir, { recursive: true });
+    const port = options.port ?? (await freePort());
+    writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1 }));
+  }
+  const fresh = !existsSync(join(logDir, 'meta.properties'));
+  if (fresh) formatStorage(classpath, propsFile);
+  const port = Number(/^advertised\.listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)$/m.exec(readFileSync(propsFile, 'utf8'))![1]);
+  const bootstrapServers = `127.0.0.1:${port}`;
+  const heap = options.heap ?? '512m';
+
+  let service: ServiceProcess | undefined;
+  const launch = async () => {
+    service = startServiceProcess('java', [`-Xmx${heap}`, `-Xms${heap}`, `-Dlog4j2.configurationFile=${LOG_CONFIG}`, '-cp', classpath, 'kafka.Kafka', propsFile]);
+    await waitUntilReady(`the Kafka broker on ${bootstrapServers}`, service, () => answersMetadata(bootstrapServers), 90_000);
+  };
+  await launch();
+  if (fresh) await createCoordinatorTopics(bootstrapServers);
+  return {
+    bootstrapServers,
+    dataDir,
+    pid: () => service?.child.pid,
+    stop: async () => {
+      await service?.stop();
+      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: async () => service?.kill(),
+    restart: async () => {
+      await service?.stop();
+      await launch();
+    },
+  };
+}
+
+/** KRaft storage must be formatted once, with a cluster id, before the node's first start. */
+function formatStorage(classpath: string, propsFile: string): void {
+  const clusterId = randomBytes(16).toString('base64url');
+  const result = spawnSync('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${LOG_CONFIG}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', propsFile], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`formatting the Kafka broker's storage failed:\n${result.stdout}${result.stderr}`);
+}
+
+/** Ready means ready for clients: the node answers a metadata request as a broker. */
+async function answersMetadata(bootstrapServers: string): Promise<void> {
+  const admin = new Kafka({ brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * The group and transaction coordinators' topics are made on first use, and a client that comes
+ * first is told "coordinator loading" for a while; made here, every client finds them ready.
+ */
+async function createCoordinatorTopics(bootstrapServers: string): Promise<void> {
+  const kafka = new Kafka({ brokers: [bootstrapServers], clientId: 'local-warm-up', logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
+  const admin = kafka.admin();
+  // A transactional producer asks for the transaction coordinator, as every idempotent producer does.
+  const producer = kafka.producer({ transactionalId: 'local-warm-up', idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([admin.connect(), producer.connect()]);
+  try {
+    await Promise.all([admin.describeGroups(['local-warm-up']), producer.transaction().then((t) => t.abort())]);
+  } finally {
+    await Promise.all([admin.disconnect(), producer.disconnect()]);
+  }
+}
