@@ -5,7 +5,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { Message } from 'kafkajs';
 import { startEventSourceMapping, type BatchReport, type EventSourceMapping, type MappingOptions } from '../../local/esm.js';
 import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm-failure.js';
-import { readTopic, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshTopic, readTopic, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const running: EventSourceMapping[] = [];
 afterEach(async () => {
@@ -41,7 +41,7 @@ function target(poison: Set<string>) {
 
 describe('the stand-in gives up on a batch as AWS does', () => {
   it('after maximumRetryAttempts retries, skips the batch and goes on with the partition', async () => {
-    const topic = uniqueName('activity');
+    const topic = await freshTopic('activity');
     await produce(topic, [{ partition: 0, value: 'bad' }]);
     const t = target(new Set(['bad']));
     const reports: BatchReport[] = [];
@@ -57,7 +57,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
   });
 
   it('retries without limit by default (the template\'s -1)', async () => {
-    const topic = uniqueName('activity');
+    const topic = await freshTopic('activity');
     await produce(topic, [{ partition: 0, value: 'bad' }]);
     const t = target(new Set(['bad']));
     const m = await mapping({ topic, invoke: t.invoke });
@@ -68,8 +68,8 @@ describe('the stand-in gives up on a batch as AWS does', () => {
   });
 
   it('sends a batch it gives up on to the on-failure topic, records intact with the reason, before committing past it', async () => {
-    const topic = uniqueName('activity');
-    const failed = uniqueName('activity-failed');
+    const topic = await freshTopic('activity');
+    const failed = await freshTopic('activity-failed');
     await produce(topic, [
       { partition: 0, key: 'k1', value: 'bad', headers: { trace: 't-1' } },
       { partition: 0, key: 'k2', value: 'also-in-the-batch' },
@@ -96,17 +96,17 @@ describe('the stand-in gives up on a batch as AWS does', () => {
   });
 
   it('with an on-failure topic, turns unlimited retries into AWS\'s ten', async () => {
-    const topic = uniqueName('activity');
+    const topic = await freshTopic('activity');
     await produce(topic, [{ partition: 0, value: 'bad' }]);
     const t = target(new Set(['bad']));
-    const m = await mapping({ topic, invoke: t.invoke, onFailureTopic: uniqueName('activity-failed') });
+    const m = await mapping({ topic, invoke: t.invoke, onFailureTopic: await freshTopic('activity-failed') });
     await m.caughtUp();
     expect(t.values.length).toBe(1 + RETRIES_WITH_DESTINATION);
   });
 
   it('never invokes with a record older than maximumRecordAgeSeconds, and sends it to the on-failure topic', async () => {
-    const topic = uniqueName('activity');
-    const failed = uniqueName('activity-failed');
+    const topic = await freshTopic('activity');
+    const failed = await freshTopic('activity-failed');
     const twoHoursAgo = String(Date.now() - 2 * 3600_000);
     await produce(topic, [{ partition: 0, key: 'old', value: 'stale', timestamp: twoHoursAgo }]);
     const t = target(new Set());
@@ -122,7 +122,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
   });
 
   it('refuses settings AWS refuses', async () => {
-    const topic = uniqueName('activity');
+    const topic = await freshTopic('activity');
     const invoke = async () => ({});
     await expect(mapping({ topic, invoke, maximumRetryAttempts: -2 })).rejects.toThrow('maximumRetryAttempts -2 must be -1 or an integer from 0 to 10,000');
     await expect(mapping({ topic, invoke, maximumRecordAgeSeconds: 30 })).rejects.toThrow('maximumRecordAgeSeconds 30 must be -1 or an integer from 60 to 604,800');

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { deploymentProducer, PRODUCER_HEADER } from '../../lib/stamp.js';
 import { publishPopularUsers, type LazyProducer } from '../../lib/publish.js';
-import { readTopic, testKafka, uniqueName } from '../support/stack.js';
+import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 
 const producers: LazyProducer[] = [];
 afterEach(async () => {
@@ -10,7 +10,7 @@ afterEach(async () => {
 
 describe('messages a deployed function publishes', () => {
   it('say which deployment sent them, next to the headers they already carry', async () => {
-    const topic = uniqueName('popular');
+    const topic = await freshTopic('popular');
     const producer = deploymentProducer(testKafka(), 'popular-users-dev');
     producers.push(producer);
     const run = { runId: 'run-1', key: 'popular_1764100000', startedAt: new Date('2026-11-25T20:00:00Z'), percentile: 95, cutoff: 7 };
@@ -24,7 +24,7 @@ describe('messages a deployed function publishes', () => {
   });
 
   it('carry no producer header when no deployment is named (local runs)', async () => {
-    const topic = uniqueName('popular');
+    const topic = await freshTopic('popular');
     const producer = deploymentProducer(testKafka(), undefined);
     producers.push(producer);
     await (await producer.get()).send({ topic, acks: -1, messages: [{ key: 'k', value: 'v', headers: { a: 'b' } }] });
