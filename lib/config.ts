@@ -260,3 +260,19 @@ function recordAge(r: SettingsReader): number {
   }
   return age;
 }
+
+export interface TopicsToolConfig {
+  partitions: number;
+  replicationFactor: number;
+  kafka: KafkaSettings;
+}
+
+/** `npm run topics`: the cluster to create the topics on, and how wide and how replicated the activity topic is. */
+export function loadTopicsToolConfig(env: Env = process.env): TopicsToolConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    partitions: r.integer('TOPICS_PARTITIONS', 12, 1, 1000),
+    replicationFactor: r.integer('TOPICS_REPLICATION', 3, 1, 16),
+    kafka: readKafka(r, env, 'topics-tool'),
+  });
+}
