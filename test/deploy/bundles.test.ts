@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageService, type PackagedService } from './package-service.js';
-import { freshScoresTable, stackEndpoints, testDynamo } from '../support/stack.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo } from '../support/stack.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -126,5 +126,36 @@ console.log('SUMMARY ' + JSON.stringify(summary));`;
     const main = emf.find((j) => j.Records !== undefined)!;
     expect(main).toMatchObject({ service: 'activity-scorer', Records: 2, Accepted: 2, Rejected: 0, Writes: 2, RedeliveredUsers: 0 });
     expect(main._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
+  });
+});
+
+describe('the popular zip, run alone', () => {
+  it('runs the job on an empty table, publishing nothing, and records a successful run in the stage namespace', async () => {
+    const table = await freshScoresTable(testDynamo(), 'bundle');
+    const topic = await freshTopic('bundle-popular');
+    const url = pathToFileURL(join(folders.popular!, 'functions', 'popular.mjs')).href;
+    const event = { id: 'sched-1', time: '2026-11-25T20:00:00Z', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, account: '123456789012', region: 'eu-west-1', resources: [], version: '0' };
+    const script = `const m = await import(${JSON.stringify(url)});
+const context = { ...${JSON.stringify({ ...contextFields, awsRequestId: 'req-job-1' })}, getRemainingTimeInMillis: () => 60000 };
+const summary = await m.handler(${JSON.stringify(event)}, context);
+console.log('SUMMARY ' + JSON.stringify(summary));
+process.exit(0);`;
+    // The local broker speaks plaintext without SASL; MSK IAM itself is covered by the import test above.
+    const { stdout } = await runIn(folders.popular!, script, {
+      ...IAM_ENV,
+      KAFKA_BROKERS: stackEndpoints().kafkaBrokers,
+      KAFKA_SASL_MECHANISM: 'none',
+      SCORES_TABLE: table,
+      POPULAR_TOPIC: topic,
+      AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint,
+    });
+    const lines = stdout.trim().split('\n');
+    expect(JSON.parse(lines.find((l) => l.startsWith('SUMMARY '))!.slice('SUMMARY '.length))).toMatchObject({ usersScanned: 0, cutoff: null, published: 0 });
+    const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(json.find((j) => j.message?.startsWith('popular users'))).toMatchObject({ function_request_id: 'req-job-1', service: 'popular-users-job' });
+    const emf = json.find((j) => j.RunSucceeded !== undefined)!;
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('popular-users/test');
+    expect(emf).toMatchObject({ service: 'popular-users-job', RunSucceeded: 1, UsersScanned: 0, PopularCount: 0, ScanPasses: 1 });
+    expect(emf.Cutoff).toBeUndefined();
   });
 });
