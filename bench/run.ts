@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only scorer,job,accuracy,digest,cold-start,
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,
 //        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -13,9 +13,10 @@ import { benchPopularJob } from './job.js';
 import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
+import { benchKafka } from './kafka.js';
 import { renderResults, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'scorer', 'job'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job'] as const;
 type Area = (typeof AREAS)[number];
 
 const { values } = parseArgs({
@@ -44,10 +45,13 @@ if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 :
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 
-if (wanted('scorer') || wanted('job')) {
-  log('starting the local stack (DynamoDB Local + mock Kafka)');
+if (wanted('kafka') || wanted('scorer') || wanted('job')) {
+  log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
+  const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
+  const stackStartSeconds = (performance.now() - stackStarted) / 1000;
   try {
+    if (wanted('kafka')) sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, stackStartSeconds }, log));
     if (wanted('scorer')) {
       const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
       sections.push(await benchScorer(stack, { events, users: 100_000, batchSizes: [100, 1_000, 10_000], concurrency: 32 }, log));

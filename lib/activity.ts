@@ -28,6 +28,8 @@ export interface Activity extends RecordPosition {
   userId: string;
   activity: string;
   score: number;
+  /** The record's timestamp in ms, or -1 when it has none: tells a restarted log from a redelivery. */
+  timestamp: number;
 }
 
 export interface Rejection {
@@ -90,7 +92,15 @@ export function decodeActivity(record: MSKRecord, weights: Readonly<Record<strin
 
   return {
     ok: true,
-    activity: { userId, activity, score: weights[activity]!, topic: record.topic, partition: record.partition, offset: record.offset },
+    activity: {
+      userId,
+      activity,
+      score: weights[activity]!,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+      timestamp: Number.isSafeInteger(record.timestamp) ? record.timestamp : -1,
+    },
   };
 }
 

@@ -9,6 +9,9 @@ export const DEFAULT_SCORE_WEIGHTS: Readonly<Record<string, number>> = Object.fr
   'message.private': 3,
 });
 
+/** Largest weight SCORE_WEIGHTS accepts: even then a user needs about 9 billion events to reach 2^53. */
+export const MAX_SCORE_WEIGHT = 1_000_000;
+
 export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-iam';
 
 export interface KafkaSettings {
@@ -123,6 +126,13 @@ class SettingsReader {
     const bad = Object.entries(parsed).filter(([, w]) => !Number.isSafeInteger(w));
     if (bad.length > 0) {
       this.problems.push(`${name} has non-integer scores for ${bad.map(([k]) => JSON.stringify(k)).join(', ')}; every score must be an integer, ${example}`);
+      return DEFAULT_SCORE_WEIGHTS;
+    }
+    // Positive, and small enough that a batch's delta is exact and a score needs billions of events to near 2^53.
+    const outOfRange = Object.entries(parsed as Record<string, number>).filter(([, w]) => w < 1 || w > MAX_SCORE_WEIGHT);
+    if (outOfRange.length > 0) {
+      const list = outOfRange.map(([k, w]) => `${JSON.stringify(k)}: ${w}`).join(', ');
+      this.problems.push(`${name} has scores outside 1-${MAX_SCORE_WEIGHT} (${list}); every score must be a positive integer up to ${MAX_SCORE_WEIGHT}, ${example}`);
       return DEFAULT_SCORE_WEIGHTS;
     }
     return Object.freeze({ ...(parsed as Record<string, number>) });

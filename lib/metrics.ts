@@ -38,6 +38,8 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     { name: 'Rejected', unit: 'Count', value: summary.rejected },
     { name: 'Writes', unit: 'Count', value: summary.writes },
     { name: 'RedeliveredUsers', unit: 'Count', value: summary.redeliveredUsers },
+    // A partition whose offsets started again below the stored ones (topic recreated): worth a look every time.
+    { name: 'OffsetRestarts', unit: 'Count', value: summary.offsetRestarts },
     { name: 'BatchDuration', unit: 'Milliseconds', value: summary.durationMs },
   ];
   const byReason = new Map<string, number>();

@@ -1,10 +1,10 @@
-import { Partitioners, type IHeaders, type Kafka, type Message, type Producer } from 'kafkajs';
-import { isBase64, type Rejection } from './activity.js';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
 /** A producer connected on first use and kept for the life of the container. */
 export class LazyProducer {
   private connecting?: Promise<Producer>;
-  constructor(private readonly kafka: Kafka) {}
+  // Public so the dead-letter side can ask the same cluster about its topic's limit.
+  constructor(readonly kafka: Kafka) {}
 
   get(): Promise<Producer> {
     this.connecting ??= (async () => {
@@ -33,42 +33,6 @@ export async function sendAcknowledged(producer: Producer, topic: string, messag
   for (let i = 0; i < messages.length; i += chunkSize) {
     await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunkSize) });
   }
-}
-
-export const DLQ_HEADER = {
-  reason: 'dlq.reason',
-  detail: 'dlq.detail',
-  topic: 'dlq.source.topic',
-  partition: 'dlq.source.partition',
-  offset: 'dlq.source.offset',
-  timestamp: 'dlq.source.timestamp',
-} as const;
-
-/** A dead letter keeps the record's original key, value bytes and headers; the reason and origin ride in headers. */
-export function deadLetterMessage(rejection: Rejection): Message {
-  const { record, reason, detail } = rejection;
-  const headers: IHeaders = {};
-  for (const header of record.headers ?? []) {
-    for (const [name, bytes] of Object.entries(header)) headers[name] = Buffer.from(bytes);
-  }
-  headers[DLQ_HEADER.reason] = reason;
-  headers[DLQ_HEADER.detail] = detail;
-  headers[DLQ_HEADER.topic] = record.topic;
-  headers[DLQ_HEADER.partition] = String(record.partition);
-  headers[DLQ_HEADER.offset] = String(record.offset);
-  headers[DLQ_HEADER.timestamp] = String(record.timestamp);
-  return { key: originalBytes(record.key), value: originalBytes(record.value), headers };
-}
-
-/** The bytes the producer sent; a value that is not even base64 is kept as the text that arrived. */
-function originalBytes(encoded: unknown): Buffer | null {
-  if (typeof encoded !== 'string') return null;
-  return isBase64(encoded) ? Buffer.from(encoded, 'base64') : Buffer.from(encoded, 'utf8');
-}
-
-export async function publishDeadLetters(producer: LazyProducer, topic: string, rejections: Rejection[]): Promise<void> {
-  if (rejections.length === 0) return;
-  await sendAcknowledged(await producer.get(), topic, rejections.map(deadLetterMessage), 500);
 }
 
 /** What every message of one popular-users run carries, so consumers can tell runs apart. */

@@ -1,9 +1,10 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './activity.js';
-import { combineByUser } from './scoring.js';
+import { combineByUser, type OffsetRestart } from './scoring.js';
 import { applyScoreDeltas } from './store.js';
-import { publishDeadLetters, type LazyProducer } from './publish.js';
+import { publishDeadLetters } from './dead-letters.js';
+import type { LazyProducer } from './publish.js';
 import type { ScorerConfig } from './config.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
@@ -22,15 +23,20 @@ export interface BatchSummary {
   writes: number;
   redeliveredUsers: number;
   alreadyAppliedUsers: number;
+  /** Topic-partitions (per user) whose offsets started again below the stored ones; counted, and logged as a warning. */
+  offsetRestarts: number;
   durationMs: number;
 }
+
+/** At most this many restarts are listed in the warning; the summary has the count. */
+const RESTARTS_LOGGED = 20;
 
 /**
  * Scores one MSK batch: good records add to their users' sums exactly once, bad ones go to the
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary> {
+export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
   const started = performance.now();
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
@@ -45,10 +51,14 @@ export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<Bat
   }
 
   const users = combineByUser(accepted);
-  const [stats] = await Promise.all([
+  // Both settle before the invocation ends either way: no write may still be in flight once it has failed.
+  const [applied, published] = await Promise.allSettled([
     applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency),
     publishDeadLetters(deps.deadLetters, deps.config.dlqTopic, rejections),
   ]);
+  if (applied.status === 'rejected') throw applied.reason;
+  if (published.status === 'rejected') throw published.reason;
+  const stats = applied.value;
 
   const rejectedByReason: Partial<Record<RejectionReason, number>> = {};
   for (const r of rejections) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
@@ -61,6 +71,8 @@ export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<Bat
     writes: stats.writes,
     redeliveredUsers: stats.redelivered,
     alreadyAppliedUsers: stats.alreadyApplied,
+    offsetRestarts: stats.restarts.length,
+    restarts: stats.restarts,
     durationMs: Math.round(performance.now() - started),
   };
 }
@@ -69,7 +81,14 @@ export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<Bat
 export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
   return async (event: MSKEvent): Promise<BatchSummary> => {
     try {
-      const summary = await scoreBatch(event, deps);
+      const { restarts, ...summary } = await scoreBatch(event, deps);
+      if (restarts.length > 0) {
+        logger.warn('offsets started again below the stored ones (topic recreated, or another cluster): these events were counted as new', {
+          eventSourceArn: event.eventSourceArn,
+          restarts: restarts.slice(0, RESTARTS_LOGGED),
+          more: Math.max(0, restarts.length - RESTARTS_LOGGED),
+        });
+      }
       logger.info('batch scored', { ...summary });
       return summary;
     } catch (err) {

@@ -133,7 +133,10 @@ async function main(): Promise<void> {
     await deadLetters.disconnect();
     await popularProducer.disconnect();
     dynamo.destroy();
-    await pipeline.stack?.stop();
+    if (pipeline.stack) {
+      await pipeline.stack.stop();
+      console.log('Local stack stopped.');
+    }
   };
 
   try {

@@ -1,6 +1,8 @@
 // Kafka records -> the event AWS's MSK event source mapping hands to Lambda, byte for byte in shape.
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 
+export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
+
 export interface KafkaRecord {
   topic: string;
   partition: number;
@@ -11,7 +13,8 @@ export interface KafkaRecord {
   key?: Buffer | string | null;
   /** null is a tombstone: the event then carries no value, as AWS sends it. */
   value: Buffer | string | null;
-  headers?: Record<string, Buffer | string>;
+  /** A name with several values (an array) is a header repeated in that order, as KafkaJS reads them. */
+  headers?: RecordHeaders;
 }
 
 export interface MskEventSource {
@@ -30,11 +33,25 @@ export function toMskRecord(r: KafkaRecord): MSKRecord {
     offset: r.offset,
     timestamp: r.timestamp ?? Date.now(),
     timestampType: r.timestampType ?? 'CREATE_TIME',
-    headers: Object.entries(r.headers ?? {}).map(([name, data]) => ({ [name]: [...toBuffer(data)] })),
+    headers: mskHeaders(r.headers),
   };
   if (r.key !== undefined && r.key !== null) record.key = toBuffer(r.key).toString('base64');
   if (r.value !== null) record.value = toBuffer(r.value).toString('base64');
   return record as MSKRecord;
+}
+
+/** Kafka headers as AWS lists them: one {name: bytes} object per header, repeated names kept in order. */
+function mskHeaders(headers: RecordHeaders | undefined): MSKRecord['headers'] {
+  const list: MSKRecord['headers'] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      // KafkaJS decodes a header named like an Object.prototype member (constructor, toString) into
+      // [that member, bytes]: keep the bytes, never let the member fail the whole batch.
+      if (typeof one !== 'string' && !Buffer.isBuffer(one)) continue;
+      list.push({ [name]: [...toBuffer(one)] });
+    }
+  }
+  return list;
 }
 
 /** Groups records under "<topic>-<partition>" keys, keeping each partition's order. */

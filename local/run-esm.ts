@@ -21,6 +21,11 @@ in this process against the DynamoDB endpoint the AWS SDK is given (AWS_ENDPOINT
 batch goes to that function through the Lambda Invoke API (AWS_ENDPOINT_URL_LAMBDA for LocalStack).`;
 
 async function main(): Promise<void> {
+  // Listening from the start: a signal while the group is still joining also stops cleanly.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const { values } = parseArgs({
     options: {
       invoke: { type: 'string' },
@@ -87,10 +92,7 @@ async function main(): Promise<void> {
 
   console.error(`Joined group ${mapping.groupId}. Ctrl-C stops after the batch in flight.`);
 
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopSignal;
   console.error(`\n${signal}: finishing the batch in flight...`);
   await esm.stop();
   await release();

@@ -48,6 +48,14 @@ describe('npm run stack', () => {
     expect(existsSync(envFile)).toBe(false);
   });
 
+  it('says how to fetch Kafka when its release is not in the cache', async () => {
+    const stack = start(mkdtempSync(join(tmpdir(), 'stack-')), { ...process.env, KAFKA_VERSION: '0.0.0-absent' });
+    expect(await stack.exited).toBe(1);
+    expect(stack.output()).toContain('Missing prerequisite: Apache Kafka 0.0.0-absent is not in');
+    expect(stack.output()).toContain('bash local/setup.sh');
+    expect(stack.output()).toContain('apt-get install -y maven');
+  });
+
   it('says what to install when Java is missing', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'nojava-'));
     symlinkSync(process.execPath, join(bin, 'node'));

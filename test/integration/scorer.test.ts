@@ -4,7 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
 import { loadScorerConfig, type ScorerConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer, DLQ_HEADER } from '../../lib/publish.js';
+import { LazyProducer } from '../../lib/publish.js';
+import { DLQ_HEADER } from '../../lib/dead-letters.js';
 import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/msk-event.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
@@ -178,6 +179,7 @@ describe('cold start', () => {
 
   it.each([
     [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": "x"}' }, /SCORE_WEIGHTS has non-integer scores/],
+    [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": 0}' }, /SCORE_WEIGHTS has scores outside 1-1000000/],
     [{ KAFKA_BROKERS: 'h:1' }, /SCORES_TABLE is not set/],
     [{ SCORES_TABLE: 't' }, /KAFKA_BROKERS is not set/],
   ])('fails at import of the handler with the setting named (%o)', async (env, message) => {

@@ -31,6 +31,8 @@ const esm = await startEventSourceMapping({
   },
 });
 say({ event: 'joined' });
+// With START_ON_STDIN the test says when the topic holds everything this process must catch up with.
+if (process.env.START_ON_STDIN) await new Promise((resolve) => process.stdin.once('data', resolve));
 await esm.caughtUp();
 await esm.stop();
 await deadLetters.disconnect();

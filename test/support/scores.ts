@@ -9,17 +9,32 @@ export { seededRandom };
 
 const ACTIVITIES = Object.keys(DEFAULT_SCORE_WEIGHTS);
 
+/** Timestamp of the first generated record: fixed, so a redelivered record carries the same one, as in Kafka. */
+export const FIRST_TIMESTAMP = Date.UTC(2026, 0, 1);
+
 /** Activity records spread over partitions with consecutive offsets per partition, as Kafka would hold them. */
-export function activityRecords(count: number, users: number, options: { topic?: string; partitions?: number; seed?: number; firstOffset?: number } = {}): KafkaRecord[] {
-  const { topic = 'activity', partitions = 4, seed = 1, firstOffset = 0 } = options;
+export function activityRecords(
+  count: number,
+  users: number,
+  options: {
+    topic?: string;
+    partitions?: number;
+    seed?: number;
+    firstOffset?: number;
+    firstTimestamp?: number;
+    /** 'user' (the default) keys by user, so a user stays in one partition; 'random' spreads each user over all of them. */
+    partitionBy?: 'user' | 'random';
+  } = {},
+): KafkaRecord[] {
+  const { topic = 'activity', partitions = 4, seed = 1, firstOffset = 0, firstTimestamp = FIRST_TIMESTAMP, partitionBy = 'user' } = options;
   const random = seededRandom(seed);
   const next = new Array<number>(partitions).fill(firstOffset);
   const records: KafkaRecord[] = [];
   for (let i = 0; i < count; i++) {
     const userId = 1000 + Math.floor(random() * users);
-    const partition = userId % partitions;
+    const partition = partitionBy === 'user' ? userId % partitions : Math.floor(random() * partitions);
     const activity = ACTIVITIES[Math.floor(random() * ACTIVITIES.length)]!;
-    records.push({ topic, partition, offset: next[partition]!++, key: String(userId), value: JSON.stringify({ user_id: userId, activity }) });
+    records.push({ topic, partition, offset: next[partition]!++, timestamp: firstTimestamp + i, key: String(userId), value: JSON.stringify({ user_id: userId, activity }) });
   }
   return records;
 }

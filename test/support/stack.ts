@@ -8,6 +8,7 @@ import { ensureScoresTable } from '../../local/tables.js';
 import { ensureTopicsOn } from '../../local/kafka-topics.js';
 import { readFromBeginning } from '../../local/topic-reader.js';
 import type { KafkaSettings } from '../../lib/config.js';
+import type { KafkaRecord } from '../../local/msk-event.js';
 
 export function stackEndpoints() {
   return inject('stack');
@@ -67,4 +68,18 @@ function headersAsText(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) out[k] = Array.isArray(v) ? v.map(String).join(',') : (v?.toString() ?? '');
   return out;
+}
+
+/** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */
+export async function produceRecords(topic: string, records: readonly KafkaRecord[], brokers = stackEndpoints().kafkaBrokers): Promise<void> {
+  const producer = new Kafka({ brokers: brokers.split(','), clientId: 'test-producer', logLevel: logLevel.NOTHING }).producer({ idempotent: true });
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 2000) {
+      const messages = records.slice(i, i + 2000).map((r) => ({ partition: r.partition, key: r.key === null ? null : String(r.key), value: String(r.value) }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -4,7 +4,7 @@ import { DEFAULT_SCORE_WEIGHTS } from '../../lib/config.js';
 import { toMskRecord } from '../../local/msk-event.js';
 import type { MSKRecord } from 'aws-lambda';
 
-const at = { topic: 'activity', partition: 2, offset: 41 };
+const at = { topic: 'activity', partition: 2, offset: 41, timestamp: 1_700_000_000_000 };
 const recordOf = (value: string | Buffer | null): MSKRecord => toMskRecord({ ...at, value });
 const decode = (value: string | Buffer | null) => decodeActivity(recordOf(value), DEFAULT_SCORE_WEIGHTS);
 const reasonOf = (value: string | Buffer | null) => {
@@ -16,6 +16,11 @@ describe('decodeActivity', () => {
   it('scores a valid event and keeps its position', () => {
     const d = decode('{"user_id": 1234, "activity": "message.private"}');
     expect(d).toEqual({ ok: true, activity: { userId: '1234', activity: 'message.private', score: 3, ...at } });
+  });
+
+  it('keeps a timestamp that is not a safe integer as unknown (-1) rather than failing the write', () => {
+    const d = decodeActivity({ ...recordOf('{"user_id": 1, "activity": "profile.view"}'), timestamp: Number.NaN }, DEFAULT_SCORE_WEIGHTS);
+    expect(d.ok && d.activity.timestamp).toBe(-1);
   });
 
   it('treats an integer id and its decimal string as the same user', () => {

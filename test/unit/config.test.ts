@@ -30,6 +30,9 @@ describe('loadScorerConfig', () => {
     ['{}', /SCORE_WEIGHTS must be a non-empty JSON object/],
     ['{"a": 1.5}', /SCORE_WEIGHTS has non-integer scores for "a"/],
     ['{"a": "2"}', /SCORE_WEIGHTS has non-integer scores for "a"/],
+    ['{"a": 0}', /SCORE_WEIGHTS has scores outside 1-1000000 \("a": 0\); every score must be a positive integer/],
+    ['{"a": 2, "b": -3}', /SCORE_WEIGHTS has scores outside 1-1000000 \("b": -3\)/],
+    ['{"a": 1000001}', /SCORE_WEIGHTS has scores outside 1-1000000 \("a": 1000001\)/],
   ])('rejects SCORE_WEIGHTS=%s, naming the setting and the fix', (weights, message) => {
     const problems = problemsOf(() => loadScorerConfig({ ...base, SCORE_WEIGHTS: weights }));
     expect(problems).toHaveLength(1);

@@ -12,6 +12,7 @@ const batch: BatchSummary = {
   writes: 5,
   redeliveredUsers: 1,
   alreadyAppliedUsers: 0,
+  offsetRestarts: 0,
   durationMs: 42,
 };
 
@@ -44,6 +45,7 @@ describe('batchMetrics', () => {
       { name: 'Rejected', unit: 'Count', value: 3 },
       { name: 'Writes', unit: 'Count', value: 5 },
       { name: 'RedeliveredUsers', unit: 'Count', value: 1 },
+      { name: 'OffsetRestarts', unit: 'Count', value: 0 },
       { name: 'BatchDuration', unit: 'Milliseconds', value: 42 },
       { name: 'RejectedByReason', unit: 'Count', value: 2, dimensions: { reason: 'bad_json' } },
       { name: 'RejectedByReason', unit: 'Count', value: 1, dimensions: { reason: 'unknown_activity' } },

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { combineByUser, remainingDelta } from '../../lib/scoring.js';
+import { combineByUser, remainingDelta, splitByPartitions } from '../../lib/scoring.js';
 import type { Activity } from '../../lib/activity.js';
 
-const act = (userId: string, score: number, partition: number, offset: number): Activity => ({
-  userId, activity: 'x', score, topic: 'activity', partition, offset,
+const act = (userId: string, score: number, partition: number, offset: number, timestamp = 1_000 + offset): Activity => ({
+  userId, activity: 'x', score, topic: 'activity', partition, offset, timestamp,
 });
 
 describe('combineByUser', () => {
@@ -13,8 +13,8 @@ describe('combineByUser', () => {
     const a = users.get('a')!;
     expect(a.delta).toBe(6);
     expect([...a.spans.values()]).toEqual([
-      { topic: 'activity', partition: 0, min: 10, max: 12 },
-      { topic: 'activity', partition: 1, min: 5, max: 5 },
+      { topic: 'activity', partition: 0, min: 10, max: 12, newest: 1012 },
+      { topic: 'activity', partition: 1, min: 5, max: 5, newest: 1005 },
     ]);
     expect(users.get('b')!.delta).toBe(1);
   });
@@ -24,20 +24,49 @@ describe('combineByUser', () => {
   });
 });
 
+describe('splitByPartitions', () => {
+  it('keeps a user with few partitions whole', () => {
+    const user = combineByUser([act('a', 2, 0, 10), act('a', 3, 1, 12)]).get('a')!;
+    expect(splitByPartitions(user, 32)).toEqual([user]);
+  });
+
+  it('cuts a user in many partitions into parts of at most n partitions, each with its own events and spans', () => {
+    const events = Array.from({ length: 200 }, (_, p) => [act('a', 1, p, 10), act('a', 2, p, 11)]).flat();
+    const user = combineByUser(events).get('a')!;
+    const parts = splitByPartitions(user, 32);
+    expect(parts.map((p) => p.spans.size)).toEqual([32, 32, 32, 32, 32, 32, 8]);
+    expect(parts.reduce((sum, p) => sum + p.delta, 0)).toBe(user.delta);
+    for (const part of parts) {
+      for (const e of part.events) expect(part.spans.has(`activity:${e.partition}`)).toBe(true);
+    }
+  });
+});
+
 describe('remainingDelta', () => {
   const user = combineByUser([act('a', 2, 0, 10), act('a', 3, 0, 12), act('a', 5, 1, 7)]).get('a')!;
 
   it('keeps only events above the stored offset of their partition', () => {
-    const rest = remainingDelta(user, (_t, p) => (p === 0 ? 10 : undefined))!;
-    expect(rest.delta).toBe(8);
-    expect([...rest.spans.values()].map((s) => [s.partition, s.min, s.max])).toEqual([[0, 12, 12], [1, 7, 7]]);
+    const { rest, restarts } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 10, newest: 1010 } : undefined));
+    expect(rest!.delta).toBe(8);
+    expect([...rest!.spans.values()].map((s) => [s.partition, s.min, s.max])).toEqual([[0, 12, 12], [1, 7, 7]]);
+    expect(restarts).toEqual([]);
   });
 
   it('is undefined when everything was applied before', () => {
-    expect(remainingDelta(user, () => 100)).toBeUndefined();
+    expect(remainingDelta(user, () => ({ offset: 100, newest: 5_000 })).rest).toBeUndefined();
+  });
+
+  it('treats items stored before timestamps were kept as redeliveries', () => {
+    expect(remainingDelta(user, () => ({ offset: 100 })).rest).toBeUndefined();
   });
 
   it('keeps everything when nothing is stored', () => {
-    expect(remainingDelta(user, () => undefined)!.delta).toBe(10);
+    expect(remainingDelta(user, () => undefined).rest!.delta).toBe(10);
+  });
+
+  it('counts a partition whose offsets started again: at or below the stored offset, newer than anything applied there', () => {
+    const { rest, restarts } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 }));
+    expect(rest!.delta).toBe(5);
+    expect(restarts).toEqual([{ userId: 'a', topic: 'activity', partition: 0, storedOffset: 1699, storedNewest: 1011, firstOffset: 10, lastOffset: 12, newest: 1012 }]);
   });
 });

@@ -16,6 +16,11 @@ export interface RedeliveryCase {
   users: number;
   batchSize: number;
   seed: number;
+  /** 4 unless given; with 'random' spread every user has events in many partitions of a batch. */
+  partitions?: number;
+  spread?: 'user' | 'random';
+  /** Then the topic is recreated: a second log of as many events, offsets from 0 again, newer timestamps. */
+  recreated?: boolean;
 }
 
 export interface RedeliveryOutcome {
@@ -23,6 +28,8 @@ export interface RedeliveryOutcome {
   duplicateSummaries: BatchSummary[];
   shiftedSummaries: BatchSummary[];
 }
+
+const DAY_MS = 86_400_000;
 
 /** Each partition's records in log order. */
 function partitionLogs(records: KafkaRecord[]): KafkaRecord[][] {
@@ -37,8 +44,17 @@ function sliceAll(logs: KafkaRecord[][], from: number, to: number): KafkaRecord[
 }
 
 export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: RedeliveryCase): Promise<RedeliveryOutcome> {
-  const records = activityRecords(spec.events, spec.users, { topic: uniqueName('redeliver'), seed: spec.seed });
-  const logs = partitionLogs(records);
+  const topic = uniqueName('redeliver');
+  const logOptions = { topic, partitions: spec.partitions ?? 4, partitionBy: spec.spread ?? 'user' };
+  const records = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed });
+  const logsInOrder = [partitionLogs(records)];
+  const all = [...records];
+  if (spec.recreated) {
+    // Offsets start again at 0, so most of the new log lies at or below the offsets stored from the old one.
+    const again = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed + 100, firstTimestamp: records.at(-1)!.timestamp! + DAY_MS });
+    logsInOrder.push(partitionLogs(again));
+    all.push(...again);
+  }
   const config: ScorerConfig = {
     scoresTable: await freshScoresTable(dynamo, 'redeliver'),
     weights: DEFAULT_SCORE_WEIGHTS,
@@ -54,7 +70,7 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   const outcome: RedeliveryOutcome = { invocations: 0, duplicateSummaries: [], shiftedSummaries: [] };
   const batches = Math.ceil(spec.events / spec.batchSize);
   const step = 1 / batches;
-  try {
+  const deliverLog = async (logs: KafkaRecord[][]) => {
     for (let k = 0; k < batches; k++) {
       const batch = sliceAll(logs, k * step, (k + 1) * step);
       await deliver(batch);
@@ -71,10 +87,13 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
       outcome.invocations++;
       at = next;
     }
+  };
+  try {
+    for (const logs of logsInOrder) await deliverLog(logs);
   } finally {
     await deadLetters.disconnect();
   }
 
-  expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(records)));
+  expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(all)));
   return outcome;
 }
