@@ -42,7 +42,7 @@ function view(stage: (typeof STAGES)[number]) {
     popularTopic: popular.POPULAR_TOPIC as string,
     table: p.ScoresTable!.TableName as string,
     namespace: score.POWERTOOLS_METRICS_NAMESPACE as string,
-    deployment: [score.DEPLOYMENT_NAME, popular.DEPLOYMENT_NAME] as string[],
+    deployment: popular.DEPLOYMENT_NAME as string,
     clientIds: [score.KAFKA_CLIENT_ID, popular.KAFKA_CLIENT_ID] as string[],
     alarmNames: Object.entries(p).filter(([id]) => service.resources[id]!.Type === 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string),
   };
@@ -58,7 +58,7 @@ describe('two stages on one cluster', () => {
         popularTopic: `popular-users-${stage}-popular_users`,
         table: `popular-users-${stage}-scores`,
         namespace: `popular-users/${stage}`,
-        deployment: [`popular-users-${stage}`, `popular-users-${stage}`],
+        deployment: `popular-users-${stage}`,
         clientIds: [`popular-users-${stage}-score`, `popular-users-${stage}-popular`],
       });
       expect(v.alarmNames.length).toBe(5);

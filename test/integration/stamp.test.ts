@@ -8,7 +8,7 @@ afterEach(async () => {
   await Promise.all(producers.splice(0).map((p) => p.disconnect()));
 });
 
-describe('messages a deployed function publishes', () => {
+describe('popular-users messages a deployed job publishes', () => {
   it('say which deployment sent them, next to the headers they already carry', async () => {
     const topic = await freshTopic('popular');
     const producer = deploymentProducer(testKafka(), 'popular-users-dev');
@@ -21,6 +21,15 @@ describe('messages a deployed function publishes', () => {
       { run_id: 'run-1', run_size: '2', run_started_at: '2026-11-25T20:00:00.000Z', [PRODUCER_HEADER]: 'popular-users-dev' },
       { run_id: 'run-1', run_size: '2', run_started_at: '2026-11-25T20:00:00.000Z', [PRODUCER_HEADER]: 'popular-users-dev' },
     ]);
+  });
+
+  it('keep a producer header a message already has, and add theirs after it', async () => {
+    const topic = await freshTopic('popular');
+    const producer = deploymentProducer(testKafka(), 'popular-users-dev');
+    producers.push(producer);
+    await (await producer.get()).send({ topic, acks: -1, messages: [{ key: 'k', value: 'v', headers: { [PRODUCER_HEADER]: 'upstream' } }] });
+    const [message] = await readTopic(topic, 1);
+    expect(message!.headers).toEqual({ [PRODUCER_HEADER]: 'upstream,popular-users-dev' });
   });
 
   it('carry no producer header when no deployment is named (local runs)', async () => {
