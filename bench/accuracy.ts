@@ -1,8 +1,8 @@
-// Accuracy of the popular set: the job's selection core (lib/selection.ts, the code runPopularJob
-// runs per page) against the exact answer, and against the plain `score > digest estimate` rule.
-import { estimatePercentile, estimateQuantile, mergePartials } from '../lib/digest.js';
-import { CandidateSet, DEFAULT_SELECTION_POLICY, SegmentSelection, bandFloor, nearestRank, popularUsers, resolveCutoff } from '../lib/selection.js';
-import { SCAN_PAGE_ITEMS } from '../lib/popular-job.js';
+// Accuracy of the popular set: the job's engine (lib/popular-engine.ts, what runPopularJob runs)
+// over the scores held in memory, against the exact answer and the plain `score > digest estimate` rule.
+import { selectPopularUsers } from '../lib/popular-engine.js';
+import { SCAN_PAGE_ITEMS, memoryScoreSource } from '../lib/score-source.js';
+import { nearestRank } from '../lib/selection.js';
 import { continuousScores, seedShapedScores, skewedScores } from '../local/seed-scores.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, type GoalCheck, type Log, type Section } from './report.js';
@@ -13,6 +13,8 @@ export interface AccuracyOptions {
 }
 
 const PERCENTILE = 95;
+/** The job's default MAX_HELD_USERS. */
+const MAX_HELD_USERS = 250_000;
 
 export interface ScoreShape {
   name: string;
@@ -25,18 +27,6 @@ export const SCORE_SHAPES: ScoreShape[] = [
   { name: 'integer, skewed users', integer: true, make: (n) => skewedScores(n, 12) },
   { name: 'continuous', integer: false, make: (n) => continuousScores(n, 13) },
 ];
-
-/** User i's scan segment and page order, as a parallel scan would hand them out: pages interleaved across segments. */
-export function* segmentPages(scores: Float64Array, segments: number): Generator<{ segment: number; ids: number[] }> {
-  const members = Array.from({ length: segments }, () => [] as number[]);
-  for (let i = 0; i < scores.length; i++) members[i % segments]!.push(i);
-  for (let start = 0; members.some((m) => start < m.length); start += SCAN_PAGE_ITEMS) {
-    for (let s = 0; s < segments; s++) {
-      const ids = members[s]!.slice(start, start + SCAN_PAGE_ITEMS);
-      if (ids.length > 0) yield { segment: s, ids };
-    }
-  }
-}
 
 /** Scores as they are: integers with separators, others to three decimals so near misses show. */
 const score = (n: number) => (Number.isInteger(n) ? count(n) : n.toFixed(3));
@@ -62,7 +52,7 @@ interface ShapeResult {
   plainF1: number;
 }
 
-function measureShape(shape: ScoreShape, users: number, segments: number): ShapeResult {
+async function measureShape(shape: ScoreShape, users: number, segments: number): Promise<ShapeResult> {
   const scores = shape.make(users);
   const sorted = Float64Array.from(scores).sort();
   const exactCutoff = sorted[nearestRank(users, PERCENTILE) - 1]!;
@@ -73,29 +63,18 @@ function measureShape(shape: ScoreShape, users: number, segments: number): Shape
     else if (s === exactCutoff) atCutoff++;
   }
 
-  const selections = Array.from({ length: segments }, () => new SegmentSelection(PERCENTILE, DEFAULT_SELECTION_POLICY));
-  for (const { segment, ids } of segmentPages(scores, segments)) {
-    selections[segment]!.addPage(
-      ids.map(String),
-      ids.map((i) => scores[i]!),
-    );
-  }
-  const merged = mergePartials(selections.map((s) => s.digest.toPartial()));
-  const estimate = estimatePercentile(merged, PERCENTILE)!;
-  let sets = selections.map((s) => s.candidates);
-  let resolution = resolveCutoff(sets, PERCENTILE);
-  let passes = 1;
-  // The job's fallback, as runPopularJob runs it: widen a band below the estimate until it resolves.
-  for (let width = DEFAULT_SELECTION_POLICY.bandWidth; !resolution.resolved; width *= 2) {
-    const floor = bandFloor(PERCENTILE, width, (q) => estimateQuantile(merged, q));
-    sets = Array.from({ length: segments }, () => new CandidateSet(floor));
-    for (const { segment, ids } of segmentPages(scores, segments)) for (const i of ids) sets[segment]!.add(String(i), scores[i]!);
-    resolution = resolveCutoff(sets, PERCENTILE);
-    passes++;
-  }
-  const jobCutoff = resolution.cutoff;
-  const selected = popularUsers(sets, jobCutoff);
-  const jobHits = selected.filter((u) => scores[Number(u.userId)]! > exactCutoff).length;
+  // The engine as the job runs it, with the default budget: users dealt to segments and read in interleaved pages.
+  let jobHits = 0;
+  let selected = 0;
+  const outcome = await selectPopularUsers(memoryScoreSource(scores, segments), { percentile: PERCENTILE, maxHeldUsers: MAX_HELD_USERS }, () => ({
+    add: (user) => {
+      selected++;
+      if (scores[Number(user.userId)]! > exactCutoff) jobHits++;
+    },
+  }));
+  const estimate = outcome.estimatedCutoff!;
+  const jobCutoff = outcome.cutoff;
+  const passes = outcome.passes;
 
   let plainCount = 0;
   let plainHits = 0;
@@ -113,7 +92,7 @@ function measureShape(shape: ScoreShape, users: number, segments: number): Shape
     estimate,
     jobCutoff,
     passes,
-    jobF1: f1(selected.length, exactCount, jobHits),
+    jobF1: f1(selected, exactCount, jobHits),
     plainCount,
     plainF1: f1(plainCount, exactCount, plainHits),
   };
@@ -122,7 +101,7 @@ function measureShape(shape: ScoreShape, users: number, segments: number): Shape
 export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise<Section> {
   const results: ShapeResult[] = [];
   for (const shape of SCORE_SHAPES) {
-    results.push(measureShape(shape, options.users, options.segments));
+    results.push(await measureShape(shape, options.users, options.segments));
     const r = results.at(-1)!;
     log(`accuracy: ${shape.name}: exact cutoff ${score(r.exactCutoff)}, estimate ${score(r.estimate)}, job F1 ${r.jobF1.toFixed(4)}, plain rule F1 ${r.plainF1.toFixed(4)}`);
   }
@@ -138,8 +117,8 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
   return {
     title: 'Accuracy of the popular set',
     method: [
-      `${count(options.users)} users per shape, p${PERCENTILE}, ${options.segments} segments fed page by page (${count(SCAN_PAGE_ITEMS)} users a page, interleaved) through the job's selection core: ` +
-        '`SegmentSelection` per segment, merged t-digest, `resolveCutoff`, the band fallback when needed, `popularUsers`. ' +
+      `${count(options.users)} users per shape, p${PERCENTILE}, ${options.segments} segments fed page by page (${count(SCAN_PAGE_ITEMS)} users a page, interleaved) through the job's engine, \`selectPopularUsers\` over an in-memory score source: ` +
+        'per-segment digests and candidates, merged t-digest, exact resolution, and the bounded cutoff search and streaming pass when needed. ' +
         'The exact answer sorts every score: nearest-rank cutoff, popular = strictly above it. The plain rule publishes `score > merged digest estimate`.',
       'Score shapes come from `local/seed-scores.ts`: the seed (uniform users, weights 1-3, ~100 events each; heavy ties), Zipf-skewed users, and continuous log-normal scores with few ties.',
     ],

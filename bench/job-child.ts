@@ -4,7 +4,7 @@ import { createKafka } from '../lib/kafka.js';
 import { LazyProducer } from '../lib/publish.js';
 import { scanScores } from '../lib/scan.js';
 import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
-import type { PopularConfig } from '../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../lib/config.js';
 import { localDynamoClient } from '../local/clients.js';
 
 export interface ChildRequest {
@@ -16,6 +16,10 @@ export interface ChildRequest {
   /** Items per scan request; DynamoDB's own 1 MB pages when absent. */
   pageLimit?: number;
   topic: string;
+  /** The job's PERCENTILE; 95 when absent. */
+  percentile?: number;
+  /** The job's MAX_HELD_USERS; the default when absent. */
+  maxHeldUsers?: number;
 }
 
 export interface ChildResult {
@@ -46,7 +50,7 @@ let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
   users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit)).users;
 } else {
-  const config: PopularConfig = { scoresTable: request.table, percentile: 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, kafka };
+  const config: PopularConfig = { scoresTable: request.table, percentile: request.percentile ?? 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, maxHeldUsers: request.maxHeldUsers ?? 250_000, messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES, kafka };
   summary = await runPopularJob({ config, dynamo, producer });
   users = summary.usersScanned;
 }

@@ -46,14 +46,14 @@ function bestRun(runs: ChildResult[]): ChildResult {
   return { ...fastest, maxRss: Math.max(...runs.map((r) => r.maxRss)), peakHeapUsed: Math.max(...runs.map((r) => r.peakHeapUsed)) };
 }
 
-async function measureInChild(request: ChildRequest): Promise<ChildResult> {
+export async function measureInChild(request: ChildRequest): Promise<ChildResult> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], { cwd: REPO, maxBuffer: 4 * 1024 * 1024 });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (line === undefined) throw new Error(`the ${request.mode} child printed no result:\n${stdout}`);
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
 }
 
-async function loadTable(dynamo: DynamoDBClient, table: string, scores: Float64Array, log: Log): Promise<number> {
+export async function loadTable(dynamo: DynamoDBClient, table: string, scores: Float64Array, log: Log): Promise<number> {
   await ensureScoresTable(dynamo, table);
   const bar = createProgressBar({ label: `loading ${count(scores.length)} users`, total: scores.length });
   const started = performance.now();

@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
 //        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -10,13 +10,14 @@ import { startLocalStack, type LocalStack } from '../local/stack.js';
 import { formatDuration } from '../local/progress.js';
 import { benchScorer } from './scorer.js';
 import { benchPopularJob } from './job.js';
+import { benchJobMemory } from './job-memory.js';
 import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
 import { renderResults, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory'] as const;
 type Area = (typeof AREAS)[number];
 
 const { values } = parseArgs({
@@ -45,7 +46,7 @@ if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 :
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 
-if (wanted('kafka') || wanted('scorer') || wanted('job')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -59,6 +60,9 @@ if (wanted('kafka') || wanted('scorer') || wanted('job')) {
     if (wanted('job')) {
       const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
       sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds: (n) => (n <= 200_000 ? 3 : 2) }, log));
+    }
+    if (wanted('job-memory')) {
+      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8 }, log));
     }
   } finally {
     await stack.stop();

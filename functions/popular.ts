@@ -2,11 +2,11 @@ import type { Context, Handler, ScheduledEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadDeploymentName, loadPopularConfig } from '../lib/config.js';
+import { loadPopularConfig } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
 import { runMetrics } from '../lib/metrics.js';
 import { createPopularHandler, type PopularRunSummary } from '../lib/popular-job.js';
-import { deploymentProducer } from '../lib/stamp.js';
+import { LazyProducer } from '../lib/publish.js';
 import { record } from './metrics.js';
 
 // Cold start: a bad PERCENTILE or SCAN_SEGMENTS stops here, naming the setting, before any run.
@@ -14,7 +14,7 @@ const config = loadPopularConfig();
 const logger = new Logger({ serviceName: 'popular-users-job' });
 const metrics = new Metrics({ serviceName: 'popular-users-job' });
 const runJob = createPopularHandler(
-  { config, dynamo: new DynamoDBClient({}), producer: deploymentProducer(createKafka(config.kafka), loadDeploymentName()) },
+  { config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) },
   logger,
 );
 

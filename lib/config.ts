@@ -1,5 +1,7 @@
 // The one place that reads configuration: environment -> typed, validated settings.
 // Every problem is collected and reported together, each naming the setting and the fix.
+import { decimalOf, parseDecimal, sameDecimal } from './decimal.js';
+import { MAX_USER_RECORD_BYTES, maxPublishBatch } from './popular-run.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -34,10 +36,15 @@ export interface ScorerConfig {
 
 export interface PopularConfig {
   scoresTable: string;
+  /** Parsed from decimal text; its shortest decimal form is exactly the text the operator wrote. */
   percentile: number;
   scanSegments: number;
   popularTopic: string;
   publishBatchSize: number;
+  /** Users the job may hold in memory at once; above it the publish streams from a further scan. */
+  maxHeldUsers: number;
+  /** The broker's message.max.bytes: no produce request's record batch may be larger. */
+  messageMaxBytes: number;
   kafka: KafkaSettings;
 }
 
@@ -99,6 +106,11 @@ class SettingsReader {
     return fallback;
   }
 
+  /** Whether the setting was given at all (its default then came from elsewhere). */
+  isSet(name: string): boolean {
+    return this.raw(name) !== undefined;
+  }
+
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.raw(name)?.toLowerCase();
     if (value === undefined) return fallback;
@@ -145,7 +157,46 @@ class SettingsReader {
       .filter((b) => b !== '');
     const bad = list.filter((b) => !/^[^:\s]+:\d{1,5}$/.test(b));
     if (bad.length > 0) this.problems.push(`${name} has entries that are not host:port: ${bad.join(', ')}`);
+    const badPorts = list.filter((b) => !bad.includes(b) && !isPort(Number(b.slice(b.lastIndexOf(':') + 1))));
+    if (badPorts.length > 0) this.problems.push(`${name} has ports outside 1-65535: ${badPorts.join(', ')}; use the brokers' listener ports (9092 plaintext, 9098 MSK IAM)`);
     return list;
+  }
+
+  /** A topic name Kafka accepts: 1-249 of [a-zA-Z0-9._-], and not "." or "..". */
+  topic(name: string, fallback: string): string {
+    const value = this.text(name, fallback);
+    const problem = topicNameProblem(value);
+    if (problem !== undefined) this.problems.push(`${name}=${value} is not a topic name Kafka accepts (${problem}); use 1-249 characters of a-z, A-Z, 0-9, ".", "_" and "-"`);
+    return value;
+  }
+
+  /** A decimal number strictly between 0 and 100, kept exactly: no hex, exponents, or more digits than a double holds. */
+  percentile(name: string, fallback: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const decimal = /^\d+(\.\d+)?$/.test(value) ? parseDecimal(value) : undefined;
+    const inRange = decimal !== undefined && decimal.digits > 0n && decimal.digits < 100n * 10n ** BigInt(decimal.scale);
+    if (!inRange) {
+      this.problems.push(`${name}=${value} is not a number strictly between 0 and 100 written as a decimal (e.g. 95 or 99.9); set it in that range or unset it for the default ${fallback}`);
+      return fallback;
+    }
+    const n = Number(value);
+    if (!sameDecimal(decimalOf(n), decimal)) {
+      this.problems.push(`${name}=${value} has more significant digits than the job can hold exactly; use at most 15, e.g. ${String(n)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** AWS_REGION may be unset (the SDK's own chain then applies) but never blank. */
+  region(required?: string): string | undefined {
+    const present = this.env.AWS_REGION;
+    if (present !== undefined && present.trim() === '') {
+      this.problems.push('AWS_REGION is set but empty; set it to the region of the table and the cluster (e.g. eu-west-1), or unset it');
+      return undefined;
+    }
+    if (present === undefined && required !== undefined) this.problems.push(`AWS_REGION is not set; ${required}`);
+    return present?.trim();
   }
 
   done<T>(value: T): T {
@@ -154,7 +205,7 @@ class SettingsReader {
   }
 }
 
-function readKafka(r: SettingsReader, env: Env, clientId: string): KafkaSettings {
+function readKafka(r: SettingsReader, clientId: string): KafkaSettings {
   const sasl = r.oneOf<SaslMechanism>('KAFKA_SASL_MECHANISM', 'none', ['none', 'plain', 'scram-sha-256', 'scram-sha-512', 'aws-iam']);
   const settings: KafkaSettings = {
     brokers: r.brokers('KAFKA_BROKERS'),
@@ -167,35 +218,72 @@ function readKafka(r: SettingsReader, env: Env, clientId: string): KafkaSettings
     settings.username = r.required('KAFKA_SASL_USERNAME', `KAFKA_SASL_MECHANISM=${sasl} needs a user name`);
     settings.password = r.required('KAFKA_SASL_PASSWORD', `KAFKA_SASL_MECHANISM=${sasl} needs a password`);
   }
+  const region = r.region(sasl === 'aws-iam' ? 'KAFKA_SASL_MECHANISM=aws-iam signs with the region of the MSK cluster' : undefined);
   if (sasl === 'aws-iam') {
-    settings.region = env.AWS_REGION ?? r.required('AWS_REGION', 'KAFKA_SASL_MECHANISM=aws-iam signs with the region of the MSK cluster');
+    settings.region = region ?? '';
+    // MSK's IAM listener (port 9098) speaks TLS only: a plaintext connection can never authenticate.
+    if (!settings.ssl) r.problems.push('KAFKA_SSL=false with KAFKA_SASL_MECHANISM=aws-iam can never connect: MSK\'s IAM listener is TLS-only; set KAFKA_SSL=true or unset it');
   }
   return settings;
 }
+
+const isPort = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65_535;
+
+/** Why Kafka would refuse a topic name, or undefined when it accepts it. */
+export function topicNameProblem(topic: string): string | undefined {
+  if (topic === '.' || topic === '..') return `"${topic}" is reserved`;
+  if (topic.length > 249) return `${topic.length} characters, over 249`;
+  if (!/^[a-zA-Z0-9._-]+$/.test(topic)) return 'characters outside [a-zA-Z0-9._-]';
+  return undefined;
+}
+
 
 const TABLE_FIX = 'set it to the DynamoDB table holding per-user scores (the local stack creates "scores")';
 
 export function loadScorerConfig(env: Env = process.env): ScorerConfig {
   const r = new SettingsReader(env);
-  return r.done({
+  const config: ScorerConfig = {
     scoresTable: r.required('SCORES_TABLE', TABLE_FIX),
     weights: r.weights('SCORE_WEIGHTS'),
-    dlqTopic: r.text('DLQ_TOPIC', 'activity-dlq'),
+    dlqTopic: r.topic('DLQ_TOPIC', 'activity-dlq'),
     writeConcurrency: r.integer('WRITE_CONCURRENCY', 32, 1, 1024),
-    kafka: readKafka(r, env, 'activity-scorer'),
-  });
+    kafka: readKafka(r, 'activity-scorer'),
+  };
+  refuseDeadLetterLoop(r, config.dlqTopic, r.topic('ACTIVITY_TOPIC', 'activity'));
+  return r.done(config);
 }
+
+/** Dead letters produced to the activity topic would come back to the scorer, be rejected again, and loop forever. */
+function refuseDeadLetterLoop(r: SettingsReader, dlqTopic: string, activityTopic: string): void {
+  if (dlqTopic === activityTopic) {
+    r.problems.push(`DLQ_TOPIC=${dlqTopic} is the activity topic (ACTIVITY_TOPIC=${activityTopic}): rejected records would be scored again forever; set DLQ_TOPIC to a topic of its own, e.g. ${activityTopic}-dlq`);
+  }
+}
+
+/** MSK's default message.max.bytes, which a produce request's record batch may not exceed. */
+export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
 
 export function loadPopularConfig(env: Env = process.env): PopularConfig {
   const r = new SettingsReader(env);
-  return r.done({
+  const config: PopularConfig = {
     scoresTable: r.required('SCORES_TABLE', TABLE_FIX),
-    percentile: r.number('PERCENTILE', 95, (p) => p > 0 && p < 100, 'strictly between 0 and 100'),
+    percentile: r.percentile('PERCENTILE', 95),
     scanSegments: r.integer('SCAN_SEGMENTS', 8, 1, 1024),
-    popularTopic: r.text('POPULAR_TOPIC', 'popular_users'),
+    popularTopic: r.topic('POPULAR_TOPIC', 'popular_users'),
     publishBatchSize: r.integer('PUBLISH_BATCH_SIZE', 1000, 1, 100_000),
-    kafka: readKafka(r, env, 'popular-users-job'),
-  });
+    maxHeldUsers: r.integer('MAX_HELD_USERS', 250_000, 1_000, 50_000_000),
+    messageMaxBytes: r.integer('KAFKA_MESSAGE_MAX_BYTES', DEFAULT_MESSAGE_MAX_BYTES, 1024, 2 ** 31 - 1),
+    kafka: readKafka(r, 'popular-users-job'),
+  };
+  // Every request must fit the broker's limit whatever the user ids, or the run fails on every retry.
+  const fits = maxPublishBatch(config.messageMaxBytes);
+  if (config.publishBatchSize > fits) {
+    r.problems.push(
+      `PUBLISH_BATCH_SIZE=${config.publishBatchSize} can exceed the broker's message.max.bytes (KAFKA_MESSAGE_MAX_BYTES=${config.messageMaxBytes}): ` +
+        `a message takes up to ${MAX_USER_RECORD_BYTES} bytes; set PUBLISH_BATCH_SIZE to ${fits} or less, or KAFKA_MESSAGE_MAX_BYTES to the broker's real limit`,
+    );
+  }
+  return r.done(config);
 }
 
 export interface StackConfig {
@@ -209,13 +297,15 @@ export interface StackConfig {
 /** Names the local stack creates; the same variables name them for the functions. */
 export function loadStackConfig(env: Env = process.env): StackConfig {
   const r = new SettingsReader(env);
-  return r.done({
+  const config: StackConfig = {
     scoresTable: r.text('SCORES_TABLE', 'scores'),
-    activityTopic: r.text('ACTIVITY_TOPIC', 'activity'),
+    activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
     activityPartitions: r.integer('ACTIVITY_PARTITIONS', 4, 1, 256),
-    popularTopic: r.text('POPULAR_TOPIC', 'popular_users'),
-    dlqTopic: r.text('DLQ_TOPIC', 'activity-dlq'),
-  });
+    popularTopic: r.topic('POPULAR_TOPIC', 'popular_users'),
+    dlqTopic: r.topic('DLQ_TOPIC', 'activity-dlq'),
+  };
+  refuseDeadLetterLoop(r, config.dlqTopic, config.activityTopic);
+  return r.done(config);
 }
 
 export type StartingPosition = 'trim_horizon' | 'latest';
@@ -240,25 +330,19 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
   const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', 0.5, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
   const arn = r.text('ESM_EVENT_SOURCE_ARN', '');
   const config: MappingConfig = {
-    activityTopic: r.text('ACTIVITY_TOPIC', 'activity'),
+    activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
     groupId: r.text('ESM_GROUP_ID', 'activity-scorer-mapping'),
     batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
     batchingWindowMs: Math.round(windowSeconds * 1000),
     startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
     maximumRetryAttempts: r.integer('ESM_MAXIMUM_RETRY_ATTEMPTS', -1, -1, 10_000),
     maximumRecordAgeSeconds: recordAge(r),
-    kafka: readKafka(r, env, 'activity-mapping'),
+    kafka: readKafka(r, 'activity-mapping'),
   };
   if (arn !== '') config.eventSourceArn = arn;
   const onFailureTopic = r.text('ESM_ON_FAILURE_TOPIC', '');
   if (onFailureTopic !== '') config.onFailureTopic = onFailureTopic;
   return r.done(config);
-}
-
-/** The deployment a function belongs to (serverless.yml sets DEPLOYMENT_NAME=<service>-<stage>); unset in local runs. */
-export function loadDeploymentName(env: Env = process.env): string | undefined {
-  const name = env.DEPLOYMENT_NAME?.trim();
-  return name === undefined || name === '' ? undefined : name;
 }
 
 /** AWS takes -1 (no limit) or 60 to 604,800 seconds. */
@@ -283,6 +367,6 @@ export function loadTopicsToolConfig(env: Env = process.env): TopicsToolConfig {
   return r.done({
     partitions: r.integer('TOPICS_PARTITIONS', 12, 1, 1000),
     replicationFactor: r.integer('TOPICS_REPLICATION', 3, 1, 16),
-    kafka: readKafka(r, env, 'topics-tool'),
+    kafka: readKafka(r, 'topics-tool'),
   });
 }

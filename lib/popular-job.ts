@@ -3,42 +3,30 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PopularConfig } from './config.js';
-import { estimatePercentile, estimateQuantile, mergePartials } from './digest.js';
-import { scanScores } from './scan.js';
-import {
-  CandidateSet,
-  DEFAULT_SELECTION_POLICY,
-  SegmentSelection,
-  bandFloor,
-  popularUsers,
-  resolveCutoff,
-  type CutoffResolution,
-  type SelectionPolicy,
-} from './selection.js';
-import { publishPopularUsers, type LazyProducer } from './publish.js';
+import type { LazyProducer } from './publish.js';
+import { selectPopularUsers, type PopularSink } from './popular-engine.js';
+import { RunPublisher, publishRunEnd } from './popular-publish.js';
+import type { PopularRun } from './popular-run.js';
+import { processRunClock, type RunClock } from './run-clock.js';
+import { dynamoScoreSource, type ScoreSource } from './score-source.js';
+import type { SelectionPolicy } from './selection.js';
 
-/**
- * Items per scan request. A full 1 MB page is ~40,000 users, and a decoded page costs far more
- * heap than its bytes; 5,000 per page halved the job's heap at 1M users with no slower scan.
- */
-export const SCAN_PAGE_ITEMS = 5_000;
-/** Pages in flight are what the job's memory follows, so many segments read smaller pages. */
-const SCAN_ITEMS_IN_FLIGHT = 40_000;
-
-export function scanPageItems(segments: number): number {
-  return Math.min(SCAN_PAGE_ITEMS, Math.max(1_000, Math.floor(SCAN_ITEMS_IN_FLIGHT / segments)));
-}
+export { SCAN_PAGE_ITEMS, scanPageItems } from './score-source.js';
 
 export interface PopularJobDeps {
   config: PopularConfig;
   dynamo: DynamoDBClient;
   producer: LazyProducer;
+  /** Where run start times come from; the process's own clock when absent. */
+  clock?: RunClock;
+  /** Where scores are read from; the config's table, scanned in its segments, when absent. */
+  source?: ScoreSource;
 }
 
 export interface PopularRunOptions {
   /** Called after every page with the users scanned so far in the first pass. */
   onProgress?: (usersScanned: number) => void;
-  /** Overrides of the candidate policy; tests use a negative margin to force the fallback pass. */
+  /** Overrides of the candidate policy; tests use a negative margin to force the search passes. */
   selection?: Partial<SelectionPolicy>;
 }
 
@@ -51,138 +39,81 @@ export interface PopularRunSummary {
   percentile: number;
   segments: number;
   usersScanned: number;
+  /** Items skipped for want of a string user_id and a numeric score; the scorer writes none. */
+  unscoredItems: number;
   /** The merged digest's estimate at the percentile; null for an empty table. */
   estimatedCutoff: number | null;
   /** The exact nearest-rank cutoff; popular users score strictly above it. Null for an empty table. */
   cutoff: number | null;
   popularCount: number;
+  /** Users acknowledged by the broker; the run-end marker follows them and is not counted. */
   published: number;
-  /** 1 when the first scan resolved the cutoff exactly, more when fallback band scans ran. */
+  /** Full scans: 1 when the first scan's candidates proved the cutoff, more when it was searched. */
   passes: number;
+  /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
+  publishPath: 'memory' | 'stream';
   /** Peak number of candidates held across all segments during the first pass. */
   candidatesKept: number;
-  /** Scan time of every pass; resolveMs is merge, exact resolution and selection. */
+  /** Scan time of the first pass and any search passes; resolveMs is merge and exact resolution. */
   scanMs: number;
   resolveMs: number;
+  /** Publishing the users (with the streaming pass, when there is one) and the marker. */
   publishMs: number;
   totalMs: number;
 }
 
 /**
- * One run: scan every segment into a partial digest and a candidate set, merge the digests,
- * resolve the exact cutoff (rescanning a band only if the candidates cannot prove it), publish.
+ * One run: select the users strictly above the exact cutoff (lib/popular-engine.ts), publish them,
+ * then publish the run-end marker. A run that fails before its marker never looks complete.
  */
 export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOptions = {}): Promise<PopularRunSummary> {
   const { config } = deps;
-  const policy: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, ...options.selection };
-  const startedAt = await claimRunSecond();
+  const startedAt = await (deps.clock ?? processRunClock).claim();
   const started = performance.now();
-  const runId = randomUUID();
-  const runKey = `popular_${Math.floor(startedAt.getTime() / 1000)}`;
+  const run: PopularRun = { runId: randomUUID(), key: `popular_${Math.floor(startedAt.getTime() / 1000)}`, startedAt, percentile: config.percentile };
 
   // Connect while scanning; an unreachable Kafka still fails the run when awaited below.
   const connecting = deps.producer.get();
   connecting.catch(() => undefined);
 
-  const segments = Array.from({ length: config.scanSegments }, () => new SegmentSelection(config.percentile, policy));
-  let scanned = 0;
-  let candidatesNow = 0;
-  let candidatesKept = 0;
-  const firstPass = await scanScores(deps.dynamo, config.scoresTable, config.scanSegments, (index, page) => {
-    const segment = segments[index]!;
-    const before = segment.candidates.size;
-    const peak = segment.addPage(page.userIds, page.scores);
-    candidatesKept = Math.max(candidatesKept, candidatesNow - before + peak);
-    candidatesNow += segment.candidates.size - before;
-    scanned += page.scores.length;
-    options.onProgress?.(scanned);
-  }, scanPageItems(config.scanSegments));
-  let scanMs = performance.now() - started;
+  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments);
+  let publisher: RunPublisher | undefined;
+  // Opened once the cutoff is known: the users' messages carry it.
+  const open = async (cutoff: number): Promise<PopularSink> => {
+    publisher = new RunPublisher(await connecting, config.popularTopic, run, cutoff, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+    return publisher;
+  };
+  const outcome = await selectPopularUsers(source, { percentile: config.percentile, maxHeldUsers: config.maxHeldUsers, policy: options.selection, onProgress: options.onProgress }, open);
 
-  const resolveStarted = performance.now();
-  const merged = mergePartials(segments.map((s) => s.digest.toPartial()));
-  const estimatedCutoff = estimatePercentile(merged, config.percentile) ?? null;
-  let sets: CandidateSet[] = segments.map((s) => s.candidates);
-  let resolution: CutoffResolution = resolveCutoff(sets, config.percentile);
-  let passes = 1;
-  let fallbackScanMs = 0;
-  for (let width = policy.bandWidth; !resolution.resolved; width *= 2) {
-    // The thresholds rose past the cutoff: rescan keeping everyone from a floor below the estimate.
-    const floor = bandFloor(config.percentile, width, (q) => estimateQuantile(merged, q));
-    const bandStarted = performance.now();
-    sets = await collectFromFloor(deps, floor);
-    fallbackScanMs += performance.now() - bandStarted;
-    passes++;
-    resolution = resolveCutoff(sets, config.percentile);
-  }
-  const cutoff = resolution.cutoff;
-  const popular = popularUsers(sets, cutoff);
-  const resolveMs = performance.now() - resolveStarted - fallbackScanMs;
-  scanMs += fallbackScanMs;
-
-  const publishStarted = performance.now();
-  await connecting;
-  const published =
-    cutoff === null
-      ? 0
-      : await publishPopularUsers(
-          deps.producer,
-          config.popularTopic,
-          { runId, key: runKey, startedAt, percentile: config.percentile, cutoff },
-          popular,
-          config.publishBatchSize,
-        );
-  const publishMs = performance.now() - publishStarted;
+  const markerStarted = performance.now();
+  const producer = await connecting;
+  await publisher?.flush();
+  const published = publisher?.sent ?? 0;
+  await publishRunEnd(producer, config.popularTopic, run, { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned });
+  const publishMs = outcome.handOverMs + (performance.now() - markerStarted);
 
   return {
-    runId,
-    runKey,
+    runId: run.runId,
+    runKey: run.key,
     startedAt: startedAt.toISOString(),
     table: config.scoresTable,
     topic: config.popularTopic,
     percentile: config.percentile,
-    segments: config.scanSegments,
-    usersScanned: firstPass.users,
-    estimatedCutoff,
-    cutoff,
-    popularCount: popular.length,
+    segments: source.segments,
+    usersScanned: outcome.usersScanned,
+    unscoredItems: outcome.unscored,
+    estimatedCutoff: outcome.estimatedCutoff,
+    cutoff: outcome.cutoff,
+    popularCount: outcome.popularCount,
     published,
-    passes,
-    candidatesKept,
-    scanMs: Math.round(scanMs),
-    resolveMs: Math.round(resolveMs),
+    passes: outcome.passes,
+    publishPath: outcome.publishPath,
+    candidatesKept: outcome.candidatesKept,
+    scanMs: outcome.scanMs,
+    resolveMs: outcome.resolveMs,
     publishMs: Math.round(publishMs),
     totalMs: Math.round(performance.now() - started),
   };
-}
-
-let lastRunSecond = 0;
-
-/**
- * The start time of a run, in a second no earlier run of this process used, so two overlapping runs
- * never share a key. Across containers the function's reserved concurrency of 1 does the same.
- */
-async function claimRunSecond(): Promise<Date> {
-  for (;;) {
-    const now = Date.now();
-    const second = Math.floor(now / 1000);
-    if (second > lastRunSecond) {
-      lastRunSecond = second;
-      return new Date(now);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 1));
-  }
-}
-
-/** A fallback pass: every segment keeps all users at or above a fixed floor and counts the rest. */
-async function collectFromFloor(deps: PopularJobDeps, floor: number): Promise<CandidateSet[]> {
-  const { config } = deps;
-  const sets = Array.from({ length: config.scanSegments }, () => new CandidateSet(floor));
-  await scanScores(deps.dynamo, config.scoresTable, config.scanSegments, (index, page) => {
-    const set = sets[index]!;
-    for (let i = 0; i < page.scores.length; i++) set.add(page.userIds[i]!, page.scores[i]!);
-  }, scanPageItems(config.scanSegments));
-  return sets;
 }
 
 /** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
@@ -190,14 +121,14 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
   return async (event: ScheduledEvent): Promise<PopularRunSummary> => {
     try {
       const summary = await runPopularJob(deps);
-      logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, nothing published' : 'popular users published', {
-        ...summary,
-        scheduleEventId: event.id,
-        scheduledTime: event.time,
-      });
+      const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
+      if (summary.unscoredItems > 0) {
+        logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', { unscoredItems: summary.unscoredItems, table: summary.table, runId: summary.runId });
+      }
+      logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
       return summary;
     } catch (err) {
-      logger.error('popular users run failed; nothing from this run counts as published', { error: err as Error, scheduleEventId: event.id });
+      logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', { error: err as Error, scheduleEventId: event.id });
       throw err;
     }
   };

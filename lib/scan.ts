@@ -10,9 +10,12 @@ export interface ScorePage {
 export interface ScanTotals {
   users: number;
   pages: number;
-  /** Items without a numeric score (none are written by the scorer); left out of every count. */
+  /** Items without a string user_id and a finite numeric score (the scorer writes none); left out of every count. */
   unscored: number;
 }
+
+/** Takes one page of a segment; a promise holds that segment's next request back until it settles. */
+export type PageHandler = (segment: number, page: ScorePage) => void | Promise<void>;
 
 /**
  * Reads every segment of the scores table in parallel, each page by page until DynamoDB stops
@@ -23,7 +26,7 @@ export async function scanScores(
   client: DynamoDBClient,
   table: string,
   totalSegments: number,
-  onPage: (segment: number, page: ScorePage) => void,
+  onPage: PageHandler,
   pageLimit?: number,
 ): Promise<ScanTotals> {
   const totals: ScanTotals = { users: 0, pages: 0, unscored: 0 };
@@ -46,7 +49,7 @@ export async function scanScores(
       totals.pages++;
       totals.users += page.scores.length;
       totals.unscored += (out.Items?.length ?? 0) - page.scores.length;
-      onPage(segment, page);
+      await onPage(segment, page);
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined && !failed);
   };

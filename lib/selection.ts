@@ -2,6 +2,7 @@
 // Definition: N scores ascending, rank r = ceil(p/100 * N) (at least 1), cutoff = the r-th
 // smallest score (nearest rank), popular = score strictly greater than the cutoff.
 import { SegmentDigest } from './digest.js';
+import { ceilDiv, decimalOf } from './decimal.js';
 
 export interface PopularUser {
   userId: string;
@@ -13,18 +14,18 @@ export interface SelectionPolicy {
   warmup: number;
   /** How far below the target quantile a segment still keeps candidates (several sampling sigmas). */
   margin: number;
-  /** Half-width, as a quantile, of the first fallback band; doubled after each miss. */
-  bandWidth: number;
 }
 
-export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({ warmup: 2000, margin: 0.02, bandWidth: 0.02 });
+export const DEFAULT_SELECTION_POLICY: Readonly<SelectionPolicy> = Object.freeze({ warmup: 2000, margin: 0.02 });
 
-/** The nearest rank r = ceil(p/100 * N), at least 1; 0 for an empty table. */
+/**
+ * The nearest rank r = ceil(p/100 * N), at least 1; 0 for an empty table. Exact: p is taken as the
+ * decimal it was written as (99.99 = 9999/10^2), so no binary rounding can move r by one.
+ */
 export function nearestRank(count: number, percentile: number): number {
   if (count <= 0) return 0;
-  const exact = (percentile * count) / 100;
-  // p arrives as decimal text, so p*N can carry a few ulps of binary noise above an integer.
-  const rank = Math.ceil(exact - exact * 1e-12);
+  const p = decimalOf(percentile);
+  const rank = Number(ceilDiv(p.digits * BigInt(count), 100n * 10n ** BigInt(p.scale)));
   return Math.min(count, Math.max(1, rank));
 }
 
@@ -69,6 +70,11 @@ export class CandidateSet {
     }
   }
 
+  clear(): void {
+    this.userIds.length = 0;
+    this.scores.length = 0;
+  }
+
   /** Moves the threshold up (never down) and turns candidates below it into the discarded count. */
   raiseThreshold(threshold: number): void {
     if (!(threshold > this.threshold)) return;
@@ -92,6 +98,7 @@ export class CandidateSet {
 export class SegmentSelection {
   readonly digest = new SegmentDigest();
   readonly candidates = new CandidateSet();
+  private collecting = true;
 
   constructor(
     private readonly percentile: number,
@@ -102,10 +109,17 @@ export class SegmentSelection {
   addPage(userIds: readonly string[], scores: readonly number[]): number {
     const { digest, candidates } = this;
     digest.addPage(scores);
+    if (!this.collecting) return 0;
     for (let i = 0; i < scores.length; i++) candidates.add(userIds[i]!, scores[i]!);
     const peak = candidates.size;
     candidates.raiseThreshold(nextThreshold(candidates.threshold, digest.count, this.percentile, this.policy, (q) => digest.quantile(q)));
     return peak;
+  }
+
+  /** Lets every candidate go and keeps only the digest from now on: the candidates outgrew the memory budget. */
+  stopCollecting(): void {
+    this.collecting = false;
+    this.candidates.clear();
   }
 }
 
@@ -141,29 +155,6 @@ export function resolveCutoff(sets: readonly CandidateSet[], percentile: number)
   const belowThreshold = discarded + lowerBound(scores, threshold);
   if (belowThreshold >= rank) return { resolved: false, rank, total, belowThreshold };
   return { resolved: true, rank, total, cutoff: scores[rank - discarded - 1]! };
-}
-
-/** Users strictly above the cutoff, from every segment's candidates. */
-export function popularUsers(sets: readonly CandidateSet[], cutoff: number | null): PopularUser[] {
-  const popular: PopularUser[] = [];
-  if (cutoff === null) return popular;
-  for (const set of sets) {
-    for (let i = 0; i < set.size; i++) {
-      const score = set.scores[i]!;
-      if (score > cutoff) popular.push({ userId: set.userIds[i]!, score });
-    }
-  }
-  return popular;
-}
-
-/**
- * The floor of the fallback pass's band: the estimate at p/100 - width. Below zero the floor is
- * -Infinity, which keeps everyone and always resolves, so widening terminates.
- */
-export function bandFloor(percentile: number, width: number, estimateAt: (q: number) => number | undefined): number {
-  const q = percentile / 100 - width;
-  if (q <= 0) return -Infinity;
-  return estimateAt(q) ?? -Infinity;
 }
 
 /** Index of the first element >= value in an ascending array. */

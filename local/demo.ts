@@ -17,7 +17,8 @@ import { ensureTopicsOn } from './kafka-topics.js';
 import { startEventSourceMapping } from './esm.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from './generate.js';
 import { createProgressBar } from './progress.js';
-import { readPopularRun, type PopularUser } from './read-popular.js';
+import { readLatestCompleteRun } from '../lib/popular-reader.js';
+import type { PopularUser } from '../lib/popular-run.js';
 import { renderReport, type StageTiming } from './report.js';
 import { MissingPrerequisiteError } from './prerequisites.js';
 import { printContinuousLine, printSummary } from './demo-output.js';
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     stages.push({ stage: 'popular-users job (scan, digest, cutoff, publish)', seconds: summary.totalMs / 1000, items: summary.usersScanned, unit: 'users' });
 
     const readStarted = performance.now();
-    const popular = await readPopularRun(kafka, names.popularTopic, summary.runKey, summary.published);
+    const popular = await readRunBack(summary);
     stages.push({ stage: `read ${names.popularTopic} back`, seconds: (performance.now() - readStarted) / 1000, items: popular.length, unit: 'messages' });
 
     printSummary(summary, popular, stages);
@@ -179,12 +180,19 @@ async function main(): Promise<void> {
     await shutdown();
   }
 
+  /** The run as a consumer sees it: the latest complete run on the topic, which must be this one. */
+  async function readRunBack(summary: PopularRunSummary): Promise<PopularUser[]> {
+    const latest = await readLatestCompleteRun(kafka, names.popularTopic);
+    if (latest?.runId !== summary.runId) throw new Error(`${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`);
+    return latest.users;
+  }
+
   async function writeReport(summary: PopularRunSummary, stages: StageTiming[], popular?: PopularUser[]): Promise<void> {
     const scores: number[] = [];
     await scanScores(dynamo, names.scoresTable, jobConfig.scanSegments, (_segment, page) => {
       for (const s of page.scores) scores.push(s);
     });
-    const listed = popular ?? (await readPopularRun(kafka, names.popularTopic, summary.runKey, summary.published));
+    const listed = popular ?? (await readRunBack(summary));
     const path = resolve(flags.report);
     mkdirSync(dirname(path), { recursive: true });
     const html = renderReport({ title: 'Popular users', scores, cutoff: summary.cutoff ?? 0, percentile: summary.percentile, popular: listed, stages, generatedAt: new Date() });

@@ -8,7 +8,7 @@ import type { KafkaSettings, MappingConfig, StartingPosition } from '../lib/conf
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from './topic-reader.js';
-import { LazyProducer, sendAcknowledged } from '../lib/publish.js';
+import { LazyProducer } from '../lib/publish.js';
 import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, type GiveUpReason } from './esm-failure.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
@@ -222,7 +222,9 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       const failed = failedBatchMessages(topic, partition, messages, failure.error === undefined ? { reason: failure.reason, attempts: failure.attempts } : { ...failure, error: failure.error });
       for (let attempt = 1; ; attempt++) {
         try {
-          await sendAcknowledged(await failureProducer.get(), policy.onFailureTopic, failed, 500);
+          const producer = await failureProducer.get();
+          // Acknowledged by all in-sync replicas before the offset moves past the batch.
+          for (let i = 0; i < failed.length; i += 500) await producer.send({ topic: policy.onFailureTopic, acks: -1, messages: failed.slice(i, i + 500) });
           break;
         } catch (err) {
           stats.lastError = `sending a failed batch of ${topic}-${partition} to ${policy.onFailureTopic} failed: ${(err as Error).message}`;

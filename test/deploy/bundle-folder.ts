@@ -48,5 +48,4 @@ export const IAM_ENV = {
   AWS_ACCESS_KEY_ID: 'bundletest',
   AWS_SECRET_ACCESS_KEY: 'bundletest',
   POWERTOOLS_METRICS_NAMESPACE: 'popular-users/test',
-  DEPLOYMENT_NAME: 'popular-users-test',
 };

@@ -1,5 +1,5 @@
 // Two stages deployed on one MSK cluster must not touch each other: everything a stage owns or
-// writes on the cluster, in DynamoDB and in CloudWatch carries its name.
+// writes on the cluster (group, topics, client ids), in DynamoDB and in CloudWatch carries its name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedActions, roleStatements, type PolicyStatement } from './cfn.js';
 import { packageService, type PackagedService } from './package-service.js';
@@ -42,14 +42,13 @@ function view(stage: (typeof STAGES)[number]) {
     popularTopic: popular.POPULAR_TOPIC as string,
     table: p.ScoresTable!.TableName as string,
     namespace: score.POWERTOOLS_METRICS_NAMESPACE as string,
-    deployment: popular.DEPLOYMENT_NAME as string,
     clientIds: [score.KAFKA_CLIENT_ID, popular.KAFKA_CLIENT_ID] as string[],
     alarmNames: Object.entries(p).filter(([id]) => service.resources[id]!.Type === 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string),
   };
 }
 
 describe('two stages on one cluster', () => {
-  it('name their group, the topics they write, table, metrics, alarms and messages after the stage', () => {
+  it('name their group, the topics they write, client ids, table, metrics and alarms after the stage', () => {
     for (const stage of STAGES) {
       const v = view(stage);
       expect(v).toMatchObject({
@@ -58,7 +57,6 @@ describe('two stages on one cluster', () => {
         popularTopic: `popular-users-${stage}-popular_users`,
         table: `popular-users-${stage}-scores`,
         namespace: `popular-users/${stage}`,
-        deployment: `popular-users-${stage}`,
         clientIds: [`popular-users-${stage}-score`, `popular-users-${stage}-popular`],
       });
       expect(v.alarmNames.length).toBe(5);

@@ -179,12 +179,10 @@ describe('IAM', () => {
 describe('metrics and alarms', () => {
   const NAMESPACE = 'popular-users/test';
 
-  it('give both functions the stage\'s metrics namespace, and the job the deployment name it stamps on its messages', () => {
+  it('give both functions the stage\'s metrics namespace', () => {
     for (const fn of ['ScoreLambdaFunction', 'PopularLambdaFunction']) {
       expect(props(fn).Environment.Variables, fn).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: NAMESPACE });
     }
-    expect(props('PopularLambdaFunction').Environment.Variables.DEPLOYMENT_NAME).toBe('popular-users-test');
-    expect(props('ScoreLambdaFunction').Environment.Variables.DEPLOYMENT_NAME).toBeUndefined();
   });
 
   it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate and on a missing job run', () => {

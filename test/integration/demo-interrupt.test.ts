@@ -25,7 +25,8 @@ describe('npm start -- --continuous, interrupted', () => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+    // 'close': the process has exited and its output is all read.
+    const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)));
     const deadline = Date.now() + 120_000;
     while (!/run popular_\d+: \d+ users/.test(out)) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no job run finished:\n${out}`);

@@ -1,10 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
+import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { maxPublishBatch, popularUserMessage } from '../../lib/popular-run.js';
 import { startKafkaBroker } from '../../local/kafka-broker.js';
 import { freePort } from '../../local/service-process.js';
 import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
@@ -20,6 +23,8 @@ async function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> 
     scanSegments: 8,
     popularTopic: await freshTopic('popular'),
     publishBatchSize: 1000,
+    maxHeldUsers: 250_000,
+    messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
     kafka: testKafkaSettings('popular-test'),
     ...overrides,
   };
@@ -41,18 +46,30 @@ interface PublishedUser {
   percentile: number;
 }
 
-/** Reads a run's messages back from Kafka with a consumer and checks they all carry the run's identity. */
+/**
+ * Reads a run's messages back from Kafka with a consumer: its users, each carrying the run's
+ * identity, then its run-end marker; and checks the lib reader returns the same run as complete.
+ */
 async function readRun(summary: PopularRunSummary): Promise<Map<string, number>> {
-  const messages = await readTopic(summary.topic, summary.published);
+  const messages = (await readTopic(summary.topic, summary.published + 1)).filter((m) => m.key === summary.runKey);
+  expect(messages).toHaveLength(summary.published + 1);
+  const marker = messages.at(-1)!;
+  expect(marker.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_end: 'true' });
+  expect(JSON.parse(marker.value!.toString())).toEqual({ run_id: summary.runId, count: summary.published, cutoff: summary.cutoff, percentile: summary.percentile, users_scanned: summary.usersScanned });
   const users = new Map<string, number>();
-  for (const message of messages) {
-    expect(message.key).toBe(summary.runKey);
-    expect(message.headers).toEqual({ run_id: summary.runId, run_size: String(summary.published), run_started_at: summary.startedAt });
+  for (const message of messages.slice(0, -1)) {
+    expect(message.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt });
     const value = JSON.parse(message.value!.toString()) as PublishedUser;
     expect(value).toEqual({ user_id: value.user_id, score: value.score, cutoff: summary.cutoff, percentile: summary.percentile });
     users.set(value.user_id, value.score);
   }
-  expect(users.size).toBe(messages.length); // nobody twice
+  expect(users.size).toBe(messages.length - 1); // nobody twice
+
+  const latest = await readLatestCompleteRun(testKafka(), summary.topic);
+  if (latest?.runId === summary.runId) {
+    expect(latest).toMatchObject({ key: summary.runKey, startedAt: summary.startedAt, count: summary.published, cutoff: summary.cutoff, usersScanned: summary.usersScanned });
+    expect(new Map(latest.users.map((u) => [u.userId, u.score]))).toEqual(users);
+  }
   return users;
 }
 
@@ -114,29 +131,52 @@ describe('popular-users job on 100,000 users', () => {
     expect(fromOne).toEqual(expected.users);
   });
 
-  it('falls back to a band scan when the thresholds overshoot, and the set is still exact', async () => {
+  it('falls back to searching the cutoff when the thresholds overshoot, and the set is still exact', async () => {
     const summary = await runPopularJob({ config: await jobConfig(skewedTable, { percentile: 90 }), dynamo, producer }, { selection: { margin: -0.04 } });
     const expected = exactPopular(skewed, 90);
-    expect(summary.passes).toBeGreaterThanOrEqual(2);
-    expect(summary).toMatchObject({ cutoff: expected.cutoff, published: expected.users.size });
+    expect(summary.passes).toBeGreaterThanOrEqual(3);
+    expect(summary).toMatchObject({ cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
     expect(await readRun(summary)).toEqual(expected.users);
   });
+
+  it('p1 with a budget of 2,000 held users: the cutoff is searched, the publish streams from a last scan, the set is exact', async () => {
+    const scores = seedShapedScores(20_000, 103);
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-p1'), { percentile: 1, maxHeldUsers: 2_000, scanSegments: 4, publishBatchSize: 500 });
+    await writeUserScores(dynamo, config.scoresTable, scores);
+    const summary = await runPopularJob({ config, dynamo, producer });
+    const expected = exactPopular(scores, 1);
+    expect(summary).toMatchObject({ usersScanned: 20_000, cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
+    // Never more users held than the budget and the page that crossed it (5,000-item pages).
+    expect(summary.candidatesKept).toBeLessThanOrEqual(2_000 + 5_000);
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { timeoutMs: 90_000 });
+    expect(latest).toMatchObject({ runId: summary.runId, count: expected.users.size, cutoff: expected.cutoff });
+    expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected.users);
+  }, 180_000);
 });
 
 describe('popular-users job on tiny tables', () => {
-  it('an empty table publishes nothing and the summary says so', async () => {
+  it('an empty table publishes only its run-end marker, with no cutoff', async () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-empty'));
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
-    expect(await messagesOn(config.popularTopic)).toBe(0);
+    expect(await messagesOn(config.popularTopic)).toBe(1);
+    expect(await readRun(summary)).toEqual(new Map());
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: null, usersScanned: 0, users: [] });
   });
 
-  it('one user is never above the percentile of itself', async () => {
+  it('one user is never above the percentile of itself: an empty run, complete by its marker', async () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-one'));
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
-    expect(await messagesOn(config.popularTopic)).toBe(0);
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: 17, usersScanned: 1, users: [] });
+  });
+
+  it('all scores equal: nobody strictly above, and the run says so rather than looking failed', async () => {
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), { percentile: 50, scanSegments: 3 });
+    await writeUserScores(dynamo, config.scoresTable, new Array(300).fill(5));
+    const summary = await runPopularJob({ config, dynamo, producer });
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: 5, usersScanned: 300, users: [] });
   });
 
   it('ten users at p80 publish the two above the 8th smallest; a second run is told apart by its run id', async () => {
@@ -148,9 +188,10 @@ describe('popular-users job on tiny tables', () => {
     expect(await readRun(first)).toEqual(new Map([[seedUserId(1), 9], [seedUserId(4), 10]]));
 
     const second = await runPopularJob({ config, dynamo, producer });
-    const all = await readTopic(config.popularTopic, 4);
+    const all = await readTopic(config.popularTopic, 6);
     expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
     expect(first.runId).not.toBe(second.runId);
+    expect((await readLatestCompleteRun(testKafka(), config.popularTopic))?.runId).toBe(second.runId);
   });
 
   it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
@@ -158,13 +199,53 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, [1, 2, 3, 4, 5, 6]);
     const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer }), runPopularJob({ config, dynamo, producer })]);
     expect(a.runKey).not.toBe(b.runKey);
-    const all = await readTopic(config.popularTopic, a.published + b.published);
+    const all = await readTopic(config.popularTopic, a.published + b.published + 2);
     for (const run of [a, b]) {
       const mine = all.filter((m) => m.key === run.runKey);
-      expect(mine).toHaveLength(run.published);
+      expect(mine).toHaveLength(run.published + 1);
       expect(new Set(mine.map((m) => m.headers.run_id))).toEqual(new Set([run.runId]));
     }
   });
+});
+
+describe('popular-users job: items without a numeric score', () => {
+  it('are left out of the run, counted in the summary and logged as a warning', async () => {
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-unscored'), { percentile: 80, scanSegments: 2 });
+    await writeUserScores(dynamo, config.scoresTable, [4, 9, 1, 7, 10, 2, 8, 3, 6, 5]);
+    const odd: Record<string, AttributeValue>[] = [
+      { user_id: { S: 'no-score' } },
+      { user_id: { S: 'text-score' }, score: { S: '12' } },
+      { user_id: { S: 'flag-score' }, score: { BOOL: true } },
+    ];
+    for (const Item of odd) await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item }));
+    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const summary = await createPopularHandler({ config, dynamo, producer }, logger)(scheduledEvent);
+    expect(summary).toMatchObject({ usersScanned: 10, unscoredItems: 3, cutoff: 8, published: 2 });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/without a user_id string and a numeric score/), expect.objectContaining({ unscoredItems: 3 }));
+  });
+});
+
+describe('popular-users job: requests within the broker limit', () => {
+  it('the largest PUBLISH_BATCH_SIZE the config accepts fits the real broker with the longest user ids; 20% more per request is refused', async () => {
+    const batch = maxPublishBatch(DEFAULT_MESSAGE_MAX_BYTES);
+    expect(() => loadPopularConfig({ SCORES_TABLE: 't', KAFKA_BROKERS: 'b:9092', PUBLISH_BATCH_SIZE: String(batch) })).not.toThrow();
+    // 128 characters JSON escapes to 6 bytes each: the largest id the scorer accepts, at its largest.
+    const longId = (i: number) => `${i}`.padStart(8, '0') + '\u0001'.repeat(120);
+    const users = Math.ceil(batch * 1.5);
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-long-ids'), { percentile: 0.01, scanSegments: 2, publishBatchSize: batch });
+    await writeUserScores(dynamo, config.scoresTable, Float64Array.from({ length: users }, (_, i) => 1e15 + i), { userId: longId });
+    const summary = await runPopularJob({ config, dynamo, producer });
+    expect(summary.published).toBe(users - 1);
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic);
+    expect(latest).toMatchObject({ runId: summary.runId, count: users - 1 });
+
+    // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.
+    const raw = await producer.get();
+    const run = { runId: summary.runId, key: summary.runKey, startedAt: new Date(summary.startedAt), percentile: 0.01 };
+    const messages = Array.from({ length: Math.ceil(batch * 1.2) }, (_, i) => popularUserMessage({ userId: longId(i), score: 1e15 + i }, run, 1e15));
+    await expect(raw.send({ topic: config.popularTopic, acks: -1, messages })).rejects.toThrow(/larger than the max message size/);
+  }, 120_000);
 });
 
 describe('popular-users job failures', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
@@ -82,11 +82,13 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
     expect(alreadyCounted).toBeGreaterThan(0);
 
     // The job on the restarted broker publishes the complete, exact set.
-    const job: PopularConfig = { scoresTable: config.scoresTable, percentile: 90, scanSegments: 4, popularTopic: await freshTopic('crash-popular', 1, broker.bootstrapServers), publishBatchSize: 50, kafka };
+    const job: PopularConfig = { scoresTable: config.scoresTable, percentile: 90, scanSegments: 4, popularTopic: await freshTopic('crash-popular', 1, broker.bootstrapServers), publishBatchSize: 50, maxHeldUsers: 250_000, messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES, kafka };
     const producer = new LazyProducer(createKafka(kafka));
     try {
       const run = await runPopularJob({ config: job, dynamo, producer });
-      const published = byRun(await readPublished(broker.bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
+      const messages = byRun(await readPublished(broker.bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
+      const published = messages.filter((m) => m.end === undefined);
+      expect(messages.at(-1)?.end).toMatchObject({ count: run.published }); // the run-end marker, last
       const scores = [...expected.values()].sort((a, b) => a - b);
       const cutoff = scores[Math.ceil(0.9 * scores.length) - 1]!;
       expect(new Set(published.map((m) => m.userId))).toEqual(new Set([...expected].filter(([, s]) => s > cutoff).map(([id]) => id)));

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
 import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { byRun, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { byRun, endOf, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.
@@ -28,6 +29,8 @@ describe('reliability: the broker stops while the job publishes', () => {
       scanSegments: 4,
       popularTopic: await freshTopic('broker-down-popular', 1, broker.bootstrapServers),
       publishBatchSize: 20,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
     };
     await writeUserScores(dynamo, config.scoresTable, scores);
@@ -55,13 +58,63 @@ describe('reliability: the broker stops while the job publishes', () => {
 
       const runs = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
       const complete = runs.get(second.runId)!;
-      expect(complete.every((m) => m.runSize === complete.length && m.key === second.runKey)).toBe(true);
+      expect(complete.every((m) => m.key === second.runKey)).toBe(true);
+      expect(endOf(complete)).toMatchObject({ count: expected.size });
       expect(usersOf(complete)).toEqual(expected);
-      // Whatever the failed run got out is visibly incomplete: fewer messages than its run_size.
+      // Whatever the failed run got out is visibly incomplete: it has no run-end marker.
       const partial = [...runs].filter(([id]) => id !== second.runId).map(([, messages]) => messages);
       expect(partial).toHaveLength(1);
       expect(partial[0]!.length).toBeGreaterThanOrEqual(config.publishBatchSize);
-      expect(partial[0]!.length).toBeLessThan(partial[0]![0]!.runSize);
+      expect(endOf(partial[0]!)).toBeUndefined();
+      expect((await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic))?.runId).toBe(second.runId);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('a run cut off after its last user but before its marker is never returned as complete', async () => {
+    const scores = seedShapedScores(3_000, 41);
+    const config: PopularConfig = {
+      scoresTable: await freshScoresTable(dynamo, 'no-marker'),
+      percentile: 90,
+      scanSegments: 2,
+      popularTopic: await freshTopic('no-marker-popular', 1, broker.bootstrapServers),
+      publishBatchSize: 100,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
+      kafka: { ...testKafkaSettings('no-marker'), brokers: [broker.bootstrapServers] },
+    };
+    await writeUserScores(dynamo, config.scoresTable, scores);
+    const expected = exactPopular(scores, config.percentile);
+    const userRequests = Math.ceil(expected.size / config.publishBatchSize);
+    const reader = createKafka(config.kafka);
+
+    const producer = new LazyProducer(createKafka(config.kafka));
+    try {
+      const connected = await producer.get();
+      let produceRequests = 0;
+      let killed: Promise<void> | undefined;
+      // Every user is acknowledged, then the broker dies before the marker goes out.
+      const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
+        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) killed = broker.kill();
+      });
+      await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
+      unsubscribe();
+      expect(produceRequests).toBe(userRequests);
+      await killed;
+      await broker.restart();
+
+      const cutOff = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
+      expect(cutOff.size).toBe(1);
+      const [messages] = [...cutOff.values()];
+      expect(usersOf(messages!)).toEqual(expected); // all of its users got out...
+      expect(endOf(messages!)).toBeUndefined(); // ...but not its marker
+      expect(await readLatestCompleteRun(reader, config.popularTopic)).toBeUndefined();
+
+      const next = await runPopularJob({ config, dynamo, producer });
+      const latest = await readLatestCompleteRun(reader, config.popularTopic);
+      expect(latest).toMatchObject({ runId: next.runId, count: expected.size });
+      expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     } finally {
       await producer.disconnect();
     }

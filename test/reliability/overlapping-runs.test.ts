@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PopularConfig } from '../../lib/config.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
-import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { byRun, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
+import { byRun, endOf, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
 const dynamo = testDynamo();
 // Two schedules firing together would be two Lambda containers: two producers.
@@ -16,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('reliability: two popular-users runs overlapping', () => {
-  it('consumers can tell the runs apart, each run is complete by its run_size, and no key mixes two runs', async () => {
+  it('consumers can tell the runs apart, each run is complete by its marker, and no key mixes two runs', async () => {
     const scores = seedShapedScores(4_000, 31);
     const config: PopularConfig = {
       scoresTable: await freshScoresTable(dynamo, 'overlap'),
@@ -25,6 +26,8 @@ describe('reliability: two popular-users runs overlapping', () => {
       popularTopic: await freshTopic('overlap-popular'),
       // Small produce requests, so the two runs' messages interleave on the topic.
       publishBatchSize: 10,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
       kafka: testKafkaSettings('overlap'),
     };
     await writeUserScores(dynamo, config.scoresTable, scores);
@@ -40,9 +43,14 @@ describe('reliability: two popular-users runs overlapping', () => {
     const runs = byRun(messages);
     expect(new Set(runs.keys())).toEqual(new Set([a.runId, b.runId]));
     for (const [, run] of runs) {
-      expect(run.every((m) => m.runSize === run.length)).toBe(true);
+      // Users first, the marker last, and the marker counts exactly the users before it.
+      expect(run.at(-1)!.end).toMatchObject({ count: run.length - 1 });
+      expect(endOf(run.slice(0, -1))).toBeUndefined();
       expect(usersOf(run)).toEqual(expected);
     }
+    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic);
+    expect([a.runId, b.runId]).toContain(latest?.runId);
+    expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     // A consumer keyed on the message key (compaction, keyed grouping) must never see two runs under one key.
     const runsPerKey = new Map<string, Set<string>>();
     for (const m of messages) runsPerKey.set(m.key, (runsPerKey.get(m.key) ?? new Set()).add(m.runId));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/config.js';
+import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadMappingConfig, loadPopularConfig, loadScorerConfig, loadStackConfig } from '../../lib/config.js';
+import { MAX_USER_RECORD_BYTES, maxPublishBatch } from '../../lib/popular-run.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
 const problemsOf = (fn: () => unknown): string[] => {
@@ -64,11 +65,81 @@ describe('loadPopularConfig', () => {
     expect(loadPopularConfig(base)).toMatchObject({ percentile: 95, scanSegments: 8, popularTopic: 'popular_users' });
   });
 
-  it.each([['0'], ['100'], ['abc'], ['-5']])('rejects PERCENTILE=%s', (p) => {
-    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: p }))[0]).toMatch(new RegExp(`^PERCENTILE=${p} is not a number strictly between 0 and 100`));
+  it.each([['0'], ['100'], ['abc'], ['-5'], ['0x10'], ['9.5e1'], ['100.0'], ['0.000'], [' 95 x']])('rejects PERCENTILE=%s', (p) => {
+    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: p }))[0]).toMatch(new RegExp(`^PERCENTILE=${p.trim()} is not a number strictly between 0 and 100`));
+  });
+
+  it.each([
+    ['95', 95],
+    ['99.99', 99.99],
+    ['095.50', 95.5],
+    ['0.0000001', 1e-7],
+    ['99.9999999999999', 99.9999999999999],
+  ])('reads PERCENTILE=%s as the decimal written', (text, value) => {
+    expect(loadPopularConfig({ ...base, PERCENTILE: text }).percentile).toBe(value);
+  });
+
+  it('refuses a PERCENTILE with more digits than a double holds exactly', () => {
+    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: '99.99999999999999999' }))[0]).toMatch(/^PERCENTILE=99.99999999999999999 has more significant digits than the job can hold exactly; use at most 15/);
   });
 
   it.each([['0'], ['2.5'], ['5000']])('rejects SCAN_SEGMENTS=%s', (s) => {
     expect(problemsOf(() => loadPopularConfig({ ...base, SCAN_SEGMENTS: s }))[0]).toMatch(new RegExp(`^SCAN_SEGMENTS=${s} is not an integer from 1 to 1024`));
+  });
+});
+
+describe('publish settings that can never work are refused at start', () => {
+  it('a PUBLISH_BATCH_SIZE whose request can exceed the broker limit, naming the largest that fits', () => {
+    const fits = maxPublishBatch(1_048_588);
+    expect(fits * MAX_USER_RECORD_BYTES).toBeLessThanOrEqual(1_048_588 - 61);
+    expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
+    const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^PUBLISH_BATCH_SIZE=${fits + 1} can exceed the broker's message.max.bytes .*set PUBLISH_BATCH_SIZE to ${fits} or less`))]);
+    // A broker with a smaller limit lowers what fits.
+    expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '100000', PUBLISH_BATCH_SIZE: '1000' }))[0]).toMatch(
+      new RegExp(`PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000)} or less`),
+    );
+    expect(loadPopularConfig(base).publishBatchSize).toBeLessThanOrEqual(fits); // the default fits MSK's default
+  });
+
+  it('KAFKA_SSL=false with aws-iam', () => {
+    const problems = problemsOf(() => loadPopularConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1', KAFKA_SSL: 'false' }));
+    expect(problems).toEqual([expect.stringMatching(/^KAFKA_SSL=false with KAFKA_SASL_MECHANISM=aws-iam can never connect.*set KAFKA_SSL=true or unset it/)]);
+    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1', KAFKA_SSL: 'false' }))[0]).toMatch(/^KAFKA_SSL=false/);
+  });
+
+  it('an empty AWS_REGION, set or needed', () => {
+    for (const region of ['', '  ']) {
+      expect(problemsOf(() => loadPopularConfig({ ...base, AWS_REGION: region }))).toEqual([expect.stringMatching(/^AWS_REGION is set but empty; set it to the region/)]);
+      expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: region }))).toEqual([expect.stringMatching(/^AWS_REGION is set but empty/)]);
+    }
+    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam' }))).toEqual([expect.stringMatching(/^AWS_REGION is not set; KAFKA_SASL_MECHANISM=aws-iam signs/)]);
+  });
+
+  it.each([['localhost:0'], ['localhost:65536'], ['b-1:9098,b-2:99999']])('broker ports outside 1-65535: KAFKA_BROKERS=%s', (brokers) => {
+    expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_BROKERS: brokers }))).toEqual([expect.stringMatching(/^KAFKA_BROKERS has ports outside 1-65535: .*use the brokers' listener ports/)]);
+  });
+
+  it('accepts ports 1 and 65535', () => {
+    expect(loadPopularConfig({ ...base, KAFKA_BROKERS: 'a:1,b:65535' }).kafka.brokers).toEqual(['a:1', 'b:65535']);
+  });
+
+  it.each([['.'], ['..'], ['popular users'], ['popular/users'], ['populär'], ['x'.repeat(250)]])('topic names Kafka would refuse: %s', (topic) => {
+    const problem = /is not a topic name Kafka accepts .*use 1-249 characters of a-z, A-Z, 0-9, "\.", "_" and "-"/;
+    expect(problemsOf(() => loadPopularConfig({ ...base, POPULAR_TOPIC: topic }))).toEqual([expect.stringMatching(new RegExp(`^POPULAR_TOPIC=.*${problem.source}`))]);
+    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: topic }))[0]).toMatch(new RegExp(`^DLQ_TOPIC=.*${problem.source}`));
+    expect(problemsOf(() => loadStackConfig({ ACTIVITY_TOPIC: topic }))[0]).toMatch(new RegExp(`^ACTIVITY_TOPIC=.*${problem.source}`));
+    expect(problemsOf(() => loadMappingConfig({ ...base, ACTIVITY_TOPIC: topic }))[0]).toMatch(/^ACTIVITY_TOPIC=/);
+  });
+
+  it('accepts the longest legal topic name', () => {
+    expect(loadPopularConfig({ ...base, POPULAR_TOPIC: `a.b_c-${'x'.repeat(243)}` }).popularTopic).toHaveLength(249);
+  });
+
+  it('a DLQ_TOPIC equal to the activity topic', () => {
+    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'activity' }))).toEqual([expect.stringMatching(/^DLQ_TOPIC=activity is the activity topic \(ACTIVITY_TOPIC=activity\).*set DLQ_TOPIC to a topic of its own, e.g. activity-dlq/)]);
+    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'events', ACTIVITY_TOPIC: 'events' }))[0]).toMatch(/^DLQ_TOPIC=events is the activity topic/);
+    expect(problemsOf(() => loadStackConfig({ DLQ_TOPIC: 'events', ACTIVITY_TOPIC: 'events' }))[0]).toMatch(/^DLQ_TOPIC=events is the activity topic/);
+    expect(loadScorerConfig({ ...base, DLQ_TOPIC: 'activity', ACTIVITY_TOPIC: 'events' }).dlqTopic).toBe('activity');
   });
 });

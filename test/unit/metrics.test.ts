@@ -35,6 +35,8 @@ const run: PopularRunSummary = {
   resolveMs: 5,
   publishMs: 20,
   totalMs: 130,
+  unscoredItems: 0,
+  publishPath: 'memory',
 };
 
 describe('batchMetrics', () => {

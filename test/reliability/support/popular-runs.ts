@@ -1,15 +1,16 @@
 // Reading popular-users runs back as a consumer would, from any broker, and the exact set to compare with.
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { POPULAR_HEADER } from '../../../lib/publish.js';
+import { decodePopularMessage, type RunEnd } from '../../../lib/popular-run.js';
 import { seedUserId } from '../../../local/seed-scores.js';
 
+/** A user of a run, or (with `end`) the run's end marker. */
 export interface PublishedMessage {
   key: string;
   runId: string;
-  runSize: number;
   userId: string;
   score: number;
+  end?: RunEnd;
 }
 
 /** Every message on a topic, read from the beginning until the topic's end offsets at the time of the call. */
@@ -30,9 +31,11 @@ export async function readPublished(brokers: string, topic: string): Promise<Pub
       const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${total} messages from ${topic}`)), 30_000);
       void consumer.run({
         eachMessage: async ({ message }) => {
-          const value = JSON.parse(message.value!.toString()) as { user_id: string; score: number };
-          const header = (name: string) => message.headers?.[name]?.toString() ?? '';
-          messages.push({ key: message.key?.toString() ?? '', runId: header(POPULAR_HEADER.runId), runSize: Number(header(POPULAR_HEADER.runSize)), userId: value.user_id, score: value.score });
+          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString()]));
+          const decoded = decodePopularMessage(message.key?.toString() ?? null, message.value?.toString() ?? null, headers);
+          if (decoded === undefined) throw new Error(`not a popular-users message at offset ${message.offset}`);
+          if (decoded.kind === 'end') messages.push({ key: decoded.key, runId: decoded.runId, userId: '', score: 0, end: decoded.end });
+          else messages.push({ key: decoded.key, runId: decoded.runId, userId: decoded.user.userId, score: decoded.user.score });
           if (messages.length >= total) {
             clearTimeout(timer);
             resolve();
@@ -62,4 +65,7 @@ export function exactPopular(scores: ArrayLike<number>, percentile: number): Map
   return users;
 }
 
-export const usersOf = (messages: PublishedMessage[]) => new Map(messages.map((m) => [m.userId, m.score]));
+export const usersOf = (messages: PublishedMessage[]) => new Map(messages.filter((m) => m.end === undefined).map((m) => [m.userId, m.score]));
+
+/** The run's end marker, if it got out. */
+export const endOf = (messages: PublishedMessage[]) => messages.find((m) => m.end !== undefined)?.end;

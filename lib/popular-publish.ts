@@ -1,0 +1,69 @@
+// Publishing a run to Kafka: its users in acknowledged requests that always fit the broker's limit,
+// then the run-end marker, which a consumer needs before it may call the run complete.
+import type { Message, Producer } from 'kafkajs';
+import type { PopularSink } from './popular-engine.js';
+import { RECORD_BATCH_OVERHEAD, popularUserMessage, recordBytes, runEndMessage, type PopularRun, type RunEnd } from './popular-run.js';
+import type { PopularUser } from './selection.js';
+
+export interface PublishLimits {
+  /** Messages per produce request (PUBLISH_BATCH_SIZE). */
+  batchSize: number;
+  /** The broker's message.max.bytes: the largest record batch it takes. */
+  messageMaxBytes: number;
+}
+
+/**
+ * Gathers a run's user messages into requests of at most `batchSize` messages and the broker's byte
+ * limit, sending one at a time (so they land in order) with acks from all in-sync replicas.
+ */
+export class RunPublisher implements PopularSink {
+  private batch: Message[] = [];
+  private batchBytes = RECORD_BATCH_OVERHEAD;
+  private sending: Promise<void> = Promise.resolve();
+  private sentCount = 0;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly topic: string,
+    private readonly run: PopularRun,
+    private readonly cutoff: number,
+    private readonly limits: PublishLimits,
+  ) {}
+
+  add(user: PopularUser): void | Promise<void> {
+    const message = popularUserMessage(user, this.run, this.cutoff);
+    const bytes = recordBytes(message);
+    if (bytes + RECORD_BATCH_OVERHEAD > this.limits.messageMaxBytes) {
+      throw new Error(`user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${bytes} bytes, more than the broker's ${this.limits.messageMaxBytes} (KAFKA_MESSAGE_MAX_BYTES)`);
+    }
+    let pending: Promise<void> | undefined;
+    if (this.batch.length >= this.limits.batchSize || this.batchBytes + bytes > this.limits.messageMaxBytes) pending = this.flush();
+    this.batch.push(message);
+    this.batchBytes += bytes;
+    return pending;
+  }
+
+  /** Sends what is gathered after every earlier request; resolves when all of them are acknowledged. */
+  flush(): Promise<void> {
+    const messages = this.batch;
+    this.batch = [];
+    this.batchBytes = RECORD_BATCH_OVERHEAD;
+    if (messages.length > 0) {
+      this.sending = this.sending.then(async () => {
+        await this.producer.send({ topic: this.topic, acks: -1, messages });
+        this.sentCount += messages.length;
+      });
+    }
+    return this.sending;
+  }
+
+  /** Users acknowledged by the broker so far. */
+  get sent(): number {
+    return this.sentCount;
+  }
+}
+
+/** The run's last message: after it, a consumer holding `count` users of this run id holds all of them. */
+export async function publishRunEnd(producer: Producer, topic: string, run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: [runEndMessage(run, end)] });
+}

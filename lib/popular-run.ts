@@ -1,0 +1,165 @@
+// The format of a popular-users run on Kafka: its users, then one run-end marker; and how a consumer
+// tells a complete run from a partial one. Pure: the Kafka adapters are lib/popular-publish.ts and
+// lib/popular-reader.ts.
+import type { IHeaders, Message } from 'kafkajs';
+
+export interface PopularUser {
+  userId: string;
+  score: number;
+}
+
+/** What every message of one run carries, so consumers can tell runs apart. */
+export interface PopularRun {
+  runId: string;
+  /** `popular_<unix seconds of the run start>`: the key of every message of the run, marker included. */
+  key: string;
+  startedAt: Date;
+  percentile: number;
+}
+
+/** The marker's value: what a consumer checks the run's users against. */
+export interface RunEnd {
+  runId: string;
+  /** Users published before the marker. */
+  count: number;
+  /** Null when the table was empty. */
+  cutoff: number | null;
+  percentile: number;
+  usersScanned: number;
+}
+
+export const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end' } as const;
+
+function runHeaders(run: PopularRun): IHeaders {
+  return { [POPULAR_HEADER.runId]: run.runId, [POPULAR_HEADER.startedAt]: run.startedAt.toISOString() };
+}
+
+export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: number): Message {
+  return {
+    key: run.key,
+    value: JSON.stringify({ user_id: user.userId, score: user.score, cutoff, percentile: run.percentile }),
+    headers: runHeaders(run),
+  };
+}
+
+export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): Message {
+  const value: RunEnd = { runId: run.runId, count: end.count, cutoff: end.cutoff, percentile: run.percentile, usersScanned: end.usersScanned };
+  return {
+    key: run.key,
+    value: JSON.stringify({ run_id: value.runId, count: value.count, cutoff: value.cutoff, percentile: value.percentile, users_scanned: value.usersScanned }),
+    headers: { ...runHeaders(run), [POPULAR_HEADER.runEnd]: 'true' },
+  };
+}
+
+/** Bytes of a record batch (v2) before its first record. */
+export const RECORD_BATCH_OVERHEAD = 61;
+
+/** Length of a zigzag varint holding n >= 0, as Kafka's record format writes lengths. */
+function varintBytes(n: number): number {
+  let z = n * 2;
+  let bytes = 1;
+  while (z >= 128) {
+    z = Math.floor(z / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+const byteLength = (v: string | Buffer | null | undefined) => (v === null || v === undefined ? 0 : Buffer.byteLength(v));
+
+/**
+ * An upper bound of one message's size inside a record batch: its attributes, the largest timestamp
+ * and offset deltas, key, value and headers, each with its varint length.
+ */
+export function recordBytes(message: Message): number {
+  let body = 1 + 10 + 5; // attributes, timestamp delta (varlong), offset delta (varint)
+  for (const part of [message.key, message.value]) body += part === null || part === undefined ? 1 : varintBytes(byteLength(part)) + byteLength(part);
+  const headers = Object.entries(message.headers ?? {});
+  body += varintBytes(headers.length);
+  for (const [name, value] of headers) {
+    const text = Array.isArray(value) ? value.join('') : value;
+    body += varintBytes(byteLength(name)) + byteLength(name) + varintBytes(byteLength(text as string | Buffer)) + byteLength(text as string | Buffer);
+  }
+  return varintBytes(body) + body;
+}
+
+/**
+ * The largest user message the job can send for a user id the scorer accepts (128 characters, each
+ * escaped by JSON to 6 bytes at worst) and any score: what PUBLISH_BATCH_SIZE is checked against.
+ */
+export const MAX_USER_RECORD_BYTES = recordBytes(
+  popularUserMessage(
+    { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
+    { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 1.2345678901234567e-300 },
+    -Number.MAX_VALUE,
+  ),
+);
+
+/** The largest PUBLISH_BATCH_SIZE whose produce requests always fit a broker's message.max.bytes. */
+export function maxPublishBatch(messageMaxBytes: number): number {
+  return Math.floor((messageMaxBytes - RECORD_BATCH_OVERHEAD) / MAX_USER_RECORD_BYTES);
+}
+
+/** One message of the topic, as a consumer decodes it. */
+export type PopularMessage =
+  | { kind: 'user'; runId: string; key: string; startedAt: string; user: PopularUser }
+  | { kind: 'end'; runId: string; key: string; startedAt: string; end: RunEnd };
+
+/** Decodes a message of popular_users; undefined for anything that is not part of a run. */
+export function decodePopularMessage(key: string | null, value: string | null, headers: Record<string, string | undefined>): PopularMessage | undefined {
+  const runId = headers[POPULAR_HEADER.runId];
+  const startedAt = headers[POPULAR_HEADER.startedAt];
+  if (key === null || value === null || runId === undefined || startedAt === undefined) return undefined;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (headers[POPULAR_HEADER.runEnd] === 'true') {
+    if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number') return undefined;
+    const cutoff = typeof body.cutoff === 'number' ? body.cutoff : null;
+    return { kind: 'end', runId, key, startedAt, end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned } };
+  }
+  if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;
+  return { kind: 'user', runId, key, startedAt, user: { userId: body.user_id, score: body.score } };
+}
+
+export interface CompleteRun extends RunEnd {
+  key: string;
+  startedAt: string;
+  users: PopularUser[];
+}
+
+/**
+ * Groups a topic's messages by run and answers with the latest complete run: its marker read and
+ * exactly `count` distinct users of its run id. Runs older than a complete one are let go as it
+ * completes, so memory follows the newest runs only.
+ */
+export class RunCollector {
+  private readonly runs = new Map<string, { key: string; startedAt: string; users: Map<string, number>; end?: RunEnd }>();
+  private latest?: CompleteRun;
+
+  add(message: PopularMessage): void {
+    if (this.latest !== undefined && message.startedAt < this.latest.startedAt) return;
+    let run = this.runs.get(message.runId);
+    if (run === undefined) {
+      run = { key: message.key, startedAt: message.startedAt, users: new Map() };
+      this.runs.set(message.runId, run);
+    }
+    if (message.kind === 'end') run.end = message.end;
+    else run.users.set(message.user.userId, message.user.score); // a duplicate delivery counts once
+    if (run.end !== undefined && run.users.size === run.end.count) this.completed(message.runId);
+  }
+
+  private completed(runId: string): void {
+    const run = this.runs.get(runId)!;
+    const candidate: CompleteRun = { ...run.end!, key: run.key, startedAt: run.startedAt, users: [...run.users].map(([userId, score]) => ({ userId, score })) };
+    if (this.latest === undefined || candidate.startedAt >= this.latest.startedAt) this.latest = candidate;
+    for (const [id, other] of this.runs) if (other.startedAt <= this.latest.startedAt) this.runs.delete(id);
+  }
+
+  latestComplete(): CompleteRun | undefined {
+    return this.latest;
+  }
+}

@@ -1,0 +1,77 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
+import { createKafka } from '../../lib/kafka.js';
+import { LazyProducer } from '../../lib/publish.js';
+import { runPopularJob } from '../../lib/popular-job.js';
+import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { nearestRank } from '../../lib/selection.js';
+import { seedShapedScores, seedUserId, seededRandom, writeUserScores } from '../../local/seed-scores.js';
+import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
+import { readSums } from '../support/scores.js';
+
+const dynamo = testDynamo();
+const producer = new LazyProducer(createKafka(testKafkaSettings('moving')));
+afterAll(async () => {
+  await producer.disconnect();
+  dynamo.destroy();
+});
+
+const kth = (scores: Iterable<number>, rank: number) => Float64Array.from(scores).sort()[rank - 1]!;
+
+describe('reliability: scores rise while the job scans (the scan is not a snapshot)', () => {
+  it('every run is complete and consistent with some moment of each user: bounds hold for the cutoff and every user', async () => {
+    const users = 6_000;
+    const initial = seedShapedScores(users, 53);
+    const config: PopularConfig = {
+      scoresTable: await freshScoresTable(dynamo, 'moving'),
+      percentile: 20,
+      scanSegments: 4,
+      popularTopic: await freshTopic('moving-popular'),
+      publishBatchSize: 200,
+      // Below the popular set: the cutoff is searched and the publish streams from a later scan.
+      maxHeldUsers: 1_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
+      kafka: testKafkaSettings('moving'),
+    };
+    await writeUserScores(dynamo, config.scoresTable, initial);
+
+    // The scorer at work: random users gain 1-300 points, as long as the run lasts.
+    let running = true;
+    let updates = 0;
+    const random = seededRandom(54);
+    const writer = (async () => {
+      while (running) {
+        const user = seedUserId(Math.floor(random() * users));
+        const delta = 1 + Math.floor(random() * 300);
+        await dynamo.send(new UpdateItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: user } }, UpdateExpression: 'ADD score :d', ExpressionAttributeValues: { ':d': { N: String(delta) } } }));
+        updates++;
+      }
+    })();
+    const summary = await runPopularJob({ config, dynamo, producer }).finally(() => (running = false));
+    await writer;
+    expect(updates).toBeGreaterThan(0);
+    expect(summary.publishPath).toBe('stream');
+
+    const final = await readSums(dynamo, config.scoresTable);
+    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('moving-reader')), config.popularTopic);
+    expect(run).toMatchObject({ runId: summary.runId, count: summary.published, usersScanned: users, cutoff: summary.cutoff });
+    const cutoff = run!.cutoff!;
+    const rank = nearestRank(users, config.percentile);
+    // Scores only rise, so the cutoff of any moment lies between the initial and the final r-th smallest.
+    expect(cutoff).toBeGreaterThanOrEqual(kth(initial, rank));
+    expect(cutoff).toBeLessThanOrEqual(kth(final.values(), rank));
+    const published = new Map(run!.users.map((u) => [u.userId, u.score]));
+    expect(published.size).toBe(run!.count);
+    for (const [userId, score] of published) {
+      const i = Number(userId) - 1;
+      expect(score).toBeGreaterThan(cutoff);
+      expect(score).toBeGreaterThanOrEqual(initial[i]!);
+      expect(score).toBeLessThanOrEqual(final.get(userId)!);
+    }
+    // Above the cutoff from the start: read at or above that, so certainly published.
+    for (let i = 0; i < users; i++) if (initial[i]! > cutoff) expect(published.has(seedUserId(i)), `user ${seedUserId(i)}`).toBe(true);
+    // Never above the cutoff at any moment: never published.
+    for (const [userId, score] of final) if (score <= cutoff) expect(published.has(userId), `user ${userId}`).toBe(false);
+  }, 180_000);
+});

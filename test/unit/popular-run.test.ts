@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { RunCollector, decodePopularMessage, popularUserMessage, runEndMessage, type PopularMessage, type PopularRun } from '../../lib/popular-run.js';
+import { RunClock } from '../../lib/run-clock.js';
+
+const run = (id: string, second: number): PopularRun => ({ runId: id, key: `popular_${second}`, startedAt: new Date(second * 1000), percentile: 95 });
+
+/** A message as a consumer decodes it off the topic. */
+function decoded(message: ReturnType<typeof popularUserMessage>): PopularMessage {
+  const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  return decodePopularMessage(String(message.key), String(message.value), headers)!;
+}
+
+const users = (r: PopularRun, n: number) => Array.from({ length: n }, (_, i) => decoded(popularUserMessage({ userId: `u${i}`, score: 100 + i }, r, 99)));
+const end = (r: PopularRun, count: number, cutoff: number | null = 99) => decoded(runEndMessage(r, { count, cutoff, usersScanned: 1000 }));
+
+describe('run completeness as a consumer sees it', () => {
+  it('a run is complete with its marker and exactly count users, an empty run included', () => {
+    const c = new RunCollector();
+    const a = run('a', 100);
+    for (const m of users(a, 3)) c.add(m);
+    expect(c.latestComplete()).toBeUndefined();
+    c.add(end(a, 3));
+    expect(c.latestComplete()).toMatchObject({ runId: 'a', count: 3, cutoff: 99, usersScanned: 1000, key: 'popular_100' });
+
+    const empty = run('empty', 200);
+    c.add(end(empty, 0, 17));
+    expect(c.latestComplete()).toMatchObject({ runId: 'empty', count: 0, cutoff: 17, users: [] });
+  });
+
+  it('users without their marker, or a marker short of its users, are not complete; an older run never replaces a newer', () => {
+    const c = new RunCollector();
+    const cutOff = run('cut', 300);
+    for (const m of users(cutOff, 5)) c.add(m); // the run died before its marker
+    const short = run('short', 310);
+    for (const m of users(short, 2)) c.add(m);
+    c.add(end(short, 3)); // one user never arrived
+    expect(c.latestComplete()).toBeUndefined();
+
+    const old = run('old', 250);
+    for (const m of users(old, 2)) c.add(m);
+    c.add(end(old, 2));
+    const newer = run('newer', 320);
+    c.add(end(newer, 0));
+    expect(c.latestComplete()?.runId).toBe('newer');
+    for (const m of users(run('older', 240), 1)) c.add(m);
+    c.add(end(run('older', 240), 1));
+    expect(c.latestComplete()?.runId).toBe('newer');
+  });
+
+  it('a user delivered twice counts once', () => {
+    const c = new RunCollector();
+    const r = run('dup', 400);
+    const [first, second] = users(r, 2);
+    for (const m of [first!, first!, second!]) c.add(m);
+    c.add(end(r, 2));
+    expect(c.latestComplete()?.users).toEqual([{ userId: 'u0', score: 100 }, { userId: 'u1', score: 101 }]);
+  });
+
+  it('ignores messages that are not part of a run', () => {
+    expect(decodePopularMessage('k', '{"user_id":"1","score":2}', {})).toBeUndefined();
+    expect(decodePopularMessage('k', 'not json', { run_id: 'x', run_started_at: 't' })).toBeUndefined();
+    expect(decodePopularMessage('k', '{"run_id":"other","count":1,"users_scanned":1}', { run_id: 'x', run_started_at: 't', run_end: 'true' })).toBeUndefined();
+  });
+});
+
+describe('run clock', () => {
+  it('gives overlapping runs distinct seconds, waiting for the next second when one is taken', async () => {
+    let now = 5_000_250;
+    const waits: number[] = [];
+    const clock = new RunClock(
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
+    const first = await clock.claim();
+    const second = await clock.claim();
+    expect(Math.floor(first.getTime() / 1000)).toBe(5000);
+    expect(Math.floor(second.getTime() / 1000)).toBe(5001);
+    expect(waits).toEqual([751]);
+  });
+});
