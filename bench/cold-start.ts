@@ -33,7 +33,6 @@ const PLACEHOLDER_ENV = {
   SCAN_SEGMENTS: '8',
   POWERTOOLS_LOG_LEVEL: 'INFO',
   POWERTOOLS_METRICS_NAMESPACE: 'popular-users/test',
-  DEPLOYMENT_NAME: 'popular-users-test',
 };
 
 const REPO = resolve(import.meta.dirname, '..');
