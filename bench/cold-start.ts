@@ -1,8 +1,11 @@
 // Cold start: each function's deployment bundle as `serverless package` builds it, and the time a
-// fresh Node process takes to import it (the module initialisation Lambda runs before the first event).
+// fresh Node process takes to import it (the module initialisation Lambda runs before the first event),
+// next to the same function built the old way, with the AWS SDK left to the runtime.
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { packageService } from '../test/deploy/package-service.js';
@@ -29,7 +32,32 @@ const PLACEHOLDER_ENV = {
   PERCENTILE: '95',
   SCAN_SEGMENTS: '8',
   POWERTOOLS_LOG_LEVEL: 'INFO',
+  POWERTOOLS_METRICS_NAMESPACE: 'popular-users/test',
 };
+
+const REPO = resolve(import.meta.dirname, '..');
+
+/**
+ * The function built as before this project bundled the SDK: serverless.yml's esbuild settings with
+ * `@aws-sdk/*` external. It is written inside the repository so those imports resolve from node_modules.
+ */
+async function buildWithRuntimeSdk(name: string, outDir: string): Promise<string> {
+  const outfile = join(outDir, `${name}.mjs`);
+  await build({
+    entryPoints: [join(REPO, 'functions', `${name}.ts`)],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    external: ['@aws-sdk/*'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  return outfile;
+}
 
 /** Sum of the uncompressed sizes in a zip's central directory. */
 export function unzippedBytes(zip: Buffer): number {
@@ -59,6 +87,9 @@ interface FunctionCost {
   unzipped: number;
   bundle: number;
   initMs: number[];
+  /** The same function with the SDK left to the runtime (the old build). */
+  oldBundle: number;
+  oldInitMs: number[];
 }
 
 export async function benchColdStart(options: ColdStartOptions, log: Log): Promise<Section> {
@@ -66,41 +97,56 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
   const service = await packageService('test');
   const costs: FunctionCost[] = [];
   const emptyMs: number[] = [];
+  const oldDir = join(REPO, '.esbuild', 'bench-runtime-sdk');
+  mkdirSync(oldDir, { recursive: true });
+  const folders: string[] = [];
   try {
     const zips = readdirSync(service.artifactsDir).filter((f) => f.endsWith('.zip'));
     for (const name of FUNCTIONS) {
       const zipFile = zips.find((f) => f === `${name}.zip`);
       if (zipFile === undefined) throw new Error(`serverless package wrote no ${name}.zip (found: ${zips.join(', ')})`);
       const zip = readFileSync(join(service.artifactsDir, zipFile));
-      const bundlePath = join(service.serviceDir, '.esbuild/.build/functions', `${name}.mjs`);
-      const url = pathToFileURL(bundlePath).href;
+      // As Lambda has it: the zip alone, in a folder with nothing around it.
+      const folder = mkdtempSync(join(tmpdir(), `cold-start-${name}-`));
+      folders.push(folder);
+      await run('unzip', ['-q', join(service.artifactsDir, zipFile), '-d', folder]);
+      const bundlePath = join(folder, 'functions', `${name}.mjs`);
+      const oldPath = await buildWithRuntimeSdk(name, oldDir);
       const initMs: number[] = [];
-      for (let i = 0; i < options.runs; i++) initMs.push(await importTime(url, PLACEHOLDER_ENV));
-      costs.push({ name, zip: zip.length, unzipped: unzippedBytes(zip), bundle: statSync(bundlePath).size, initMs });
-      log(`cold start: ${name}: ${count(zip.length / 1024)} KiB zipped, init ${median(initMs).toFixed(0)} ms (median of ${options.runs})`);
+      const oldInitMs: number[] = [];
+      for (let i = 0; i < options.runs; i++) {
+        initMs.push(await importTime(pathToFileURL(bundlePath).href, PLACEHOLDER_ENV));
+        oldInitMs.push(await importTime(pathToFileURL(oldPath).href, PLACEHOLDER_ENV));
+      }
+      costs.push({ name, zip: zip.length, unzipped: unzippedBytes(zip), bundle: statSync(bundlePath).size, initMs, oldBundle: statSync(oldPath).size, oldInitMs });
+      log(`cold start: ${name}: ${count(zip.length / 1024)} KiB zipped, init ${median(initMs).toFixed(0)} ms; runtime-SDK build ${median(oldInitMs).toFixed(0)} ms (medians of ${options.runs})`);
     }
     // The floor: the same fresh process importing a module that does nothing.
     for (let i = 0; i < options.runs; i++) emptyMs.push(await importTime('data:text/javascript,export const handler = () => {}', {}));
   } finally {
     service.remove();
+    rmSync(oldDir, { recursive: true, force: true });
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   }
 
   const kib = (bytes: number) => `${count(bytes / 1024)} KiB`;
   return {
     title: 'Cold start',
     method: [
-      '`serverless package --stage test` (esbuild, minified ESM, `@aws-sdk/*` left to the Lambda runtime). ' +
-        `Init: a fresh \`node\` process imports the built bundle with placeholder environment (the handler module creates its clients and reads its config, contacting nothing); median of ${options.runs} processes, min-max in brackets. ` +
-        'The SDK is resolved from node_modules here, from the runtime on Lambda. The raw floor is the same process importing an empty module.',
+      '`serverless package --stage test` (esbuild, minified ESM, everything bundled, the AWS SDK included). ' +
+        `Init: a fresh \`node\` process imports the bundle unzipped alone into an empty folder, with placeholder environment (the handler module creates its clients and reads its config, contacting nothing); median of ${options.runs} processes, min-max in brackets. ` +
+        'Beside it, the old build: the same esbuild settings with `@aws-sdk/*` left to the runtime, its SDK resolved from node_modules here (the runtime\'s copy on Lambda). The raw floor is the same process importing an empty module.',
     ],
-    header: ['function', 'zip', 'unzipped', 'bundle (.mjs)', 'init (median)', 'init above the empty-module floor'],
+    header: ['function', 'zip', 'unzipped', 'init (median)', 'above the floor', 'old build: bundle', 'old build: init', 'cost of bundling the SDK'],
     rows: costs.map((c) => [
       c.name,
       kib(c.zip),
       kib(c.unzipped),
-      kib(c.bundle),
       `${ms(median(c.initMs))} (${Math.round(Math.min(...c.initMs))}-${Math.round(Math.max(...c.initMs))})`,
       ms(median(c.initMs) - median(emptyMs)),
+      kib(c.oldBundle),
+      `${ms(median(c.oldInitMs))} (${Math.round(Math.min(...c.oldInitMs))}-${Math.round(Math.max(...c.oldInitMs))})`,
+      ms(median(c.initMs) - median(c.oldInitMs)),
     ]),
     notes: [`Empty-module floor: ${ms(median(emptyMs))} (median). Lambda bills the init phase and adds its own sandbox start, not measured here.`],
     plots: [
@@ -110,7 +156,10 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
         svg: barChartSvg({
           title: 'Module initialisation in a fresh process (ms, median)',
           categories: costs.map((c) => c.name),
-          series: [{ name: 'import of the built bundle', values: costs.map((c) => median(c.initMs)) }],
+          series: [
+            { name: 'self-contained zip (SDK bundled)', values: costs.map((c) => median(c.initMs)) },
+            { name: 'old build (SDK from the runtime)', values: costs.map((c) => median(c.oldInitMs)) },
+          ],
           yLabel: 'ms',
           references: [{ label: 'empty module', value: median(emptyMs) }],
           labelBars: true,

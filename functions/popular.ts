@@ -1,14 +1,31 @@
+import type { Context, Handler, ScheduledEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadPopularConfig } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
+import { runMetrics } from '../lib/metrics.js';
+import { createPopularHandler, type PopularRunSummary } from '../lib/popular-job.js';
 import { LazyProducer } from '../lib/publish.js';
-import { createPopularHandler } from '../lib/popular-job.js';
+import { record } from './metrics.js';
 
 // Cold start: a bad PERCENTILE or SCAN_SEGMENTS stops here, naming the setting, before any run.
 const config = loadPopularConfig();
-
-export const handler = createPopularHandler(
+const logger = new Logger({ serviceName: 'popular-users-job' });
+const metrics = new Metrics({ serviceName: 'popular-users-job' });
+const runJob = createPopularHandler(
   { config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) },
-  new Logger({ serviceName: 'popular-users-job' }),
+  logger,
 );
+
+export const handler: Handler<ScheduledEvent, PopularRunSummary> = async (event: ScheduledEvent, context: Context) => {
+  logger.addContext(context);
+  try {
+    const summary = await runJob(event);
+    record(metrics, runMetrics(summary));
+    return summary;
+  } finally {
+    // A failed run records no RunSucceeded: the missing-run alarm and Lambda's Errors see it.
+    metrics.publishStoredMetrics();
+  }
+};

@@ -317,6 +317,10 @@ export interface MappingConfig {
   batchingWindowMs: number;
   startingPosition: StartingPosition;
   eventSourceArn?: string;
+  /** AWS's MaximumRetryAttempts, MaximumRecordAgeInSeconds and on-failure Kafka topic; -1 = no limit. */
+  maximumRetryAttempts: number;
+  maximumRecordAgeSeconds: number;
+  onFailureTopic?: string;
   kafka: KafkaSettings;
 }
 
@@ -331,8 +335,38 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
     batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
     batchingWindowMs: Math.round(windowSeconds * 1000),
     startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
+    maximumRetryAttempts: r.integer('ESM_MAXIMUM_RETRY_ATTEMPTS', -1, -1, 10_000),
+    maximumRecordAgeSeconds: recordAge(r),
     kafka: readKafka(r, 'activity-mapping'),
   };
   if (arn !== '') config.eventSourceArn = arn;
+  const onFailureTopic = r.text('ESM_ON_FAILURE_TOPIC', '');
+  if (onFailureTopic !== '') config.onFailureTopic = onFailureTopic;
   return r.done(config);
+}
+
+/** AWS takes -1 (no limit) or 60 to 604,800 seconds. */
+function recordAge(r: SettingsReader): number {
+  const age = r.integer('ESM_MAXIMUM_RECORD_AGE_SECONDS', -1, -1, 604_800);
+  if (age !== -1 && age < 60) {
+    r.problems.push(`ESM_MAXIMUM_RECORD_AGE_SECONDS=${age} is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800`);
+    return -1;
+  }
+  return age;
+}
+
+export interface TopicsToolConfig {
+  partitions: number;
+  replicationFactor: number;
+  kafka: KafkaSettings;
+}
+
+/** `npm run topics`: the cluster to create the topics on, and how wide and how replicated the activity topic is. */
+export function loadTopicsToolConfig(env: Env = process.env): TopicsToolConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    partitions: r.integer('TOPICS_PARTITIONS', 12, 1, 1000),
+    replicationFactor: r.integer('TOPICS_REPLICATION', 3, 1, 16),
+    kafka: readKafka(r, 'topics-tool'),
+  });
 }

@@ -8,6 +8,8 @@ import type { KafkaSettings, MappingConfig, StartingPosition } from '../lib/conf
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from './topic-reader.js';
+import { LazyProducer } from '../lib/publish.js';
+import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, type GiveUpReason } from './esm-failure.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
@@ -24,7 +26,8 @@ export interface RetryBackoff {
 
 export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
-export interface MappingOptions {
+/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm-failure.ts. */
+export interface MappingOptions extends FailurePolicy {
   kafka: Kafka | KafkaSettings;
   topic: string;
   groupId: string;
@@ -55,6 +58,8 @@ export interface BatchReport {
   error?: Error;
   /** When the attempt failed: how long until the same batch is tried again. */
   retryInMs?: number;
+  /** Set when the mapping gave up on the batch (skipped it, after sending it to the on-failure topic if any). */
+  gaveUp?: GiveUpReason;
   durationMs: number;
 }
 
@@ -63,6 +68,8 @@ export interface MappingStats {
   failedInvocations: number;
   /** Records in batches the function accepted and whose offsets were committed. */
   recordsCommitted: number;
+  /** Records of batches given up on (retry limit or record age), included in recordsCommitted. */
+  recordsGivenUp: number;
   /** Per partition, the next offset the group will read. */
   committed: Record<number, number>;
   lastError?: string;
@@ -112,7 +119,8 @@ interface Lane {
 /** The options that `npm run esm`'s settings (loadMappingConfig) give, around the function to invoke. */
 export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
   const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
-  return { kafka, topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn, invoke };
+  const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
+  return { kafka, topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn, invoke, maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic };
 }
 
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
@@ -123,6 +131,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   const windowMs = options.batchingWindowMs ?? DEFAULT_BATCHING_WINDOW_MS;
   if (!(windowMs >= 0 && windowMs <= 300_000)) throw new RangeError(`batchingWindowMs ${windowMs} must be from 0 to 300,000 (AWS's 300 s)`);
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const policy = resolveFailurePolicy(options);
   const { topic, groupId, invoke, onBatch } = options;
   // Fetching pauses while a partition has this many records waiting.
   const highWater = Math.max(2 * batchSize, 20_000);
@@ -132,7 +141,8 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   if (bootstrapServers === undefined) throw new TypeError('bootstrapServers is required when kafka is a client rather than settings');
   const source = { eventSourceArn: options.eventSourceArn ?? LOCAL_CLUSTER_ARN, bootstrapServers };
 
-  const stats: MappingStats = { invocations: 0, failedInvocations: 0, recordsCommitted: 0, committed: {} };
+  const stats: MappingStats = { invocations: 0, failedInvocations: 0, recordsCommitted: 0, recordsGivenUp: 0, committed: {} };
+  const failureProducer = policy.onFailureTopic === undefined ? undefined : new LazyProducer(kafka);
   const stopped = new Signal();
   let stopping = false;
   // Bumped at each group (re)join: records buffered before it belong to an assignment that no longer holds.
@@ -165,7 +175,11 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   async function deliver(partition: number, messages: KafkaMessage[], abandon: () => boolean): Promise<boolean> {
     const event = toMskEvent(topic, partition, messages, source);
     const report = { topic, partition, records: messages.length, firstOffset: Number(messages[0]!.offset), lastOffset: Number(messages[messages.length - 1]!.offset) };
+    let lastError: string | undefined;
     for (let attempt = 1; ; attempt++) {
+      if (tooOld(messages, policy.maxAgeMs)) {
+        return giveUp(partition, messages, { reason: 'record_too_old', attempts: attempt - 1, error: lastError }, { ...report, attempt, durationMs: 0 }, abandon);
+      }
       const started = performance.now();
       let error: Error | undefined;
       stats.invocations++;
@@ -182,11 +196,47 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       const retryInMs = Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1));
       stats.failedInvocations++;
       stats.lastError = error.message;
+      lastError = error.message;
+      if (attempt - 1 >= policy.maxRetries) {
+        return giveUp(partition, messages, { reason: 'retries_exhausted', attempts: attempt, error: error.message }, { ...report, attempt, error, durationMs }, abandon);
+      }
       notify({ ...report, attempt, ok: false, error, retryInMs, durationMs });
       if (abandon()) return false;
       await stopped.wait(retryInMs);
       if (abandon()) return false;
     }
+  }
+
+  /**
+   * Skips a batch the way AWS does once retries or record age run out: its records go to the
+   * on-failure topic first (retried until acknowledged, so none is lost), then the batch counts as done.
+   */
+  async function giveUp(
+    partition: number,
+    messages: KafkaMessage[],
+    failure: { reason: GiveUpReason; attempts: number; error?: string | undefined },
+    report: Omit<BatchReport, 'ok'>,
+    abandon: () => boolean,
+  ): Promise<boolean> {
+    if (failureProducer !== undefined && policy.onFailureTopic !== undefined) {
+      const failed = failedBatchMessages(topic, partition, messages, failure.error === undefined ? { reason: failure.reason, attempts: failure.attempts } : { ...failure, error: failure.error });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const producer = await failureProducer.get();
+          // Acknowledged by all in-sync replicas before the offset moves past the batch.
+          for (let i = 0; i < failed.length; i += 500) await producer.send({ topic: policy.onFailureTopic, acks: -1, messages: failed.slice(i, i + 500) });
+          break;
+        } catch (err) {
+          stats.lastError = `sending a failed batch of ${topic}-${partition} to ${policy.onFailureTopic} failed: ${(err as Error).message}`;
+          if (abandon()) return false;
+          await stopped.wait(Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1)));
+          if (abandon()) return false;
+        }
+      }
+    }
+    stats.recordsGivenUp += messages.length;
+    notify({ ...report, ok: false, gaveUp: failure.reason });
+    return true;
   }
 
   async function runLane(lane: Lane): Promise<void> {
@@ -295,6 +345,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       // Each lane finishes the invocation in flight, committing it if it succeeded; then the group is left.
       await Promise.all([...lanes.values()].map((lane) => lane.loop));
       await consumer.disconnect();
+      await failureProducer?.disconnect();
     },
   };
 }

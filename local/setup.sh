@@ -34,5 +34,27 @@ else
   mvn -q -B -f local/kafka/pom.xml dependency:copy-dependencies -Dkafka.version="${kafka_version}"
 fi
 
+# --- cfn-lint (deploy helper's block) -------------------------------------------------------
+# CloudFormation's own rules for the packaged template (test/deploy/cfn-lint.test.ts), from PyPI
+# into a venv under the git-ignored .cache/; skipped when that version is already there.
+cfn_lint_version=1.58.0
+cfn_lint=.cache/cfn-lint/bin/cfn-lint
+if [ -x "${cfn_lint}" ] && "${cfn_lint}" --version 2>/dev/null | grep -qx "cfn-lint ${cfn_lint_version}"; then
+  echo "cfn-lint ${cfn_lint_version}: already in .cache/cfn-lint"
+else
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    command -v apt-get >/dev/null || { echo "Python 3 with venv is needed for cfn-lint: install it, then rerun." >&2; exit 1; }
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-venv >/dev/null
+  fi
+  echo "Installing cfn-lint ${cfn_lint_version} from PyPI into .cache/cfn-lint"
+  rm -rf .cache/cfn-lint
+  python3 -m venv .cache/cfn-lint
+  .cache/cfn-lint/bin/pip install -q --disable-pip-version-check "cfn-lint==${cfn_lint_version}"
+fi
+# --- end of cfn-lint block --------------------------------------------------------------------
+
 npm ci --no-fund --no-audit
 echo "Set-up done. Next: npm start (the whole pipeline locally) or npm test."

@@ -1,18 +1,47 @@
 // Just enough of CloudFormation's intrinsic functions to read the template the way AWS will:
-// string-building functions are evaluated, references stay symbolic ("Ref:X", "GetAtt:X.Arn").
+// string-building functions and conditions are evaluated, references stay symbolic ("Ref:X", "GetAtt:X.Arn").
 import type { CfnResource } from './package-service.js';
 
 export type Resolved = string | number | boolean | null | Resolved[] | { [key: string]: Resolved };
 
+/** What `Ref: AWS::NoValue` leaves: the property or list item is removed. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** Conditions evaluated once per template; `Fn::If` looks them up. */
+let conditions: Record<string, boolean> = {};
+
+export function evaluateConditions(defs: Record<string, unknown> = {}): Record<string, boolean> {
+  conditions = {};
+  for (const [name, def] of Object.entries(defs)) conditions[name] = Boolean(resolveIntrinsics(def));
+  return conditions;
+}
+
 export function resolveIntrinsics(value: unknown): Resolved {
-  if (Array.isArray(value)) return value.map(resolveIntrinsics);
+  const resolved = resolveOrDrop(value);
+  return (resolved === NO_VALUE ? null : resolved) as Resolved;
+}
+
+function resolveOrDrop(value: unknown): Resolved | typeof NO_VALUE {
+  if (Array.isArray(value)) return value.map(resolveOrDrop).filter((v) => v !== NO_VALUE) as Resolved[];
   if (value === null || typeof value !== 'object') return value as Resolved;
   const entries = Object.entries(value);
   const [fn, arg] = entries[0] ?? [];
   if (entries.length === 1 && fn !== undefined) {
     switch (fn) {
       case 'Ref':
-        return `Ref:${String(arg)}`;
+        return arg === 'AWS::NoValue' ? NO_VALUE : `Ref:${String(arg)}`;
+      case 'Condition':
+        return condition(String(arg));
+      case 'Fn::If': {
+        const [name, whenTrue, whenFalse] = arg as [string, unknown, unknown];
+        return resolveOrDrop(condition(name) ? whenTrue : whenFalse);
+      }
+      case 'Fn::Equals': {
+        const [a, b] = resolveIntrinsics(arg) as [Resolved, Resolved];
+        return JSON.stringify(a) === JSON.stringify(b);
+      }
+      case 'Fn::Not':
+        return !(resolveIntrinsics(arg) as boolean[])[0];
       case 'Fn::GetAtt':
         return `GetAtt:${(arg as string[]).join('.')}`;
       case 'Fn::Join': {
@@ -31,7 +60,18 @@ export function resolveIntrinsics(value: unknown): Resolved {
       }
     }
   }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(v)]));
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveOrDrop(v)] as const).filter(([, v]) => v !== NO_VALUE)) as Resolved;
+}
+
+function condition(name: string): boolean {
+  const value = conditions[name];
+  if (value === undefined) throw new Error(`condition ${name} is not defined in the template`);
+  return value;
+}
+
+/** The resources CloudFormation would create: those whose Condition holds. */
+export function createdResources(resources: Record<string, CfnResource>): Record<string, CfnResource> {
+  return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Condition === undefined || condition(r.Condition)));
 }
 
 export interface PolicyStatement {

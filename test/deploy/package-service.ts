@@ -5,23 +5,35 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { createdResources, evaluateConditions, resolveIntrinsics } from './cfn.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
-const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib'];
+const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'deploy'];
 
 export interface CfnResource {
   Type: string;
   Properties?: Record<string, unknown>;
   DependsOn?: string[];
   DeletionPolicy?: string;
+  Condition?: string;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Conditions?: Record<string, unknown>;
 }
 
 export interface PackagedService {
   /** The private copy; built handlers are under .esbuild/.build/functions/. */
   serviceDir: string;
   artifactsDir: string;
+  /** The template as written; `resources` are those CloudFormation would create under its conditions. */
+  template: CfnTemplate;
+  templatePath: string;
   resources: Record<string, CfnResource>;
+  /** Each created resource's properties with every intrinsic function resolved under this template's conditions. */
+  properties: Record<string, Record<string, any>>;
   durationMs: number;
   remove(): void;
 }
@@ -40,7 +52,7 @@ export async function packageService(stage: string, params: Record<string, strin
   const artifactsDir = join(serviceDir, 'artifacts');
   const remove = () => rmSync(serviceDir, { recursive: true, force: true });
 
-  const args = [join(REPO, 'node_modules/serverless/bin/serverless.js'), 'package', '--stage', stage, '--package', artifactsDir];
+  const args = [join(REPO, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', stage, '--package', artifactsDir];
   for (const [name, value] of Object.entries(params)) args.push(`--param=${name}=${value}`);
   const started = performance.now();
   try {
@@ -63,8 +75,10 @@ export async function packageService(stage: string, params: Record<string, strin
     throw new PackagingError(`${stdout}\n${stderr}`);
   }
   const durationMs = performance.now() - started;
-  const template = JSON.parse(readFileSync(join(artifactsDir, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-    Resources: Record<string, CfnResource>;
-  };
-  return { serviceDir, artifactsDir, resources: template.Resources, durationMs, remove };
+  const templatePath = join(artifactsDir, 'cloudformation-template-update-stack.json');
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
+  evaluateConditions(template.Conditions);
+  const resources = createdResources(template.Resources);
+  const properties = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, resolveIntrinsics(r.Properties ?? {}) as Record<string, any>]));
+  return { serviceDir, artifactsDir, template, templatePath, resources, properties, durationMs, remove };
 }

@@ -1,21 +1,13 @@
 // The CloudFormation template `serverless package --stage test` writes, read as AWS would read it.
 // The stage's parameters (serverless.yml, params.test) are placeholders: nothing here calls AWS.
-import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedActions, resolveIntrinsics, roleStatements, type PolicyStatement } from './cfn.js';
+import { allowedActions, roleStatements, type PolicyStatement } from './cfn.js';
 import { packageService, PackagingError, type CfnResource, type PackagedService } from './package-service.js';
-
-const run = promisify(execFile);
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2';
 const kafkaArn = (kind: 'topic' | 'group', name: string) =>
   `arn:aws:kafka:eu-west-1:123456789012:${kind}/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2/${name}`;
 const TABLE = 'GetAtt:ScoresTable.Arn';
-const MiB = 1024 * 1024;
 
 // Lambda creates and removes the interfaces by itself; EC2 offers no narrower resource for that.
 const NETWORK_INTERFACE_ACTIONS = new Set([
@@ -35,9 +27,9 @@ let statements: PolicyStatement[];
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const props = (logicalId: string) => {
-  const resource = resources[logicalId];
-  if (resource === undefined) throw new Error(`${logicalId} is not in the template`);
-  return resolveIntrinsics(resource.Properties) as Record<string, any>;
+  const resolved = service.properties[logicalId];
+  if (resolved === undefined) throw new Error(`${logicalId} is not in the template`);
+  return resolved;
 };
 
 beforeAll(async () => {
@@ -50,26 +42,56 @@ beforeAll(async () => {
 afterAll(() => service?.remove());
 
 describe('the scorer', () => {
-  it('is fed by an MSK event source mapping on the activity topic', () => {
+  it('is fed by an MSK event source mapping on the activity topic, every setting explicit', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
-    const [id] = mappings[0]!;
-    expect(props(id)).toEqual({
+    expect(mappings.map(([id]) => id)).toEqual(['ScoreActivityMapping']);
+    expect(props('ScoreActivityMapping')).toEqual({
       EventSourceArn: CLUSTER,
       FunctionName: 'GetAtt:ScoreLambdaFunction.Arn',
       Topics: ['activity'],
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
       StartingPosition: 'TRIM_HORIZON',
-      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'activity-scorer' },
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'popular-users-test-scorer' },
+      // Provisioned mode: the error-handling settings below apply only there.
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 2 },
+      // The scorer is idempotent: retry a failing batch until it succeeds, never skip it.
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: -1,
+      BisectBatchOnFunctionError: false,
+      MetricsConfig: { Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
     });
   });
+
+  it('takes an on-failure topic, a finite retry limit and a record age as parameters, and may then write to that topic', async () => {
+    const other = await packageService('test', { onFailureTopic: 'popular-users-test-activity-failed', maximumRetryAttempts: '5', maximumRecordAgeSeconds: '86400', minimumPollers: '2', maximumPollers: '8' });
+    try {
+      // Values from --param arrive as text; CloudFormation reads "5" for an integer property as 5.
+      const mapping = JSON.parse(JSON.stringify(other.properties.ScoreActivityMapping), (_, v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v));
+      expect(mapping).toMatchObject({
+        ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 8 },
+        MaximumRetryAttempts: 5,
+        MaximumRecordAgeInSeconds: 86400,
+        DestinationConfig: { OnFailure: { Destination: 'kafka://popular-users-test-activity-failed' } },
+      });
+      const otherStatements = roleStatements(other.resources);
+      expect(allowedActions(otherStatements, 'ScoreFunctionRole', kafkaArn('topic', 'popular-users-test-activity-failed'))).toEqual([
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:WriteData',
+      ]);
+    } finally {
+      other.remove();
+    }
+    // Without one, no destination and no grant.
+    expect(props('ScoreActivityMapping').DestinationConfig).toBeUndefined();
+    expect(statements.filter((s) => s.sid === 'MappingSendsFailedBatches')).toEqual([]);
+  }, 120_000);
 
   it('runs on Node.js 22 on arm64 in the VPC, signing in to MSK with IAM', () => {
     const fn = props('ScoreLambdaFunction');
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'functions/score.handler', Role: 'GetAtt:ScoreFunctionRole.Arn' });
     expect(fn.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'] });
-    expect(fn.Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', KAFKA_SASL_MECHANISM: 'aws-iam', DLQ_TOPIC: 'activity-dlq' });
+    expect(fn.Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', KAFKA_SASL_MECHANISM: 'aws-iam', DLQ_TOPIC: 'popular-users-test-activity-dlq' });
     expect(fn.Environment.Variables.KAFKA_BROKERS).toMatch(/^[^,:]+:9098,[^,:]+:9098$/);
   });
 });
@@ -91,7 +113,7 @@ describe('the popular-users job', () => {
       ReservedConcurrentExecutions: 1,
       Role: 'GetAtt:PopularFunctionRole.Arn',
     });
-    expect(props('PopularLambdaFunction').Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', POPULAR_TOPIC: 'popular_users', PERCENTILE: '95', SCAN_SEGMENTS: '8' });
+    expect(props('PopularLambdaFunction').Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', POPULAR_TOPIC: 'popular-users-test-popular_users', PERCENTILE: '95', SCAN_SEGMENTS: '8' });
   });
 });
 
@@ -138,54 +160,84 @@ describe('IAM', () => {
       'kafka:GetBootstrapBrokers',
     ]);
     expect(allowedActions(statements, role, kafkaArn('topic', 'activity'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
-    expect(allowedActions(statements, role, kafkaArn('group', 'activity-scorer'))).toEqual(['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup']);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'activity-dlq'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
+    expect(allowedActions(statements, role, kafkaArn('group', 'popular-users-test-scorer'))).toEqual(['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup']);
+    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-activity-dlq'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
     expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
-  it('lets the job scan the table and publish to popular_users, nothing more', () => {
+  it('lets the job scan the table and publish to its popular-users topic, nothing more', () => {
     const role = 'PopularFunctionRole';
     expect(allowedActions(statements, role, TABLE)).toEqual(['dynamodb:Scan']);
     expect(allowedActions(statements, role, CLUSTER)).toEqual(['kafka-cluster:Connect']);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'popular_users'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
+    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-popular_users'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
     expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     const everyResource = new Set(statements.filter((s) => s.role === role).flatMap((s) => s.resources));
-    expect([...everyResource].sort()).toEqual(['*', CLUSTER, 'GetAtt:PopularLogGroup.Arn', TABLE, kafkaArn('topic', 'popular_users')].sort());
+    expect([...everyResource].sort()).toEqual(['*', CLUSTER, 'GetAtt:PopularLogGroup.Arn', TABLE, kafkaArn('topic', 'popular-users-test-popular_users')].sort());
   });
 });
 
-describe('the bundles', () => {
-  const FUNCTIONS = ['score', 'popular'] as const;
+describe('metrics and alarms', () => {
+  const NAMESPACE = 'popular-users/test';
 
-  it.each(FUNCTIONS)('%s is one zipped ES module of at most 1 MiB', (name) => {
-    const zipBytes = statSync(join(service.artifactsDir, `${name}.zip`)).size;
-    const bundle = readFileSync(join(service.serviceDir, '.esbuild/.build/functions', `${name}.mjs`), 'utf8');
-    console.info(`${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(bundle.length / 1024).toFixed(0)} KiB unzipped`);
-    expect(zipBytes).toBeLessThanOrEqual(MiB);
-    // The runtime's AWS SDK is imported, not bundled a second time.
-    expect(bundle).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
-    expect(bundle).not.toContain('class DynamoDBClient');
+  it('give both functions the stage\'s metrics namespace', () => {
+    for (const fn of ['ScoreLambdaFunction', 'PopularLambdaFunction']) {
+      expect(props(fn).Environment.Variables, fn).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: NAMESPACE });
+    }
   });
 
-  it.each(FUNCTIONS)('%s loads as Lambda would load it and exports its handler', async (name) => {
-    const url = pathToFileURL(join(service.serviceDir, '.esbuild/.build/functions', `${name}.mjs`)).href;
-    // A child process: the cold start runs against placeholder settings and must not touch this worker.
-    const { stdout } = await run(
-      process.execPath,
-      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`],
-      {
-        env: {
-          PATH: process.env.PATH,
-          SCORES_TABLE: 'scores',
-          KAFKA_BROKERS: 'broker.invalid:9098',
-          KAFKA_SASL_MECHANISM: 'aws-iam',
-          AWS_REGION: 'eu-west-1',
-          NODE_NO_WARNINGS: '1',
-        },
-      },
-    );
-    expect(stdout.trim()).toBe('function');
+  it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate and on a missing job run', () => {
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id]) => [id, props(id)]));
+    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterRateAlarm', 'MappingOffsetLagAlarm', 'PopularErrorsAlarm', 'PopularRunMissingAlarm', 'ScoreErrorsAlarm']);
+    for (const [id, alarm] of Object.entries(alarms)) {
+      expect(alarm.AlarmName, id).toMatch(/^popular-users-test-/);
+      // No SNS topic given: the alarms change state and notify nobody.
+      expect(alarm.AlarmActions, id).toBeUndefined();
+    }
+
+    const lag = alarms.MappingOffsetLagAlarm!;
+    expect(lag.Metrics[0].MetricStat.Metric).toEqual({ Namespace: 'AWS/Lambda', MetricName: 'OffsetLag', Dimensions: [{ Name: 'FunctionName', Value: 'Ref:ScoreLambdaFunction' }] });
+    expect(lag.Metrics[1].Expression).toBe('IF(lag > 100000 AND DIFF(lag) > 0, 1, 0)');
+    expect(lag).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1 });
+
+    for (const [id, fn] of [['ScoreErrorsAlarm', 'ScoreLambdaFunction'], ['PopularErrorsAlarm', 'PopularLambdaFunction']] as const) {
+      expect(alarms[id], id).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `Ref:${fn}` }], Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    }
+
+    const dlq = alarms.DeadLetterRateAlarm!;
+    const metric = (mid: string) => dlq.Metrics.find((m: { Id: string }) => m.Id === mid).MetricStat.Metric;
+    expect(metric('rejected')).toEqual({ Namespace: NAMESPACE, MetricName: 'Rejected', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
+    expect(metric('records')).toEqual({ Namespace: NAMESPACE, MetricName: 'Records', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
+    expect(dlq).toMatchObject({ Threshold: 0.01, ComparisonOperator: 'GreaterThanThreshold' });
+
+    // Two schedule periods without a RunSucceeded, silence included, is an alarm.
+    expect(alarms.PopularRunMissingAlarm).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: 'RunSucceeded',
+      Dimensions: [{ Name: 'service', Value: 'popular-users-job' }],
+      Period: 300,
+      EvaluationPeriods: 2,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
   });
+
+  it('notify an SNS topic when one is given, and follow the schedule\'s period', async () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:popular-users-alarms';
+    const other = await packageService('test', { alarmTopicArn: topic, scheduleMinutes: '15' });
+    try {
+      const alarms = Object.entries(other.properties).filter(([id]) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm');
+      expect(alarms).toHaveLength(5);
+      for (const [id, alarm] of alarms) {
+        expect(alarm.AlarmActions, id).toEqual([topic]);
+        expect(alarm.OKActions, id).toEqual([topic]);
+      }
+      expect(other.properties.PopularRunMissingAlarm!.Period).toBe(900);
+      expect(other.properties.PopularEventsRuleSchedule1!.ScheduleExpression).toBe('rate(15 minutes)');
+    } finally {
+      other.remove();
+    }
+  }, 120_000);
 });
 
 describe('a stage without its deployment parameters', () => {
@@ -199,6 +251,6 @@ describe('a stage without its deployment parameters', () => {
     );
     expect(failure).toBeInstanceOf(PackagingError);
     const output = (failure as PackagingError).output;
-    for (const param of ['mskClusterArn', 'kafkaBrokers', 'subnetIds', 'securityGroupIds']) expect(output).toContain(`"${param}" cannot be resolved`);
+    for (const param of ['mskClusterArn', 'kafkaBrokers', 'subnetIds', 'securityGroupIds']) expect(output).toContain(`The parameter "${param}" is required for stage "prod": pass --param="${param}=..."`);
   }, 120_000);
 });

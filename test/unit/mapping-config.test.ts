@@ -9,8 +9,23 @@ describe('loadMappingConfig', () => {
       batchSize: 100,
       batchingWindowMs: 500,
       startingPosition: 'trim_horizon',
+      // Retry until success, no age limit, no on-failure topic: what serverless.yml gives AWS's mapping.
+      maximumRetryAttempts: -1,
+      maximumRecordAgeSeconds: -1,
       kafka: { brokers: ['localhost:9092'], clientId: 'activity-mapping', ssl: false, sasl: 'none' },
     });
+  });
+
+  it('reads the error-handling settings, refusing a record age AWS refuses', () => {
+    expect(loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RETRY_ATTEMPTS: '3', ESM_MAXIMUM_RECORD_AGE_SECONDS: '3600', ESM_ON_FAILURE_TOPIC: 'activity-failed' })).toMatchObject({
+      maximumRetryAttempts: 3,
+      maximumRecordAgeSeconds: 3600,
+      onFailureTopic: 'activity-failed',
+    });
+    expect(() => loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RECORD_AGE_SECONDS: '30' })).toThrow(
+      "ESM_MAXIMUM_RECORD_AGE_SECONDS=30 is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800",
+    );
+    expect(() => loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RETRY_ATTEMPTS: '-5' })).toThrow('ESM_MAXIMUM_RETRY_ATTEMPTS=-5 is not an integer from -1 to 10000');
   });
 
   it('reads the settings AWS names, in seconds for the window', () => {
