@@ -101,7 +101,8 @@ class Signal {
     });
   }
   notify(): void {
-    for (const wake of [...this.waiters]) wake();
+    // A copy: each wake removes itself from the set.
+    for (const wake of Array.from(this.waiters)) wake();
   }
 }
 
@@ -272,6 +273,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
     }
   }
 
+  // oxlint-disable-next-line typescript/unbound-method -- KafkaJS hands these over as closures, not methods
   async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || stopping) return;
     let lane = lanes.get(batch.partition);
@@ -343,7 +345,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         lane.drained.notify();
       }
       // Each lane finishes the invocation in flight, committing it if it succeeded; then the group is left.
-      await Promise.all([...lanes.values()].map((lane) => lane.loop));
+      await Promise.all([...lanes.values()].map((lane) => lane.loop ?? Promise.resolve()));
       await consumer.disconnect();
       await failureProducer?.disconnect();
     },

@@ -18,11 +18,11 @@ export function evaluateConditions(defs: Record<string, unknown> = {}): Record<s
 
 export function resolveIntrinsics(value: unknown): Resolved {
   const resolved = resolveOrDrop(value);
-  return (resolved === NO_VALUE ? null : resolved) as Resolved;
+  return resolved === NO_VALUE ? null : resolved;
 }
 
 function resolveOrDrop(value: unknown): Resolved | typeof NO_VALUE {
-  if (Array.isArray(value)) return value.map(resolveOrDrop).filter((v) => v !== NO_VALUE) as Resolved[];
+  if (Array.isArray(value)) return value.map(resolveOrDrop).filter((v): v is Resolved => v !== NO_VALUE);
   if (value === null || typeof value !== 'object') return value as Resolved;
   const entries = Object.entries(value);
   const [fn, arg] = entries[0] ?? [];
@@ -82,7 +82,8 @@ export interface PolicyStatement {
   resources: string[];
 }
 
-const asList = (v: Resolved | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const asText = (v: Resolved | undefined): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
+const asList = (v: Resolved | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(asText) : [asText(v)]);
 
 /** Every statement of every inline policy on every role, resolved. */
 export function roleStatements(resources: Record<string, CfnResource>): PolicyStatement[] {
@@ -94,8 +95,8 @@ export function roleStatements(resources: Record<string, CfnResource>): PolicySt
       for (const s of policy.PolicyDocument.Statement) {
         statements.push({
           role,
-          sid: String(s.Sid ?? ''),
-          effect: String(s.Effect),
+          sid: asText(s.Sid),
+          effect: asText(s.Effect),
           actions: asList(s.Action),
           resources: asList(s.Resource),
         });
