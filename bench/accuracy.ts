@@ -103,7 +103,9 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
   for (const shape of SCORE_SHAPES) {
     results.push(await measureShape(shape, options.users, options.segments));
     const r = results.at(-1)!;
-    log(`accuracy: ${shape.name}: exact cutoff ${score(r.exactCutoff)}, estimate ${score(r.estimate)}, job F1 ${r.jobF1.toFixed(4)}, plain rule F1 ${r.plainF1.toFixed(4)}`);
+    log(
+      `accuracy: ${shape.name}: exact cutoff ${score(r.exactCutoff)}, estimate ${score(r.estimate)}, job F1 ${r.jobF1.toFixed(4)}, plain rule F1 ${r.plainF1.toFixed(4)}`,
+    );
   }
   const integer = results.filter((r) => r.shape.integer);
   const goals: GoalCheck[] = [
@@ -122,7 +124,18 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
         'The exact answer sorts every score: nearest-rank cutoff, popular = strictly above it. The plain rule publishes `score > merged digest estimate`.',
       'Score shapes come from `local/seed-scores.ts`: the seed (uniform users, weights 1-3, ~100 events each; heavy ties), Zipf-skewed users, and continuous log-normal scores with few ties.',
     ],
-    header: ['scores', 'exact cutoff', 'users above', 'users at cutoff', 'digest estimate', 'job cutoff', 'scan passes', 'job F1', 'plain rule: users', 'plain rule F1'],
+    header: [
+      'scores',
+      'exact cutoff',
+      'users above',
+      'users at cutoff',
+      'digest estimate',
+      'job cutoff',
+      'scan passes',
+      'job F1',
+      'plain rule: users',
+      'plain rule F1',
+    ],
     rows: results.map((r) => [
       r.shape.name,
       score(r.exactCutoff),

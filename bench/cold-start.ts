@@ -118,8 +118,18 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
         initMs.push(await importTime(pathToFileURL(bundlePath).href, PLACEHOLDER_ENV));
         oldInitMs.push(await importTime(pathToFileURL(oldPath).href, PLACEHOLDER_ENV));
       }
-      costs.push({ name, zip: zip.length, unzipped: unzippedBytes(zip), bundle: statSync(bundlePath).size, initMs, oldBundle: statSync(oldPath).size, oldInitMs });
-      log(`cold start: ${name}: ${count(zip.length / 1024)} KiB zipped, init ${median(initMs).toFixed(0)} ms; runtime-SDK build ${median(oldInitMs).toFixed(0)} ms (medians of ${options.runs})`);
+      costs.push({
+        name,
+        zip: zip.length,
+        unzipped: unzippedBytes(zip),
+        bundle: statSync(bundlePath).size,
+        initMs,
+        oldBundle: statSync(oldPath).size,
+        oldInitMs,
+      });
+      log(
+        `cold start: ${name}: ${count(zip.length / 1024)} KiB zipped, init ${median(initMs).toFixed(0)} ms; runtime-SDK build ${median(oldInitMs).toFixed(0)} ms (medians of ${options.runs})`,
+      );
     }
     // The floor: the same fresh process importing a module that does nothing.
     for (let i = 0; i < options.runs; i++) emptyMs.push(await importTime('data:text/javascript,export const handler = () => {}', {}));
@@ -135,7 +145,7 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
     method: [
       '`serverless package --stage test` (esbuild, minified ESM, everything bundled, the AWS SDK included). ' +
         `Init: a fresh \`node\` process imports the bundle unzipped alone into an empty folder, with placeholder environment (the handler module creates its clients and reads its config, contacting nothing); median of ${options.runs} processes, min-max in brackets. ` +
-        'Beside it, the old build: the same esbuild settings with `@aws-sdk/*` left to the runtime, its SDK resolved from node_modules here (the runtime\'s copy on Lambda). The raw floor is the same process importing an empty module.',
+        "Beside it, the old build: the same esbuild settings with `@aws-sdk/*` left to the runtime, its SDK resolved from node_modules here (the runtime's copy on Lambda). The raw floor is the same process importing an empty module.",
     ],
     header: ['function', 'zip', 'unzipped', 'init (median)', 'above the floor', 'old build: bundle', 'old build: init', 'cost of bundling the SDK'],
     rows: costs.map((c) => [

@@ -86,7 +86,15 @@ export async function benchDigestCost(options: DigestCostOptions, log: Log): Pro
         '*One by one*: the `tdigest` package fed a push per score, for comparison.',
     ],
     header: ['scores', 'partials', 'merge + estimate', 'digest total', 'sort (raw)', 'digest vs sort', 'one-by-one push'],
-    rows: timings.map((t) => [t.shape, ms(t.build), `${t.merge.toFixed(1)} ms`, ms(t.build + t.merge), ms(t.sort), ratio((t.build + t.merge) / t.sort), ms(t.oneByOne)]),
+    rows: timings.map((t) => [
+      t.shape,
+      ms(t.build),
+      `${t.merge.toFixed(1)} ms`,
+      ms(t.build + t.merge),
+      ms(t.sort),
+      ratio((t.build + t.merge) / t.sort),
+      ms(t.oneByOne),
+    ]),
     notes: [
       'The sort needs every score in memory at once (8 bytes each plus the user ids to select with); the partials hold a few hundred centroids each, whatever the table size, and the merge reads centroids only.',
     ],

@@ -50,7 +50,16 @@ let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
   users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit)).users;
 } else {
-  const config: PopularConfig = { scoresTable: request.table, percentile: request.percentile ?? 95, scanSegments: request.segments, popularTopic: request.topic, publishBatchSize: 1000, maxHeldUsers: request.maxHeldUsers ?? 250_000, messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES, kafka };
+  const config: PopularConfig = {
+    scoresTable: request.table,
+    percentile: request.percentile ?? 95,
+    scanSegments: request.segments,
+    popularTopic: request.topic,
+    publishBatchSize: 1000,
+    maxHeldUsers: request.maxHeldUsers ?? 250_000,
+    messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
+    kafka,
+  };
   summary = await runPopularJob({ config, dynamo, producer });
   users = summary.usersScanned;
 }

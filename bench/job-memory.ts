@@ -39,10 +39,20 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
       const above = scores.filter((s) => s > cutoff).length;
       const topic = `bench-memory-p${String(percentile).replace('.', '_')}-${stamp}`;
       await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
-      const job = await measureInChild({ mode: 'job', dynamoEndpoint: stack.dynamoEndpoint, kafkaBrokers: stack.kafkaBrokers, table, segments: options.segments, topic, percentile });
+      const job = await measureInChild({
+        mode: 'job',
+        dynamoEndpoint: stack.dynamoEndpoint,
+        kafkaBrokers: stack.kafkaBrokers,
+        table,
+        segments: options.segments,
+        topic,
+        percentile,
+      });
       const exact = job.summary?.cutoff === cutoff && job.summary.published === above;
       rows.push({ percentile, job, exact });
-      log(`job memory: p${percentile}: ${job.summary?.publishPath} path, ${job.summary?.passes} passes, max RSS ${mib(job.maxRss)}, ${ms(job.ms)}, exact ${exact}`);
+      log(
+        `job memory: p${percentile}: ${job.summary?.publishPath} path, ${job.summary?.passes} passes, max RSS ${mib(job.maxRss)}, ${ms(job.ms)}, exact ${exact}`,
+      );
     }
   } finally {
     dynamo.destroy();
@@ -60,9 +70,21 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
     title: 'Popular-users job: memory at every percentile',
     method: [
       `${count(options.users)} seed-shaped users, ${options.segments} segments, the default MAX_HELD_USERS (${count(DEFAULT_MAX_HELD_USERS)}); one run of the job per percentile in a fresh Node process (bench/job-child.ts), ` +
-        'timed end to end including publishing every popular user to Kafka, acknowledged. Memory is the process\'s max RSS, what Lambda reports as Max Memory Used.',
+        "timed end to end including publishing every popular user to Kafka, acknowledged. Memory is the process's max RSS, what Lambda reports as Max Memory Used.",
     ],
-    header: ['percentile', 'popular users', 'path', 'scans', 'candidates held (peak)', 'wall time', 'scan / resolve / publish', 'exact', 'max RSS', 'at rest', 'peak heap'],
+    header: [
+      'percentile',
+      'popular users',
+      'path',
+      'scans',
+      'candidates held (peak)',
+      'wall time',
+      'scan / resolve / publish',
+      'exact',
+      'max RSS',
+      'at rest',
+      'peak heap',
+    ],
     rows: rows.map((r) => {
       const s = r.job.summary;
       return [

@@ -47,7 +47,10 @@ function bestRun(runs: ChildResult[]): ChildResult {
 }
 
 export async function measureInChild(request: ChildRequest): Promise<ChildResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], { cwd: REPO, maxBuffer: 4 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], {
+    cwd: REPO,
+    maxBuffer: 4 * 1024 * 1024,
+  });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (line === undefined) throw new Error(`the ${request.mode} child printed no result:\n${stdout}`);
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
@@ -109,7 +112,9 @@ export async function benchPopularJob(stack: LocalStack, options: JobBenchOption
         const scan = bestRun(scans);
         const job = bestRun(jobs);
         rows.push({ users, segments, rounds, scan, job, exact });
-        log(`job: ${count(users)} users, ${segments} segments: bare scan ${ms(scan.ms)}, job ${ms(job.ms)} (${ratio(job.ms / scan.ms)}), job peak RSS ${mib(job.maxRss)}`);
+        log(
+          `job: ${count(users)} users, ${segments} segments: bare scan ${ms(scan.ms)}, job ${ms(job.ms)} (${ratio(job.ms / scan.ms)}), job peak RSS ${mib(job.maxRss)}`,
+        );
       }
     }
   } finally {
@@ -181,7 +186,22 @@ function jobSection(rows: Row[], options: JobBenchOptions, loadRates: number[]):
       'Memory: the child process\'s high-water resident set (`process.resourceUsage().maxRSS`), what Lambda reports as Max Memory Used; "at rest" is its RSS just before the run ' +
         '(Node, tsx, SDK, KafkaJS and clients loaded). Peak heapUsed sampled every 5 ms.',
     ],
-    header: ['users', 'segments', 'bare scan', 'scan items/s', 'job', 'job vs scan', 'job scan / resolve / publish', 'passes', 'published', 'exact', 'job max RSS', 'at rest', 'job peak heap', 'scan max RSS'],
+    header: [
+      'users',
+      'segments',
+      'bare scan',
+      'scan items/s',
+      'job',
+      'job vs scan',
+      'job scan / resolve / publish',
+      'passes',
+      'published',
+      'exact',
+      'job max RSS',
+      'at rest',
+      'job peak heap',
+      'scan max RSS',
+    ],
     rows: rows.map((r) => {
       const s = r.job.summary;
       return [

@@ -90,12 +90,16 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
     header: ['measure', 'value', 'rate'],
     rows: [
       ['local stack start (DynamoDB Local + broker + topics + table)', `${options.stackStartSeconds.toFixed(1)} s`, ''],
-      ['produce', `${produceSeconds.toFixed(2)} s`, `${rate(options.records, produceSeconds)} records, ${(bytes / 1024 / 1024 / produceSeconds).toFixed(1)} MiB/s`],
+      [
+        'produce',
+        `${produceSeconds.toFixed(2)} s`,
+        `${rate(options.records, produceSeconds)} records, ${(bytes / 1024 / 1024 / produceSeconds).toFixed(1)} MiB/s`,
+      ],
       ['consume', `${consumeSeconds.toFixed(2)} s`, `${rate(options.records, consumeSeconds)} records`],
       ['stand-in to a no-op function', `${mappingSeconds.toFixed(2)} s`, `${rate(options.records, mappingSeconds)} records`],
       ['broker JVM resident memory now / peak', memory ? `${mib(memory.rss)} / ${mib(memory.peak)}` : 'n/a (no /proc)', 'heap capped at 512 MiB'],
     ],
-    notes: ['The scorer rates in the next sections stay far below these: DynamoDB Local\'s conditional writes, not Kafka, bound the pipeline here.'],
+    notes: ["The scorer rates in the next sections stay far below these: DynamoDB Local's conditional writes, not Kafka, bound the pipeline here."],
     plots: [],
   };
 }

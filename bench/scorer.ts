@@ -158,7 +158,9 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
         const raw = rawWrites / (rawMs / 1000);
         const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
         results.push({ shape, batchSize, path: 'handler alone', events: events.length, invocations: batches.length, writes, seconds, raw, exact });
-        log(`scorer: ${shape}, batch ${batchSize}: raw ${count(raw)} UpdateItem/s; handler alone ${count(writes / seconds)} UpdateItem/s, ${count(events.length / seconds)} events/s`);
+        log(
+          `scorer: ${shape}, batch ${batchSize}: raw ${count(raw)} UpdateItem/s; handler alone ${count(writes / seconds)} UpdateItem/s, ${count(events.length / seconds)} events/s`,
+        );
 
         results.push(await wholePath(name, shape, batchSize, events, raw));
       }
@@ -248,7 +250,18 @@ function scorerSection(results: Measurement[], options: ScorerBenchOptions): Sec
         `so load from other work on the machine lands on both alike: the per-user write rate the scorer cannot beat. Median over rows: ${count(rawMedian)} UpdateItem/s. ` +
         'Whole-path rows are set against the raw rate of their handler row.',
     ],
-    header: ['users, batch size', 'path', 'events', 'invocations', 'writes/event', 'events/s', 'UpdateItem/s', 'raw UpdateItem/s (same writes)', 'UpdateItem/s vs raw', 'exact'],
+    header: [
+      'users, batch size',
+      'path',
+      'events',
+      'invocations',
+      'writes/event',
+      'events/s',
+      'UpdateItem/s',
+      'raw UpdateItem/s (same writes)',
+      'UpdateItem/s vs raw',
+      'exact',
+    ],
     rows,
     notes: [
       'The scorer writes once per distinct user per batch, so events/s = UpdateItem/s ÷ writes/event: bigger batches and skewed users raise events/s at the same write rate.',

@@ -72,13 +72,16 @@ export function barChartSvg(chart: BarChart): string {
       parts.push(
         `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${Math.max(1, barW - 2).toFixed(1)}" height="${(M.top + plotH - y(v)).toFixed(1)}" fill="${COLOURS[s % COLOURS.length]}"><title>${escape(series.name)}, ${escape(category)}: ${formatNumber(v)}</title></rect>`,
       );
-      if (chart.labelBars) parts.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" text-anchor="middle" font-size="10">${formatNumber(v)}</text>`);
+      if (chart.labelBars)
+        parts.push(`<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" text-anchor="middle" font-size="10">${formatNumber(v)}</text>`);
     });
     parts.push(`<text x="${(M.left + (c + 0.5) * groupW).toFixed(1)}" y="${M.top + plotH + 16}" text-anchor="middle">${escape(category)}</text>`);
   });
   (chart.references ?? []).forEach((ref, i) => {
     const colour = REFERENCE_COLOURS[i % REFERENCE_COLOURS.length];
-    parts.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${y(ref.value).toFixed(1)}" y2="${y(ref.value).toFixed(1)}" stroke="${colour}" stroke-width="2" stroke-dasharray="6 4"/>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${M.left + plotW}" y1="${y(ref.value).toFixed(1)}" y2="${y(ref.value).toFixed(1)}" stroke="${colour}" stroke-width="2" stroke-dasharray="6 4"/>`,
+    );
   });
   parts.push(`<line x1="${M.left}" x2="${M.left + plotW}" y1="${M.top + plotH}" y2="${M.top + plotH}" stroke="#495057"/>`);
   parts.push(`<text transform="translate(16 ${M.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);

@@ -52,7 +52,13 @@ export function asKafkaRecords(events: readonly ActivityEvent[], topic: string, 
   const next = new Array<number>(partitions).fill(0);
   return events.map((event) => {
     const partition = event.userId % partitions;
-    return { topic, partition, offset: next[partition]!++, key: String(event.userId), value: JSON.stringify({ user_id: event.userId, activity: event.activity }) };
+    return {
+      topic,
+      partition,
+      offset: next[partition]!++,
+      key: String(event.userId),
+      value: JSON.stringify({ user_id: event.userId, activity: event.activity }),
+    };
   });
 }
 

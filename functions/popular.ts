@@ -13,10 +13,7 @@ import { record } from './metrics.js';
 const config = loadPopularConfig();
 const logger = new Logger({ serviceName: 'popular-users-job' });
 const metrics = new Metrics({ serviceName: 'popular-users-job' });
-const runJob = createPopularHandler(
-  { config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) },
-  logger,
-);
+const runJob = createPopularHandler({ config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) }, logger);
 
 export const handler: Handler<ScheduledEvent, PopularRunSummary> = async (event: ScheduledEvent, context: Context) => {
   logger.addContext(context);

@@ -144,7 +144,9 @@ class SettingsReader {
     const outOfRange = Object.entries(parsed as Record<string, number>).filter(([, w]) => w < 1 || w > MAX_SCORE_WEIGHT);
     if (outOfRange.length > 0) {
       const list = outOfRange.map(([k, w]) => `${JSON.stringify(k)}: ${w}`).join(', ');
-      this.problems.push(`${name} has scores outside 1-${MAX_SCORE_WEIGHT} (${list}); every score must be a positive integer up to ${MAX_SCORE_WEIGHT}, ${example}`);
+      this.problems.push(
+        `${name} has scores outside 1-${MAX_SCORE_WEIGHT} (${list}); every score must be a positive integer up to ${MAX_SCORE_WEIGHT}, ${example}`,
+      );
       return DEFAULT_SCORE_WEIGHTS;
     }
     return Object.freeze({ ...(parsed as Record<string, number>) });
@@ -158,7 +160,8 @@ class SettingsReader {
     const bad = list.filter((b) => !/^[^:\s]+:\d{1,5}$/.test(b));
     if (bad.length > 0) this.problems.push(`${name} has entries that are not host:port: ${bad.join(', ')}`);
     const badPorts = list.filter((b) => !bad.includes(b) && !isPort(Number(b.slice(b.lastIndexOf(':') + 1))));
-    if (badPorts.length > 0) this.problems.push(`${name} has ports outside 1-65535: ${badPorts.join(', ')}; use the brokers' listener ports (9092 plaintext, 9098 MSK IAM)`);
+    if (badPorts.length > 0)
+      this.problems.push(`${name} has ports outside 1-65535: ${badPorts.join(', ')}; use the brokers' listener ports (9092 plaintext, 9098 MSK IAM)`);
     return list;
   }
 
@@ -166,7 +169,8 @@ class SettingsReader {
   topic(name: string, fallback: string): string {
     const value = this.text(name, fallback);
     const problem = topicNameProblem(value);
-    if (problem !== undefined) this.problems.push(`${name}=${value} is not a topic name Kafka accepts (${problem}); use 1-249 characters of a-z, A-Z, 0-9, ".", "_" and "-"`);
+    if (problem !== undefined)
+      this.problems.push(`${name}=${value} is not a topic name Kafka accepts (${problem}); use 1-249 characters of a-z, A-Z, 0-9, ".", "_" and "-"`);
     return value;
   }
 
@@ -177,7 +181,9 @@ class SettingsReader {
     const decimal = /^\d+(\.\d+)?$/.test(value) ? parseDecimal(value) : undefined;
     const inRange = decimal !== undefined && decimal.digits > 0n && decimal.digits < 100n * 10n ** BigInt(decimal.scale);
     if (!inRange) {
-      this.problems.push(`${name}=${value} is not a number strictly between 0 and 100 written as a decimal (e.g. 95 or 99.9); set it in that range or unset it for the default ${fallback}`);
+      this.problems.push(
+        `${name}=${value} is not a number strictly between 0 and 100 written as a decimal (e.g. 95 or 99.9); set it in that range or unset it for the default ${fallback}`,
+      );
       return fallback;
     }
     const n = Number(value);
@@ -222,7 +228,8 @@ function readKafka(r: SettingsReader, clientId: string): KafkaSettings {
   if (sasl === 'aws-iam') {
     settings.region = region ?? '';
     // MSK's IAM listener (port 9098) speaks TLS only: a plaintext connection can never authenticate.
-    if (!settings.ssl) r.problems.push('KAFKA_SSL=false with KAFKA_SASL_MECHANISM=aws-iam can never connect: MSK\'s IAM listener is TLS-only; set KAFKA_SSL=true or unset it');
+    if (!settings.ssl)
+      r.problems.push("KAFKA_SSL=false with KAFKA_SASL_MECHANISM=aws-iam can never connect: MSK's IAM listener is TLS-only; set KAFKA_SSL=true or unset it");
   }
   return settings;
 }
@@ -236,7 +243,6 @@ export function topicNameProblem(topic: string): string | undefined {
   if (!/^[a-zA-Z0-9._-]+$/.test(topic)) return 'characters outside [a-zA-Z0-9._-]';
   return undefined;
 }
-
 
 const TABLE_FIX = 'set it to the DynamoDB table holding per-user scores (the local stack creates "scores")';
 
@@ -256,7 +262,9 @@ export function loadScorerConfig(env: Env = process.env): ScorerConfig {
 /** Dead letters produced to the activity topic would come back to the scorer, be rejected again, and loop forever. */
 function refuseDeadLetterLoop(r: SettingsReader, dlqTopic: string, activityTopic: string): void {
   if (dlqTopic === activityTopic) {
-    r.problems.push(`DLQ_TOPIC=${dlqTopic} is the activity topic (ACTIVITY_TOPIC=${activityTopic}): rejected records would be scored again forever; set DLQ_TOPIC to a topic of its own, e.g. ${activityTopic}-dlq`);
+    r.problems.push(
+      `DLQ_TOPIC=${dlqTopic} is the activity topic (ACTIVITY_TOPIC=${activityTopic}): rejected records would be scored again forever; set DLQ_TOPIC to a topic of its own, e.g. ${activityTopic}-dlq`,
+    );
   }
 }
 

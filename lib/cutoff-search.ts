@@ -119,8 +119,11 @@ export async function searchCutoff(source: ScoreSource, options: SearchOptions):
     }
     // Not resolved: steer the next band into the part that holds rank r, guided by that part's own digest.
     if (rank <= belowBand) guide = { within: { lo: within.lo, hi: band.lo }, quantile: quantileOf(digests.low), count: low, atOrBelow: atOrBelowWithin };
-    else if (rank > belowBand + inBand) guide = { within: { lo: band.hi, hi: within.hi }, quantile: quantileOf(digests.high), count: high, atOrBelow: belowBand + inBand };
+    else if (rank > belowBand + inBand)
+      guide = { within: { lo: band.hi, hi: within.hi }, quantile: quantileOf(digests.high), count: high, atOrBelow: belowBand + inBand };
     else guide = { within: band, quantile: quantileOf(digests.band), count: inBand, atOrBelow: belowBand };
   }
-  throw new Error(`the exact cutoff was not found in ${maxPasses} passes (the scores changed too much between passes, or too many distinct values); raise MAX_HELD_USERS`);
+  throw new Error(
+    `the exact cutoff was not found in ${maxPasses} passes (the scores changed too much between passes, or too many distinct values); raise MAX_HELD_USERS`,
+  );
 }

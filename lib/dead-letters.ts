@@ -57,7 +57,6 @@ function originalBytes(encoded: unknown): Buffer | null {
   return isBase64(encoded) ? Buffer.from(encoded, 'base64') : Buffer.from(encoded, 'utf8');
 }
 
-
 /**
  * Makes a dead letter fit one request of `limit` bytes: the value is cut first, and only if the
  * key and original headers alone are too large are they dropped too. What was cut, and the

@@ -52,7 +52,11 @@ export interface EngineOutcome {
  * Selects the popular users of `source` and hands each to the sink that `open` returns once the
  * cutoff is known (never called for an empty table).
  */
-export async function selectPopularUsers(source: ScoreSource, options: EngineOptions, open: (cutoff: number) => PopularSink | Promise<PopularSink>): Promise<EngineOutcome> {
+export async function selectPopularUsers(
+  source: ScoreSource,
+  options: EngineOptions,
+  open: (cutoff: number) => PopularSink | Promise<PopularSink>,
+): Promise<EngineOutcome> {
   const { percentile, maxHeldUsers } = options;
   const policy: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, ...options.policy };
   const started = performance.now();
@@ -105,7 +109,16 @@ export async function selectPopularUsers(source: ScoreSource, options: EngineOpt
         }
       }
       const handOverMs = performance.now() - handOverStarted;
-      return { ...outcome, cutoff, popularCount, passes: 1, publishPath: 'memory', scanMs: Math.round(scanMs), resolveMs: Math.round(resolveMs), handOverMs: Math.round(handOverMs) };
+      return {
+        ...outcome,
+        cutoff,
+        popularCount,
+        passes: 1,
+        publishPath: 'memory',
+        scanMs: Math.round(scanMs),
+        resolveMs: Math.round(resolveMs),
+        handOverMs: Math.round(handOverMs),
+      };
     }
     for (const s of segments) s.stopCollecting(); // a threshold rose past the cutoff: these candidates cannot prove it
   }

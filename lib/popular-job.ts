@@ -80,10 +80,17 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   let publisher: RunPublisher | undefined;
   // Opened once the cutoff is known: the users' messages carry it.
   const open = async (cutoff: number): Promise<PopularSink> => {
-    publisher = new RunPublisher(await connecting, config.popularTopic, run, cutoff, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+    publisher = new RunPublisher(await connecting, config.popularTopic, run, cutoff, {
+      batchSize: config.publishBatchSize,
+      messageMaxBytes: config.messageMaxBytes,
+    });
     return publisher;
   };
-  const outcome = await selectPopularUsers(source, { percentile: config.percentile, maxHeldUsers: config.maxHeldUsers, policy: options.selection, onProgress: options.onProgress }, open);
+  const outcome = await selectPopularUsers(
+    source,
+    { percentile: config.percentile, maxHeldUsers: config.maxHeldUsers, policy: options.selection, onProgress: options.onProgress },
+    open,
+  );
 
   const markerStarted = performance.now();
   const producer = await connecting;
@@ -123,12 +130,19 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
       const summary = await runPopularJob(deps);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
       if (summary.unscoredItems > 0) {
-        logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', { unscoredItems: summary.unscoredItems, table: summary.table, runId: summary.runId });
+        logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', {
+          unscoredItems: summary.unscoredItems,
+          table: summary.table,
+          runId: summary.runId,
+        });
       }
       logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
       return summary;
     } catch (err) {
-      logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', { error: err as Error, scheduleEventId: event.id });
+      logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', {
+        error: err as Error,
+        scheduleEventId: event.id,
+      });
       throw err;
     }
   };

@@ -35,7 +35,9 @@ export class RunPublisher implements PopularSink {
     const message = popularUserMessage(user, this.run, this.cutoff);
     const bytes = recordBytes(message);
     if (bytes + RECORD_BATCH_OVERHEAD > this.limits.messageMaxBytes) {
-      throw new Error(`user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${bytes} bytes, more than the broker's ${this.limits.messageMaxBytes} (KAFKA_MESSAGE_MAX_BYTES)`);
+      throw new Error(
+        `user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${bytes} bytes, more than the broker's ${this.limits.messageMaxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
+      );
     }
     let pending: Promise<void> | undefined;
     if (this.batch.length >= this.limits.batchSize || this.batchBytes + bytes > this.limits.messageMaxBytes) pending = this.flush();

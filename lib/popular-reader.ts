@@ -39,7 +39,10 @@ export async function readLatestCompleteRun(kafka: Kafka, topic: string, options
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${topic}: the end was not reached in ${timeoutMs} ms (partitions left: ${[...remaining.keys()].join(', ')})`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${topic}: the end was not reached in ${timeoutMs} ms (partitions left: ${[...remaining.keys()].join(', ')})`)),
+        timeoutMs,
+      );
       void consumer
         .run({
           autoCommit: false,

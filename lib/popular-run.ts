@@ -88,7 +88,13 @@ export function decodePopularMessage(key: string | null, value: string | null, h
   if (headers[POPULAR_HEADER.runEnd] === 'true') {
     if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number') return undefined;
     const cutoff = typeof body.cutoff === 'number' ? body.cutoff : null;
-    return { kind: 'end', runId, key, startedAt, end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned } };
+    return {
+      kind: 'end',
+      runId,
+      key,
+      startedAt,
+      end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned },
+    };
   }
   if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;
   return { kind: 'user', runId, key, startedAt, user: { userId: body.user_id, score: body.score } };

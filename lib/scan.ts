@@ -22,13 +22,7 @@ export type PageHandler = (segment: number, page: ScorePage) => void | Promise<v
  * returning a LastEvaluatedKey, and hands each parsed page to `onPage` with its segment number.
  * `pageLimit` caps the items per request (DynamoDB's own cap is 1 MB).
  */
-export async function scanScores(
-  client: DynamoDBClient,
-  table: string,
-  totalSegments: number,
-  onPage: PageHandler,
-  pageLimit?: number,
-): Promise<ScanTotals> {
+export async function scanScores(client: DynamoDBClient, table: string, totalSegments: number, onPage: PageHandler, pageLimit?: number): Promise<ScanTotals> {
   const totals: ScanTotals = { users: 0, pages: 0, unscored: 0 };
   let failed = false;
   const scanSegment = async (segment: number): Promise<void> => {

@@ -30,7 +30,11 @@ export function dynamoScoreSource(client: DynamoDBClient, table: string, segment
  * Scores held in memory, dealt to segments round-robin and read in pages that interleave across
  * segments, as a parallel scan hands them out. User i is `userId(i)`.
  */
-export function memoryScoreSource(scores: ArrayLike<number>, segments: number, options: { pageItems?: number; userId?: (i: number) => string } = {}): ScoreSource {
+export function memoryScoreSource(
+  scores: ArrayLike<number>,
+  segments: number,
+  options: { pageItems?: number; userId?: (i: number) => string } = {},
+): ScoreSource {
   const { pageItems = SCAN_PAGE_ITEMS, userId = String } = options;
   return {
     segments,

@@ -124,8 +124,7 @@ export class SegmentSelection {
 }
 
 export type CutoffResolution =
-  | { resolved: true; rank: number; total: number; cutoff: number | null }
-  | { resolved: false; rank: number; total: number; belowThreshold: number };
+  { resolved: true; rank: number; total: number; cutoff: number | null } | { resolved: false; rank: number; total: number; belowThreshold: number };
 
 /**
  * The exact cutoff from all segments' candidates, when the thresholds allow it. With T the highest

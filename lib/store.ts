@@ -1,10 +1,4 @@
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { remainingDelta, splitByPartitions, type OffsetRestart, type StoredPosition, type UserDelta } from './scoring.js';
 import { mapWithConcurrency } from './concurrency.js';
 
@@ -58,12 +52,7 @@ export class ScoreOverflowError extends Error {
  * 32 topic-partitions of that user), and only when a redelivery collides with stored offsets a
  * re-cut of that user's events.
  */
-export async function applyScoreDeltas(
-  client: DynamoDBClient,
-  table: string,
-  users: Iterable<UserDelta>,
-  concurrency: number,
-): Promise<ApplyStats> {
+export async function applyScoreDeltas(client: DynamoDBClient, table: string, users: Iterable<UserDelta>, concurrency: number): Promise<ApplyStats> {
   const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, restarts: [] };
   await mapWithConcurrency(users, concurrency, async (user) => {
     let collided = false;
@@ -88,14 +77,16 @@ async function applyPart(client: DynamoDBClient, table: string, part: UserDelta,
     stats.writes++;
     const failed = await conditionalAdd(client, table, pending, expected);
     if (failed === undefined) return attempt === 1 ? 'applied' : 'recut';
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`user ${part.userId}: stored offsets kept moving during ${MAX_ATTEMPTS} attempts; is another consumer writing the same partition?`);
+    if (attempt >= MAX_ATTEMPTS)
+      throw new Error(`user ${part.userId}: stored offsets kept moving during ${MAX_ATTEMPTS} attempts; is another consumer writing the same partition?`);
     // Re-cut from the whole part against what is stored now, and write only if it is still stored then.
     expected = failed.item ?? (await readItem(client, table, part.userId)) ?? {};
     const item = expected;
     const { rest, restarts } = remainingDelta(part, (topic, partition) => storedPosition(item, topic, partition));
     if (rest === undefined) return 'already-applied';
     const storedScore = item[SCORE_ATTRIBUTE]?.N;
-    if (storedScore !== undefined && BigInt(storedScore) + BigInt(rest.delta) > MAX_EXACT_SCORE) throw new ScoreOverflowError(part.userId, storedScore, rest.delta);
+    if (storedScore !== undefined && BigInt(storedScore) + BigInt(rest.delta) > MAX_EXACT_SCORE)
+      throw new ScoreOverflowError(part.userId, storedScore, rest.delta);
     if (attempt === 1) stats.restarts.push(...restarts);
     pending = rest;
   }

@@ -28,7 +28,8 @@ export function numberFlag(name: string, text: string | undefined, fallback: num
   const ok = integer ? Number.isSafeInteger(n) : Number.isFinite(n);
   if (!ok || n < min || n > max) {
     const kind = integer ? 'a whole number' : 'a number';
-    const range = min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` of at least ${min}` : max < Infinity ? ` of at most ${max}` : '';
+    const range =
+      min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` of at least ${min}` : max < Infinity ? ` of at most ${max}` : '';
     throw new UsageError(`--${name} ${text} is not ${kind}${range}`);
   }
   return n;

@@ -8,7 +8,9 @@ const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 })
 export function printSummary(summary: PopularRunSummary, popular: PopularUser[], stages: StageTiming[]): void {
   console.log('\n== Popular users ==');
   console.log(`users scanned     ${n(summary.usersScanned)} (${summary.segments} segments, ${summary.passes} scan pass${summary.passes === 1 ? '' : 'es'})`);
-  console.log(`cutoff (p${summary.percentile})     ${summary.cutoff ?? '-'} exact; the merged t-digest estimated ${summary.estimatedCutoff?.toFixed(2) ?? '-'}`);
+  console.log(
+    `cutoff (p${summary.percentile})     ${summary.cutoff ?? '-'} exact; the merged t-digest estimated ${summary.estimatedCutoff?.toFixed(2) ?? '-'}`,
+  );
   console.log(`popular users     ${n(summary.popularCount)} published under key ${summary.runKey}, ${n(popular.length)} read back`);
   const top = [...popular].sort((a, b) => b.score - a.score || a.userId.localeCompare(b.userId)).slice(0, 10);
   console.log('\ntop 10:');

@@ -51,7 +51,6 @@ const { values: flags } = parseArgs({
   },
 });
 
-
 interface Pipeline {
   stack?: LocalStack;
   env: Env;
@@ -62,8 +61,15 @@ interface Pipeline {
 async function bringUpPipeline(): Promise<Pipeline> {
   if (process.env.KAFKA_BROKERS && (process.env.AWS_ENDPOINT_URL_DYNAMODB || process.env.AWS_ENDPOINT_URL)) {
     const id = randomUUID().slice(0, 8);
-    const names = { activityTopic: `activity-demo-${id}`, popularTopic: `popular_users-demo-${id}`, scoresTable: `scores-demo-${id}`, dlqTopic: `activity-dlq-demo-${id}` };
-    console.log(`Using external endpoints: Kafka ${process.env.KAFKA_BROKERS}, DynamoDB ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL}`);
+    const names = {
+      activityTopic: `activity-demo-${id}`,
+      popularTopic: `popular_users-demo-${id}`,
+      scoresTable: `scores-demo-${id}`,
+      dlqTopic: `activity-dlq-demo-${id}`,
+    };
+    console.log(
+      `Using external endpoints: Kafka ${process.env.KAFKA_BROKERS}, DynamoDB ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL}`,
+    );
     await ensureTopicsOn(process.env.KAFKA_BROKERS, [
       { topic: names.activityTopic, partitions: 4 },
       { topic: names.popularTopic, partitions: 1 },
@@ -143,14 +149,28 @@ async function main(): Promise<void> {
 
   try {
     if (flags.continuous) {
-      await runContinuously({ interrupted, producer, topic: names.activityTopic, population, mapping, runJob, rate, intervalS, writeReport: (s, st) => writeReport(s, st) });
+      await runContinuously({
+        interrupted,
+        producer,
+        topic: names.activityTopic,
+        population,
+        mapping,
+        runJob,
+        rate,
+        intervalS,
+        writeReport: (s, st) => writeReport(s, st),
+      });
       return;
     }
     const stages: StageTiming[] = [];
-    console.log(`\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users to ${names.activityTopic}, scored as they arrive`);
+    console.log(
+      `\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users to ${names.activityTopic}, scored as they arrive`,
+    );
     console.log(`through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`);
     const pipelineStarted = performance.now();
-    const { sent: produced } = await untilInterrupted(produceDataSet(producer, names.activityTopic, { rows: events, population, random, onProgress: (p) => produceBar.update(p.sent) }));
+    const { sent: produced } = await untilInterrupted(
+      produceDataSet(producer, names.activityTopic, { rows: events, population, random, onProgress: (p) => produceBar.update(p.sent) }),
+    );
     produceBar.finish(produced);
     stages.push({ stage: 'produce to Kafka', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
     const scoreBar = createProgressBar({ label: 'score  ', total: events });
@@ -163,7 +183,12 @@ async function main(): Promise<void> {
     const scored = mapping.stats().recordsCommitted;
     scoreBar.finish(scored);
     if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see Troubleshooting in the README.`);
-    stages.push({ stage: 'score (Kafka -> stand-in -> scorer -> DynamoDB)', seconds: (performance.now() - pipelineStarted) / 1000, items: scored, unit: 'events' });
+    stages.push({
+      stage: 'score (Kafka -> stand-in -> scorer -> DynamoDB)',
+      seconds: (performance.now() - pipelineStarted) / 1000,
+      items: scored,
+      unit: 'events',
+    });
 
     console.log(`Running the popular-users job (${jobConfig.scanSegments} segments, p${jobConfig.percentile})`);
     const jobBar = createProgressBar({ label: 'scan', total: users + 1 });
@@ -196,7 +221,15 @@ async function main(): Promise<void> {
     const listed = popular ?? (await readRunBack(summary));
     const path = resolve(flags.report);
     mkdirSync(dirname(path), { recursive: true });
-    const html = renderReport({ title: 'Popular users', scores, cutoff: summary.cutoff ?? 0, percentile: summary.percentile, popular: listed, stages, generatedAt: new Date() });
+    const html = renderReport({
+      title: 'Popular users',
+      scores,
+      cutoff: summary.cutoff ?? 0,
+      percentile: summary.percentile,
+      popular: listed,
+      stages,
+      generatedAt: new Date(),
+    });
     writeFileSync(path, html);
     console.log(`\nReport: ${path}`);
   }
@@ -217,7 +250,11 @@ interface ContinuousOptions {
 /** Streams events, scores them as they come, and runs the job on a timer until Ctrl-C. */
 async function runContinuously(o: ContinuousOptions): Promise<void> {
   console.log(`\nContinuous mode: ${o.rate} events/s, the job every ${o.intervalS} s. Ctrl-C stops and writes the report.`);
-  const stream = startActivityStream(o.producer, o.topic, { rate: o.rate, population: o.population, onError: (e) => console.error(`produce failed: ${e.message}`) });
+  const stream = startActivityStream(o.producer, o.topic, {
+    rate: o.rate,
+    population: o.population,
+    onError: (e) => console.error(`produce failed: ${e.message}`),
+  });
   const started = performance.now();
   let last: PopularRunSummary | undefined;
   let jobRunning = false;
@@ -240,7 +277,11 @@ async function runContinuously(o: ContinuousOptions): Promise<void> {
   await o.mapping.stop();
   while (jobRunning) await new Promise((r) => setTimeout(r, 100)); // a job run in flight ends before the stack does
   const seconds = (performance.now() - started) / 1000;
-  if (last) await o.writeReport(last, [{ stage: 'stream produced', seconds, items: sent.sent, unit: 'events' }, { stage: 'scored', seconds, items: o.mapping.stats().recordsCommitted, unit: 'events' }]);
+  if (last)
+    await o.writeReport(last, [
+      { stage: 'stream produced', seconds, items: sent.sent, unit: 'events' },
+      { stage: 'scored', seconds, items: o.mapping.stats().recordsCommitted, unit: 'events' },
+    ]);
   else console.log('No job run finished yet: no report written.');
 }
 

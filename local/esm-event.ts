@@ -17,7 +17,12 @@ export function toMskEvent(topic: string, partition: number, messages: KafkaMess
       headers: m.headers,
     }),
   );
-  return { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers, records: { [`${topic}-${partition}`]: records } };
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: source.eventSourceArn,
+    bootstrapServers: source.bootstrapServers,
+    records: { [`${topic}-${partition}`]: records },
+  };
 }
 
 function timestampType(message: KafkaMessage): 'CREATE_TIME' | 'LOG_APPEND_TIME' {

@@ -23,7 +23,8 @@ export interface ResolvedFailurePolicy {
 
 export function resolveFailurePolicy(policy: FailurePolicy): ResolvedFailurePolicy {
   const retries = policy.maximumRetryAttempts ?? -1;
-  if (!Number.isInteger(retries) || retries < -1 || retries > 10_000) throw new RangeError(`maximumRetryAttempts ${retries} must be -1 or an integer from 0 to 10,000, as AWS allows`);
+  if (!Number.isInteger(retries) || retries < -1 || retries > 10_000)
+    throw new RangeError(`maximumRetryAttempts ${retries} must be -1 or an integer from 0 to 10,000, as AWS allows`);
   const age = policy.maximumRecordAgeSeconds ?? -1;
   if (!(age === -1 || (Number.isInteger(age) && age >= 60 && age <= 604_800))) {
     throw new RangeError(`maximumRecordAgeSeconds ${age} must be -1 or an integer from 60 to 604,800, as AWS allows`);

@@ -121,7 +121,19 @@ interface Lane {
 export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
   const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
   const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
-  return { kafka, topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn, invoke, maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic };
+  return {
+    kafka,
+    topic,
+    groupId,
+    batchSize,
+    batchingWindowMs,
+    startingPosition,
+    eventSourceArn,
+    invoke,
+    maximumRetryAttempts,
+    maximumRecordAgeSeconds,
+    onFailureTopic,
+  };
 }
 
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
@@ -175,11 +187,23 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   /** Invokes with the same event until it succeeds; false when abandoned first (stop or rebalance). */
   async function deliver(partition: number, messages: KafkaMessage[], abandon: () => boolean): Promise<boolean> {
     const event = toMskEvent(topic, partition, messages, source);
-    const report = { topic, partition, records: messages.length, firstOffset: Number(messages[0]!.offset), lastOffset: Number(messages[messages.length - 1]!.offset) };
+    const report = {
+      topic,
+      partition,
+      records: messages.length,
+      firstOffset: Number(messages[0]!.offset),
+      lastOffset: Number(messages[messages.length - 1]!.offset),
+    };
     let lastError: string | undefined;
     for (let attempt = 1; ; attempt++) {
       if (tooOld(messages, policy.maxAgeMs)) {
-        return giveUp(partition, messages, { reason: 'record_too_old', attempts: attempt - 1, error: lastError }, { ...report, attempt, durationMs: 0 }, abandon);
+        return giveUp(
+          partition,
+          messages,
+          { reason: 'record_too_old', attempts: attempt - 1, error: lastError },
+          { ...report, attempt, durationMs: 0 },
+          abandon,
+        );
       }
       const started = performance.now();
       let error: Error | undefined;
@@ -199,7 +223,13 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       stats.lastError = error.message;
       lastError = error.message;
       if (attempt - 1 >= policy.maxRetries) {
-        return giveUp(partition, messages, { reason: 'retries_exhausted', attempts: attempt, error: error.message }, { ...report, attempt, error, durationMs }, abandon);
+        return giveUp(
+          partition,
+          messages,
+          { reason: 'retries_exhausted', attempts: attempt, error: error.message },
+          { ...report, attempt, error, durationMs },
+          abandon,
+        );
       }
       notify({ ...report, attempt, ok: false, error, retryInMs, durationMs });
       if (abandon()) return false;
@@ -220,7 +250,12 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
     abandon: () => boolean,
   ): Promise<boolean> {
     if (failureProducer !== undefined && policy.onFailureTopic !== undefined) {
-      const failed = failedBatchMessages(topic, partition, messages, failure.error === undefined ? { reason: failure.reason, attempts: failure.attempts } : { ...failure, error: failure.error });
+      const failed = failedBatchMessages(
+        topic,
+        partition,
+        messages,
+        failure.error === undefined ? { reason: failure.reason, attempts: failure.attempts } : { ...failure, error: failure.error },
+      );
       for (let attempt = 1; ; attempt++) {
         try {
           const producer = await failureProducer.get();

@@ -108,7 +108,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   let service: ServiceProcess | undefined;
   const launch = async () => {
-    service = startServiceProcess('java', [`-Xmx${heap}`, `-Xms${heap}`, `-Dlog4j2.configurationFile=${LOG_CONFIG}`, '-cp', classpath, 'kafka.Kafka', propsFile]);
+    service = startServiceProcess('java', [
+      `-Xmx${heap}`,
+      `-Xms${heap}`,
+      `-Dlog4j2.configurationFile=${LOG_CONFIG}`,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      propsFile,
+    ]);
     await waitUntilReady(`the Kafka broker on ${bootstrapServers}`, service, () => answersMetadata(bootstrapServers), 90_000);
   };
   await launch();
@@ -132,7 +140,22 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 /** KRaft storage must be formatted once, with a cluster id, before the node's first start. */
 function formatStorage(classpath: string, propsFile: string): void {
   const clusterId = randomBytes(16).toString('base64url');
-  const result = spawnSync('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', `-Dlog4j2.configurationFile=${LOG_CONFIG}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '--config', propsFile], { encoding: 'utf8' });
+  const result = spawnSync(
+    'java',
+    [
+      '-Xmx256m',
+      '-XX:TieredStopAtLevel=1',
+      `-Dlog4j2.configurationFile=${LOG_CONFIG}`,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      `--cluster-id=${clusterId}`,
+      '--config',
+      propsFile,
+    ],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`formatting the Kafka broker's storage failed:\n${result.stdout}${result.stderr}`);
 }
 
@@ -152,7 +175,12 @@ async function answersMetadata(bootstrapServers: string): Promise<void> {
  * first is told "coordinator loading" for a while; made here, every client finds them ready.
  */
 async function createCoordinatorTopics(bootstrapServers: string): Promise<void> {
-  const kafka = new Kafka({ brokers: [bootstrapServers], clientId: 'local-warm-up', logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 } });
+  const kafka = new Kafka({
+    brokers: [bootstrapServers],
+    clientId: 'local-warm-up',
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 },
+  });
   const admin = kafka.admin();
   // A transactional producer asks for the transaction coordinator, as every idempotent producer does.
   const producer = kafka.producer({ transactionalId: 'local-warm-up', idempotent: true, maxInFlightRequests: 1 });

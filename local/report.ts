@@ -61,7 +61,9 @@ export function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | '
   const parts: string[] = [];
   for (const b of bins) {
     const popular = b.from > input.cutoff;
-    parts.push(`<rect x="${x(b.from).toFixed(1)}" y="${y(b.count).toFixed(1)}" width="${Math.max(0.5, x(b.to) - x(b.from) - 0.5).toFixed(1)}" height="${(MARGIN.top + plotH - y(b.count)).toFixed(1)}" fill="${popular ? '#d9480f' : '#4c6ef5'}"><title>${fmt(b.from)}${b.to - b.from > 1 ? `-${fmt(b.to - 1)}` : ''}: ${fmt(b.count)} users</title></rect>`);
+    parts.push(
+      `<rect x="${x(b.from).toFixed(1)}" y="${y(b.count).toFixed(1)}" width="${Math.max(0.5, x(b.to) - x(b.from) - 0.5).toFixed(1)}" height="${(MARGIN.top + plotH - y(b.count)).toFixed(1)}" fill="${popular ? '#d9480f' : '#4c6ef5'}"><title>${fmt(b.from)}${b.to - b.from > 1 ? `-${fmt(b.to - 1)}` : ''}: ${fmt(b.count)} users</title></rect>`,
+    );
   }
   const ticks = 6;
   for (let i = 0; i <= ticks; i++) {
@@ -71,10 +73,14 @@ export function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | '
     parts.push(`<text x="${MARGIN.left - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end">${fmt(Math.round(c))}</text>`);
   }
   const cx = x(input.cutoff + 0.5).toFixed(1);
-  parts.push(`<line class="cutoff" x1="${cx}" x2="${cx}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#212529" stroke-width="2" stroke-dasharray="6 4"/>`);
+  parts.push(
+    `<line class="cutoff" x1="${cx}" x2="${cx}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#212529" stroke-width="2" stroke-dasharray="6 4"/>`,
+  );
   // The label sits on whichever side of the line has room.
   const labelRight = Number(cx) < MARGIN.left + plotW * 0.6;
-  parts.push(`<text x="${Number(cx) + (labelRight ? 6 : -6)}" y="${MARGIN.top + 14}" text-anchor="${labelRight ? 'start' : 'end'}">cutoff ${fmt(input.cutoff)} (p${fmt(input.percentile)}); orange: popular, above the cutoff</text>`);
+  parts.push(
+    `<text x="${Number(cx) + (labelRight ? 6 : -6)}" y="${MARGIN.top + 14}" text-anchor="${labelRight ? 'start' : 'end'}">cutoff ${fmt(input.cutoff)} (p${fmt(input.percentile)}); orange: popular, above the cutoff</text>`,
+  );
   parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#495057"/>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle">score</text>`);
   parts.push(`<text transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">users</text>`);
@@ -84,7 +90,10 @@ export function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | '
 export function renderReport(input: ReportInput, listed = 50): string {
   const top = [...input.popular].sort((a, b) => b.score - a.score || a.userId.localeCompare(b.userId)).slice(0, listed);
   const stageRows = input.stages
-    .map((s) => `<tr><td>${escape(s.stage)}</td><td>${fmt(s.items)} ${escape(s.unit)}</td><td>${s.seconds.toFixed(2)} s</td><td>${fmt(s.items / Math.max(s.seconds, 1e-9))} ${escape(s.unit)}/s</td></tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${escape(s.stage)}</td><td>${fmt(s.items)} ${escape(s.unit)}</td><td>${s.seconds.toFixed(2)} s</td><td>${fmt(s.items / Math.max(s.seconds, 1e-9))} ${escape(s.unit)}/s</td></tr>`,
+    )
     .join('');
   const userRows = top.map((u, i) => `<tr><td>${i + 1}</td><td>${escape(u.userId)}</td><td>${fmt(u.score)}</td></tr>`).join('');
   return `<!doctype html>

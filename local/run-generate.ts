@@ -12,7 +12,6 @@ const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [-
 Static data set by default (${SEED_DEFAULTS.rows.toLocaleString('en-US')} rows over ${SEED_DEFAULTS.users.toLocaleString('en-US')} users from id ${SEED_DEFAULTS.start});
 with --rate, a continuous stream until Ctrl-C. Brokers come from KAFKA_BROKERS (or .local/stack.env).`;
 
-
 async function main(): Promise<void> {
   const stopped = onStopSignal();
   const { values } = parseArgs({

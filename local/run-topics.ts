@@ -38,7 +38,12 @@ async function main(): Promise<number> {
     TOPICS_REPLICATION: values.replication,
   });
   const prefix = values.stage === undefined ? '' : `${values.service}-${values.stage}-`;
-  const plan = topicPlan({ prefix, activityTopic: values['activity-topic'], activityPartitions: config.partitions, replicationFactor: config.replicationFactor });
+  const plan = topicPlan({
+    prefix,
+    activityTopic: values['activity-topic'],
+    activityPartitions: config.partitions,
+    replicationFactor: config.replicationFactor,
+  });
 
   const admin = createKafka(config.kafka).admin();
   await admin.connect();
@@ -46,7 +51,9 @@ async function main(): Promise<number> {
     const report = await applyTopicPlan(admin, plan);
     for (const t of report) {
       const settings = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'].map((k) => `${k}=${t.configs[k]}`).join(' ');
-      console.log(`${t.created ? 'created' : 'exists '}  ${t.topic.padEnd(40)} ${String(t.partitions).padStart(3)} partitions, replication ${t.replicationFactor}, ${settings}`);
+      console.log(
+        `${t.created ? 'created' : 'exists '}  ${t.topic.padEnd(40)} ${String(t.partitions).padStart(3)} partitions, replication ${t.replicationFactor}, ${settings}`,
+      );
       for (const d of t.differences) console.log(`         differs from the plan: ${d}`);
       for (const p of t.problems) console.error(`         PROBLEM: ${p}`);
     }

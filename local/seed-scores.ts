@@ -43,7 +43,6 @@ export async function writeUserScores(client: DynamoDBClient, table: string, sco
   });
 }
 
-
 /**
  * The seed's shape: users * eventsPerUser events, each for a user drawn uniformly and worth 1 to 3
  * drawn uniformly. Integer sums near 200 with heavy ties, about 0.5% of users per value at p95.

@@ -9,7 +9,12 @@ export interface ReadOptions {
 }
 
 /** Resolves with `count` accepted messages (each with its partition), or rejects after the timeout saying how many came. */
-export async function readFromBeginning(kafka: Kafka, topic: string, count: number, options: ReadOptions = {}): Promise<Array<KafkaMessage & { partition: number }>> {
+export async function readFromBeginning(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  options: ReadOptions = {},
+): Promise<Array<KafkaMessage & { partition: number }>> {
   const { accept = () => true, timeoutMs = 20_000 } = options;
   const messages: Array<KafkaMessage & { partition: number }> = [];
   if (count === 0) return messages;

@@ -40,7 +40,11 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
     const code = readFileSync(bundlePath, 'utf8');
     console.info(`${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(code.length / 1024).toFixed(0)} KiB unzipped`);
     expect(zipBytes).toBeLessThanOrEqual(MiB);
-    expect(readdirSync(folder, { recursive: true }).map(String).filter((f) => !statSync(join(folder, f)).isDirectory())).toEqual([join('functions', `${name}.mjs`)]);
+    expect(
+      readdirSync(folder, { recursive: true })
+        .map(String)
+        .filter((f) => !statSync(join(folder, f)).isDirectory()),
+    ).toEqual([join('functions', `${name}.mjs`)]);
     // The AWS SDK, the MSK IAM signer and what it needs are all inside: only Node's own modules are imported.
     expect((await unresolvedImports(bundlePath)).filter((m) => !isBuiltin(m))).toEqual([]);
     expect(code).toContain('kafka-cluster:Connect');
@@ -53,8 +57,10 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
       if (dir === parse(dir).root) break;
     }
     const url = pathToFileURL(join(folder, 'functions', `${name}.mjs`)).href;
-    const { stdout } = await runIn(folder, `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`, { ...IAM_ENV, SCORES_TABLE: 'scores' });
+    const { stdout } = await runIn(folder, `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`, {
+      ...IAM_ENV,
+      SCORES_TABLE: 'scores',
+    });
     expect(stdout.trim()).toBe('function');
   });
 });
-

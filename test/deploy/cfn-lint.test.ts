@@ -17,7 +17,12 @@ const VARIANTS: [string, string, Record<string, string>][] = [
   [
     'a stage with an on-failure topic, retry and age limits and an alarm topic',
     'test',
-    { onFailureTopic: 'popular-users-test-activity-failed', maximumRetryAttempts: '10', maximumRecordAgeSeconds: '86400', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms' },
+    {
+      onFailureTopic: 'popular-users-test-activity-failed',
+      maximumRetryAttempts: '10',
+      maximumRecordAgeSeconds: '86400',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
+    },
   ],
   ['the LocalStack stage (no mapping, no VPC)', 'local', {}],
 ];
@@ -37,14 +42,18 @@ describe('cfn-lint', () => {
     expect(existsSync(CFN_LINT), `${CFN_LINT} is missing: run bash local/setup.sh`).toBe(true);
   });
 
-  it.each(VARIANTS)('finds nothing in %s', async (_, stage, params) => {
-    const service = await packageService(stage, params);
-    try {
-      const { code, output } = await lint(service.templatePath);
-      expect(output.trim(), output).toBe('');
-      expect(code).toBe(0);
-    } finally {
-      service.remove();
-    }
-  }, 120_000);
+  it.each(VARIANTS)(
+    'finds nothing in %s',
+    async (_, stage, params) => {
+      const service = await packageService(stage, params);
+      try {
+        const { code, output } = await lint(service.templatePath);
+        expect(output.trim(), output).toBe('');
+        expect(code).toBe(0);
+      } finally {
+        service.remove();
+      }
+    },
+    120_000,
+  );
 });

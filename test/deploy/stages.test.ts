@@ -43,7 +43,9 @@ function view(stage: (typeof STAGES)[number]) {
     table: p.ScoresTable!.TableName as string,
     namespace: score.POWERTOOLS_METRICS_NAMESPACE as string,
     clientIds: [score.KAFKA_CLIENT_ID, popular.KAFKA_CLIENT_ID] as string[],
-    alarmNames: Object.entries(p).filter(([id]) => service.resources[id]!.Type === 'AWS::CloudWatch::Alarm').map(([, a]) => a.AlarmName as string),
+    alarmNames: Object.entries(p)
+      .filter(([id]) => service.resources[id]!.Type === 'AWS::CloudWatch::Alarm')
+      .map(([, a]) => a.AlarmName as string),
   };
 }
 
@@ -72,7 +74,7 @@ describe('two stages on one cluster', () => {
     expect(dev.alarmNames.filter((n) => prod.alarmNames.includes(n))).toEqual([]);
   });
 
-  it('grant each stage\'s roles nothing on the other stage\'s group or topics', () => {
+  it("grant each stage's roles nothing on the other stage's group or topics", () => {
     for (const [self, other] of [STAGES, [...STAGES].reverse()] as const) {
       const mine = view(self);
       const theirs = view(other);
@@ -81,9 +83,15 @@ describe('two stages on one cluster', () => {
         expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.dlqTopic)), `${self} ${role}`).toEqual([]);
         expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.popularTopic)), `${self} ${role}`).toEqual([]);
       }
-      expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('group', mine.consumerGroup))).toEqual(['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup']);
+      expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('group', mine.consumerGroup))).toEqual([
+        'kafka-cluster:AlterGroup',
+        'kafka-cluster:DescribeGroup',
+      ]);
       // Reading the shared input is the one thing both may do.
-      expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('topic', 'activity'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
+      expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('topic', 'activity'))).toEqual([
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:ReadData',
+      ]);
     }
   });
 });

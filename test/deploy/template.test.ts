@@ -64,7 +64,13 @@ describe('the scorer', () => {
   });
 
   it('takes an on-failure topic, a finite retry limit and a record age as parameters, and may then write to that topic', async () => {
-    const other = await packageService('test', { onFailureTopic: 'popular-users-test-activity-failed', maximumRetryAttempts: '5', maximumRecordAgeSeconds: '86400', minimumPollers: '2', maximumPollers: '8' });
+    const other = await packageService('test', {
+      onFailureTopic: 'popular-users-test-activity-failed',
+      maximumRetryAttempts: '5',
+      maximumRecordAgeSeconds: '86400',
+      minimumPollers: '2',
+      maximumPollers: '8',
+    });
     try {
       // Values from --param arrive as text; CloudFormation reads "5" for an integer property as 5.
       const mapping = JSON.parse(JSON.stringify(other.properties.ScoreActivityMapping), (_, v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v));
@@ -91,7 +97,11 @@ describe('the scorer', () => {
     const fn = props('ScoreLambdaFunction');
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'functions/score.handler', Role: 'GetAtt:ScoreFunctionRole.Arn' });
     expect(fn.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'] });
-    expect(fn.Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', KAFKA_SASL_MECHANISM: 'aws-iam', DLQ_TOPIC: 'popular-users-test-activity-dlq' });
+    expect(fn.Environment.Variables).toMatchObject({
+      SCORES_TABLE: 'Ref:ScoresTable',
+      KAFKA_SASL_MECHANISM: 'aws-iam',
+      DLQ_TOPIC: 'popular-users-test-activity-dlq',
+    });
     expect(fn.Environment.Variables.KAFKA_BROKERS).toMatch(/^[^,:]+:9098,[^,:]+:9098$/);
   });
 });
@@ -113,7 +123,12 @@ describe('the popular-users job', () => {
       ReservedConcurrentExecutions: 1,
       Role: 'GetAtt:PopularFunctionRole.Arn',
     });
-    expect(props('PopularLambdaFunction').Environment.Variables).toMatchObject({ SCORES_TABLE: 'Ref:ScoresTable', POPULAR_TOPIC: 'popular-users-test-popular_users', PERCENTILE: '95', SCAN_SEGMENTS: '8' });
+    expect(props('PopularLambdaFunction').Environment.Variables).toMatchObject({
+      SCORES_TABLE: 'Ref:ScoresTable',
+      POPULAR_TOPIC: 'popular-users-test-popular_users',
+      PERCENTILE: '95',
+      SCAN_SEGMENTS: '8',
+    });
   });
 });
 
@@ -137,12 +152,15 @@ describe('IAM', () => {
       for (const action of s.actions) expect(action, `${s.role}/${s.sid}`).not.toContain('*');
       if (s.resources.some((r) => r.includes('*'))) {
         expect(s.resources, `${s.role}/${s.sid}`).toEqual(['*']);
-        expect(s.actions.filter((a) => !NETWORK_INTERFACE_ACTIONS.has(a)), `${s.role}/${s.sid}`).toEqual([]);
+        expect(
+          s.actions.filter((a) => !NETWORK_INTERFACE_ACTIONS.has(a)),
+          `${s.role}/${s.sid}`,
+        ).toEqual([]);
       }
     }
   });
 
-  it('attaches no managed policy and makes no role other than the two functions\'', () => {
+  it("attaches no managed policy and makes no role other than the two functions'", () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.map(([id]) => id).sort()).toEqual(['PopularFunctionRole', 'ScoreFunctionRole']);
     for (const [id] of roles) expect(props(id).ManagedPolicyArns, id).toBeUndefined();
@@ -160,8 +178,14 @@ describe('IAM', () => {
       'kafka:GetBootstrapBrokers',
     ]);
     expect(allowedActions(statements, role, kafkaArn('topic', 'activity'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
-    expect(allowedActions(statements, role, kafkaArn('group', 'popular-users-test-scorer'))).toEqual(['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup']);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-activity-dlq'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
+    expect(allowedActions(statements, role, kafkaArn('group', 'popular-users-test-scorer'))).toEqual([
+      'kafka-cluster:AlterGroup',
+      'kafka-cluster:DescribeGroup',
+    ]);
+    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-activity-dlq'))).toEqual([
+      'kafka-cluster:DescribeTopic',
+      'kafka-cluster:WriteData',
+    ]);
     expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
@@ -169,17 +193,22 @@ describe('IAM', () => {
     const role = 'PopularFunctionRole';
     expect(allowedActions(statements, role, TABLE)).toEqual(['dynamodb:Scan']);
     expect(allowedActions(statements, role, CLUSTER)).toEqual(['kafka-cluster:Connect']);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-popular_users'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
+    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-popular_users'))).toEqual([
+      'kafka-cluster:DescribeTopic',
+      'kafka-cluster:WriteData',
+    ]);
     expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     const everyResource = new Set(statements.filter((s) => s.role === role).flatMap((s) => s.resources));
-    expect([...everyResource].sort()).toEqual(['*', CLUSTER, 'GetAtt:PopularLogGroup.Arn', TABLE, kafkaArn('topic', 'popular-users-test-popular_users')].sort());
+    expect([...everyResource].sort()).toEqual(
+      ['*', CLUSTER, 'GetAtt:PopularLogGroup.Arn', TABLE, kafkaArn('topic', 'popular-users-test-popular_users')].sort(),
+    );
   });
 });
 
 describe('metrics and alarms', () => {
   const NAMESPACE = 'popular-users/test';
 
-  it('give both functions the stage\'s metrics namespace', () => {
+  it("give both functions the stage's metrics namespace", () => {
     for (const fn of ['ScoreLambdaFunction', 'PopularLambdaFunction']) {
       expect(props(fn).Environment.Variables, fn).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: NAMESPACE });
     }
@@ -187,7 +216,13 @@ describe('metrics and alarms', () => {
 
   it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate and on a missing job run', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id]) => [id, props(id)]));
-    expect(Object.keys(alarms).sort()).toEqual(['DeadLetterRateAlarm', 'MappingOffsetLagAlarm', 'PopularErrorsAlarm', 'PopularRunMissingAlarm', 'ScoreErrorsAlarm']);
+    expect(Object.keys(alarms).sort()).toEqual([
+      'DeadLetterRateAlarm',
+      'MappingOffsetLagAlarm',
+      'PopularErrorsAlarm',
+      'PopularRunMissingAlarm',
+      'ScoreErrorsAlarm',
+    ]);
     for (const [id, alarm] of Object.entries(alarms)) {
       expect(alarm.AlarmName, id).toMatch(/^popular-users-test-/);
       // No SNS topic given: the alarms change state and notify nobody.
@@ -195,12 +230,26 @@ describe('metrics and alarms', () => {
     }
 
     const lag = alarms.MappingOffsetLagAlarm!;
-    expect(lag.Metrics[0].MetricStat.Metric).toEqual({ Namespace: 'AWS/Lambda', MetricName: 'OffsetLag', Dimensions: [{ Name: 'FunctionName', Value: 'Ref:ScoreLambdaFunction' }] });
+    expect(lag.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'OffsetLag',
+      Dimensions: [{ Name: 'FunctionName', Value: 'Ref:ScoreLambdaFunction' }],
+    });
     expect(lag.Metrics[1].Expression).toBe('IF(lag > 100000 AND DIFF(lag) > 0, 1, 0)');
     expect(lag).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3, Threshold: 1 });
 
-    for (const [id, fn] of [['ScoreErrorsAlarm', 'ScoreLambdaFunction'], ['PopularErrorsAlarm', 'PopularLambdaFunction']] as const) {
-      expect(alarms[id], id).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: `Ref:${fn}` }], Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    for (const [id, fn] of [
+      ['ScoreErrorsAlarm', 'ScoreLambdaFunction'],
+      ['PopularErrorsAlarm', 'PopularLambdaFunction'],
+    ] as const) {
+      expect(alarms[id], id).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: `Ref:${fn}` }],
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
     }
 
     const dlq = alarms.DeadLetterRateAlarm!;
@@ -222,7 +271,7 @@ describe('metrics and alarms', () => {
     });
   });
 
-  it('notify an SNS topic when one is given, and follow the schedule\'s period', async () => {
+  it("notify an SNS topic when one is given, and follow the schedule's period", async () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:popular-users-alarms';
     const other = await packageService('test', { alarmTopicArn: topic, scheduleMinutes: '15' });
     try {
@@ -251,6 +300,7 @@ describe('a stage without its deployment parameters', () => {
     );
     expect(failure).toBeInstanceOf(PackagingError);
     const output = (failure as PackagingError).output;
-    for (const param of ['mskClusterArn', 'kafkaBrokers', 'subnetIds', 'securityGroupIds']) expect(output).toContain(`The parameter "${param}" is required for stage "prod": pass --param="${param}=..."`);
+    for (const param of ['mskClusterArn', 'kafkaBrokers', 'subnetIds', 'securityGroupIds'])
+      expect(output).toContain(`The parameter "${param}" is required for stage "prod": pass --param="${param}=..."`);
   }, 120_000);
 });

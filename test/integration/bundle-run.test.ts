@@ -17,13 +17,27 @@ beforeAll(async () => {
 afterAll(() => unzipped?.remove());
 
 /** A Lambda context's fields; the script adds getRemainingTimeInMillis. */
-const contextFields = { awsRequestId: 'req-7f3e', functionName: 'popular-users-test-score', functionVersion: '$LATEST', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:popular-users-test-score' };
+const contextFields = {
+  awsRequestId: 'req-7f3e',
+  functionName: 'popular-users-test-score',
+  functionVersion: '$LATEST',
+  memoryLimitInMB: '512',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:popular-users-test-score',
+};
 
 describe('the score zip, run alone', () => {
   it('scores a batch against DynamoDB, logs with the request id and writes EMF metrics in the stage namespace', async () => {
     const table = await freshScoresTable(testDynamo(), 'bundle');
     const value = (userId: number, activity: string) => Buffer.from(JSON.stringify({ user_id: userId, activity })).toString('base64');
-    const record = (offset: number, v: string) => ({ topic: 'activity', partition: 0, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', value: v, headers: [] });
+    const record = (offset: number, v: string) => ({
+      topic: 'activity',
+      partition: 0,
+      offset,
+      timestamp: Date.now(),
+      timestampType: 'CREATE_TIME',
+      value: v,
+      headers: [],
+    });
     const event = {
       eventSource: 'aws:kafka',
       eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/activity-cluster/x',
@@ -62,7 +76,17 @@ describe('the popular zip, run alone', () => {
     const table = await freshScoresTable(testDynamo(), 'bundle');
     const topic = await freshTopic('bundle-popular');
     const url = pathToFileURL(join(folders.popular, 'functions', 'popular.mjs')).href;
-    const event = { id: 'sched-1', time: '2026-11-25T20:00:00Z', source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {}, account: '123456789012', region: 'eu-west-1', resources: [], version: '0' };
+    const event = {
+      id: 'sched-1',
+      time: '2026-11-25T20:00:00Z',
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      detail: {},
+      account: '123456789012',
+      region: 'eu-west-1',
+      resources: [],
+      version: '0',
+    };
     const script = `const m = await import(${JSON.stringify(url)});
 const context = { ...${JSON.stringify({ ...contextFields, awsRequestId: 'req-job-1' })}, getRemainingTimeInMillis: () => 60000 };
 const summary = await m.handler(${JSON.stringify(event)}, context);

@@ -29,7 +29,10 @@ const deadLetterTopic = () => freshTopic('dlq', 1);
 /** Header values as sent: KafkaJS's reader files a header named like an Object.prototype member next to that member, so only the bytes are kept. */
 function headerBytes(message: KafkaMessage, name: string): string[] {
   const raw = Object.hasOwn(message.headers ?? {}, name) ? message.headers![name] : undefined;
-  return [raw].flat().filter((v): v is Buffer => Buffer.isBuffer(v)).map((v) => v.toString());
+  return [raw]
+    .flat()
+    .filter((v): v is Buffer => Buffer.isBuffer(v))
+    .map((v) => v.toString());
 }
 
 describe('dead letters on the broker', () => {
@@ -39,7 +42,12 @@ describe('dead letters on the broker', () => {
     const good = activityRecords(200, 30, { partitions: 2, seed: 61 });
     // Broken JSON just under the 64 KiB value limit: rejected as bad_json, forwarded whole.
     const bad: KafkaRecord[] = Array.from({ length: 40 }, (_, i) => ({
-      topic: 'activity', partition: 1, offset: 50_000 + i, timestamp: 1, key: `bad-${i}`, value: `{"user_id": ${i}, "pad": "${String(i % 10).repeat(60 * 1024)}`,
+      topic: 'activity',
+      partition: 1,
+      offset: 50_000 + i,
+      timestamp: 1,
+      key: `bad-${i}`,
+      value: `{"user_id": ${i}, "pad": "${String(i % 10).repeat(60 * 1024)}`,
     }));
     const summary = await handle(eventOf([...good, ...bad]));
     expect(summary).toMatchObject({ rejected: 40, accepted: good.length });

@@ -21,7 +21,11 @@ describe('npm start -- --continuous, interrupted', () => {
     delete env.AWS_ENDPOINT_URL_DYNAMODB;
     delete env.AWS_ENDPOINT_URL;
     // Its own process group, as a terminal gives a foreground job: the signal then reaches npm, tsx and node alike.
-    const child = spawn('npm', ['start', '--', '--continuous', '--rate', '400', '--interval', '2', '--users', '200', '--report', report], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--', '--continuous', '--rate', '400', '--interval', '2', '--users', '200', '--report', report], {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -13,7 +13,13 @@ afterEach(async () => {
 });
 
 async function mapping(options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>): Promise<EventSourceMapping> {
-  const m = await startEventSourceMapping({ kafka: testKafkaSettings('esm-failure-test'), groupId: uniqueName('group'), batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 }, ...options });
+  const m = await startEventSourceMapping({
+    kafka: testKafkaSettings('esm-failure-test'),
+    groupId: uniqueName('group'),
+    batchingWindowMs: 0,
+    backoff: { initialMs: 10, maxMs: 50 },
+    ...options,
+  });
   running.push(m);
   return m;
 }
@@ -31,7 +37,9 @@ function target(poison: Set<string>) {
   return {
     values,
     invoke: async (event: MSKEvent) => {
-      const batch = Object.values(event.records).flat().map((r) => Buffer.from(r.value, 'base64').toString());
+      const batch = Object.values(event.records)
+        .flat()
+        .map((r) => Buffer.from(r.value, 'base64').toString());
       values.push(batch);
       if (batch.some((v) => poison.has(v))) throw new Error('DynamoDB unavailable');
       return {};
@@ -56,7 +64,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     expect(m.stats()).toMatchObject({ recordsCommitted: 2, recordsGivenUp: 1, committed: { 0: 2 } });
   });
 
-  it('retries without limit by default (the template\'s -1)', async () => {
+  it("retries without limit by default (the template's -1)", async () => {
     const topic = await freshTopic('activity');
     await produce(topic, [{ partition: 0, value: 'bad' }]);
     const t = target(new Set(['bad']));
@@ -95,7 +103,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     expect(m.stats()).toMatchObject({ recordsGivenUp: 2, committed: { 0: 2 } });
   });
 
-  it('with an on-failure topic, turns unlimited retries into AWS\'s ten', async () => {
+  it("with an on-failure topic, turns unlimited retries into AWS's ten", async () => {
     const topic = await freshTopic('activity');
     await produce(topic, [{ partition: 0, value: 'bad' }]);
     const t = target(new Set(['bad']));
@@ -125,6 +133,8 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     const topic = await freshTopic('activity');
     const invoke = async () => ({});
     await expect(mapping({ topic, invoke, maximumRetryAttempts: -2 })).rejects.toThrow('maximumRetryAttempts -2 must be -1 or an integer from 0 to 10,000');
-    await expect(mapping({ topic, invoke, maximumRecordAgeSeconds: 30 })).rejects.toThrow('maximumRecordAgeSeconds 30 must be -1 or an integer from 60 to 604,800');
+    await expect(mapping({ topic, invoke, maximumRecordAgeSeconds: 30 })).rejects.toThrow(
+      'maximumRecordAgeSeconds 30 must be -1 or an integer from 60 to 604,800',
+    );
   });
 });

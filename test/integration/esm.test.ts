@@ -16,7 +16,12 @@ afterEach(async () => {
 });
 
 async function mapping(options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>): Promise<EventSourceMapping> {
-  const m = await startEventSourceMapping({ kafka: testKafkaSettings('esm-test'), groupId: uniqueName('group'), backoff: { initialMs: 20, maxMs: 200 }, ...options });
+  const m = await startEventSourceMapping({
+    kafka: testKafkaSettings('esm-test'),
+    groupId: uniqueName('group'),
+    backoff: { initialMs: 20, maxMs: 200 },
+    ...options,
+  });
   running.push(m);
   return m;
 }
@@ -100,9 +105,18 @@ describe('event source mapping stand-in', () => {
     expect(second).toEqual(first);
     expect(third).toEqual(first);
     expect(recordsOf(first!).map((r) => r.offset)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(reports.slice(0, 3).map((r) => [r.ok, r.attempt])).toEqual([[false, 1], [false, 2], [true, 3]]);
+    expect(reports.slice(0, 3).map((r) => [r.ok, r.attempt])).toEqual([
+      [false, 1],
+      [false, 2],
+      [true, 3],
+    ]);
     // After the retries every record went through once more, in order, none skipped.
-    expect(target.events.slice(2).flatMap(recordsOf).map((r) => r.offset)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(
+      target.events
+        .slice(2)
+        .flatMap(recordsOf)
+        .map((r) => r.offset),
+    ).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(esm.stats()).toMatchObject({ failedInvocations: 2, recordsCommitted: 25 });
   });
 
@@ -156,7 +170,10 @@ describe('event source mapping stand-in', () => {
     const target = recorder();
     const esm = await mapping({ topic, invoke: target.invoke, batchSize: 7, batchingWindowMs: 50 });
     for (let round = 0; round < 5; round++) {
-      await produce(topic, [0, 1, 2, 3].flatMap((p) => numbered(p, round * 40, 40)));
+      await produce(
+        topic,
+        [0, 1, 2, 3].flatMap((p) => numbered(p, round * 40, 40)),
+      );
     }
     await esm.caughtUp();
 
@@ -212,7 +229,13 @@ describe('event source mapping stand-in', () => {
     await produceDataSet(producer, topic, { rows, population, random: seededRandom(7), chunkSize: 1000 });
     await producer.disconnect();
 
-    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: await freshTopic('dlq'), writeConcurrency: 16, kafka: testKafkaSettings('scorer') };
+    const config: ScorerConfig = {
+      scoresTable: table,
+      weights: DEFAULT_SCORE_WEIGHTS,
+      dlqTopic: await freshTopic('dlq'),
+      writeConcurrency: 16,
+      kafka: testKafkaSettings('scorer'),
+    };
     const deadLetters = new LazyProducer(testKafka());
     const handler = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
     const esm = await mapping({ topic, invoke: handler, batchSize: 100 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream, staticDataSet, type ProduceProgress } from '../../local/generate.js';
+import {
+  connectActivityProducer,
+  defaultPopulation,
+  produceDataSet,
+  seededRandom,
+  startActivityStream,
+  staticDataSet,
+  type ProduceProgress,
+} from '../../local/generate.js';
 import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 
 describe('activity generators on the broker', () => {
@@ -8,7 +16,13 @@ describe('activity generators on the broker', () => {
     const population = defaultPopulation({ users: 50, start: 1000 });
     const producer = await connectActivityProducer(testKafka());
     const progress: ProduceProgress[] = [];
-    const result = await produceDataSet(producer, topic, { rows: 3000, population, random: seededRandom(3), chunkSize: 500, onProgress: (p) => progress.push(p) });
+    const result = await produceDataSet(producer, topic, {
+      rows: 3000,
+      population,
+      random: seededRandom(3),
+      chunkSize: 500,
+      onProgress: (p) => progress.push(p),
+    });
     await producer.disconnect();
 
     expect(result.sent).toBe(3000);
@@ -24,7 +38,10 @@ describe('activity generators on the broker', () => {
       partitionOf.set(m.key!, m.partition);
     }
     const expected = [...staticDataSet(3000, population, seededRandom(3))].map((r) => `${r.userId}:${r.activity}`).sort();
-    const seen = messages.map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string }).map((b) => `${b.user_id}:${b.activity}`).sort();
+    const seen = messages
+      .map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string })
+      .map((b) => `${b.user_id}:${b.activity}`)
+      .sort();
     expect(seen).toEqual(expected);
     expect(new Set(messages.map((m) => m.partition)).size).toBeGreaterThan(1);
   });

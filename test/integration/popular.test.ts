@@ -55,7 +55,13 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   expect(messages).toHaveLength(summary.published + 1);
   const marker = messages.at(-1)!;
   expect(marker.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_end: 'true' });
-  expect(JSON.parse(marker.value!.toString())).toEqual({ run_id: summary.runId, count: summary.published, cutoff: summary.cutoff, percentile: summary.percentile, users_scanned: summary.usersScanned });
+  expect(JSON.parse(marker.value!.toString())).toEqual({
+    run_id: summary.runId,
+    count: summary.published,
+    cutoff: summary.cutoff,
+    percentile: summary.percentile,
+    users_scanned: summary.usersScanned,
+  });
   const users = new Map<string, number>();
   for (const message of messages.slice(0, -1)) {
     expect(message.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt });
@@ -67,7 +73,13 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
 
   const latest = await readLatestCompleteRun(testKafka(), summary.topic);
   if (latest?.runId === summary.runId) {
-    expect(latest).toMatchObject({ key: summary.runKey, startedAt: summary.startedAt, count: summary.published, cutoff: summary.cutoff, usersScanned: summary.usersScanned });
+    expect(latest).toMatchObject({
+      key: summary.runKey,
+      startedAt: summary.startedAt,
+      count: summary.published,
+      cutoff: summary.cutoff,
+      usersScanned: summary.usersScanned,
+    });
     expect(new Map(latest.users.map((u) => [u.userId, u.score]))).toEqual(users);
   }
   return users;
@@ -107,7 +119,14 @@ describe('popular-users job on 100,000 users', () => {
     const progress: number[] = [];
     const summary = await runPopularJob({ config: await jobConfig(seedTable), dynamo, producer }, { onProgress: (n) => progress.push(n) });
     const expected = exactPopular(seedShaped, 95);
-    expect(summary).toMatchObject({ usersScanned: 100_000, segments: 8, passes: 1, cutoff: expected.cutoff, popularCount: expected.users.size, published: expected.users.size });
+    expect(summary).toMatchObject({
+      usersScanned: 100_000,
+      segments: 8,
+      passes: 1,
+      cutoff: expected.cutoff,
+      popularCount: expected.users.size,
+      published: expected.users.size,
+    });
     expect(Math.abs(summary.estimatedCutoff! - expected.cutoff)).toBeLessThanOrEqual(1);
     expect(summary.candidatesKept).toBeLessThan(20_000); // a small multiple of ~5,000 popular users, not 100,000
     expect(progress.at(-1)).toBe(100_000);
@@ -141,7 +160,12 @@ describe('popular-users job on 100,000 users', () => {
 
   it('p1 with a budget of 2,000 held users: the cutoff is searched, the publish streams from a last scan, the set is exact', async () => {
     const scores = seedShapedScores(20_000, 103);
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-p1'), { percentile: 1, maxHeldUsers: 2_000, scanSegments: 4, publishBatchSize: 500 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-p1'), {
+      percentile: 1,
+      maxHeldUsers: 2_000,
+      scanSegments: 4,
+      publishBatchSize: 500,
+    });
     await writeUserScores(dynamo, config.scoresTable, scores);
     const summary = await runPopularJob({ config, dynamo, producer });
     const expected = exactPopular(scores, 1);
@@ -161,7 +185,13 @@ describe('popular-users job on tiny tables', () => {
     expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
     expect(await messagesOn(config.popularTopic)).toBe(1);
     expect(await readRun(summary)).toEqual(new Map());
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: null, usersScanned: 0, users: [] });
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+      runId: summary.runId,
+      count: 0,
+      cutoff: null,
+      usersScanned: 0,
+      users: [],
+    });
   });
 
   it('one user is never above the percentile of itself: an empty run, complete by its marker', async () => {
@@ -169,14 +199,26 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: 17, usersScanned: 1, users: [] });
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+      runId: summary.runId,
+      count: 0,
+      cutoff: 17,
+      usersScanned: 1,
+      users: [],
+    });
   });
 
   it('all scores equal: nobody strictly above, and the run says so rather than looking failed', async () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), { percentile: 50, scanSegments: 3 });
     await writeUserScores(dynamo, config.scoresTable, new Array(300).fill(5));
     const summary = await runPopularJob({ config, dynamo, producer });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({ runId: summary.runId, count: 0, cutoff: 5, usersScanned: 300, users: [] });
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+      runId: summary.runId,
+      count: 0,
+      cutoff: 5,
+      usersScanned: 300,
+      users: [],
+    });
   });
 
   it('ten users at p80 publish the two above the 8th smallest; a second run is told apart by its run id', async () => {
@@ -185,7 +227,12 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, scores);
     const first = await runPopularJob({ config, dynamo, producer });
     expect(first).toMatchObject({ usersScanned: 10, cutoff: 8, published: 2 });
-    expect(await readRun(first)).toEqual(new Map([[seedUserId(1), 9], [seedUserId(4), 10]]));
+    expect(await readRun(first)).toEqual(
+      new Map([
+        [seedUserId(1), 9],
+        [seedUserId(4), 10],
+      ]),
+    );
 
     const second = await runPopularJob({ config, dynamo, producer });
     const all = await readTopic(config.popularTopic, 6);
@@ -234,7 +281,12 @@ describe('popular-users job: requests within the broker limit', () => {
     const longId = (i: number) => `${i}`.padStart(8, '0') + '\u0001'.repeat(120);
     const users = Math.ceil(batch * 1.5);
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-long-ids'), { percentile: 0.01, scanSegments: 2, publishBatchSize: batch });
-    await writeUserScores(dynamo, config.scoresTable, Float64Array.from({ length: users }, (_, i) => 1e15 + i), { userId: longId });
+    await writeUserScores(
+      dynamo,
+      config.scoresTable,
+      Float64Array.from({ length: users }, (_, i) => 1e15 + i),
+      { userId: longId },
+    );
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary.published).toBe(users - 1);
     const latest = await readLatestCompleteRun(testKafka(), config.popularTopic);

@@ -33,7 +33,12 @@ describe('npm run stack', () => {
     const envFile = join(cwd, '.local/stack.env');
     const stack = start(cwd, process.env);
     await until(() => stack.output().includes('Press Ctrl-C'), 'the stack to come up');
-    const env = Object.fromEntries(readFileSync(envFile, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const env = Object.fromEntries(
+      readFileSync(envFile, 'utf8')
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const admin = new Kafka({ brokers: [env.KAFKA_BROKERS!], logLevel: logLevel.NOTHING }).admin();

@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 const view = (userId: number | string, partition: number, offset: number, timestamp: number): KafkaRecord => ({
-  topic: 'activity', partition, offset, timestamp, key: String(userId), value: JSON.stringify({ user_id: userId, activity: 'message.private' }),
+  topic: 'activity',
+  partition,
+  offset,
+  timestamp,
+  key: String(userId),
+  value: JSON.stringify({ user_id: userId, activity: 'message.private' }),
 });
 
 describe('one user in many partitions of one batch', () => {
@@ -61,10 +66,15 @@ describe('offsets that start again below the stored ones', () => {
     const otherCluster = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/11111111-1111-1111-1111-111111111111-1';
     const summary = await handle(eventOf(recreated, otherCluster));
     // Never silent: a warning names the partition, the stored and the incoming offsets, and the event source.
-    expect(warn).toHaveBeenCalledWith(expect.stringContaining('offsets started again'), expect.objectContaining({
-      eventSourceArn: otherCluster,
-      restarts: expect.arrayContaining([expect.objectContaining({ topic: 'activity', storedOffset: expect.any(Number), firstOffset: expect.any(Number), lastOffset: expect.any(Number) })]),
-    }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining('offsets started again'),
+      expect.objectContaining({
+        eventSourceArn: otherCluster,
+        restarts: expect.arrayContaining([
+          expect.objectContaining({ topic: 'activity', storedOffset: expect.any(Number), firstOffset: expect.any(Number), lastOffset: expect.any(Number) }),
+        ]),
+      }),
+    );
     warn.mockRestore();
     const both = expectedSums([...old, ...recreated]);
     expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(both));

@@ -24,10 +24,11 @@ async function closedPort(): Promise<number> {
 function observedKafka(kafka: Kafka, onRefused: () => void): Kafka {
   const observe = <T extends { connect(): Promise<void> }>(client: T): T => {
     const connect = client.connect.bind(client);
-    client.connect = () => connect().catch((err: unknown) => {
-      onRefused();
-      throw err;
-    });
+    client.connect = () =>
+      connect().catch((err: unknown) => {
+        onRefused();
+        throw err;
+      });
     return client;
   };
   return new Proxy(kafka, {

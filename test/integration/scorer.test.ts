@@ -37,7 +37,8 @@ async function scorer(overrides: Partial<ScorerConfig> = {}, client: DynamoDBCli
   return { config, handle: createScoreHandler(deps, logger) };
 }
 
-const eventOf = (records: KafkaRecord[]): MSKEvent => buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });
+const eventOf = (records: KafkaRecord[]): MSKEvent =>
+  buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });
 
 describe('scorer on DynamoDB Local', () => {
   it('scores a batch in the exact MSK event shape AWS documents', async () => {
@@ -48,17 +49,56 @@ describe('scorer on DynamoDB Local', () => {
       bootstrapServers: 'b-1.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098',
       records: {
         'activity-0': [
-          { topic: 'activity', partition: 0, offset: 15, timestamp: 1545084650987, timestampType: 'CREATE_TIME', key: b64('1234'), value: b64('{"user_id": 1234, "activity": "profile.view"}'), headers: [{ source: [119, 101, 98] }] },
-          { topic: 'activity', partition: 0, offset: 16, timestamp: 1545084650988, timestampType: 'CREATE_TIME', key: b64('1234'), value: b64('{"user_id": 1234, "activity": "message.private"}'), headers: [] },
+          {
+            topic: 'activity',
+            partition: 0,
+            offset: 15,
+            timestamp: 1545084650987,
+            timestampType: 'CREATE_TIME',
+            key: b64('1234'),
+            value: b64('{"user_id": 1234, "activity": "profile.view"}'),
+            headers: [{ source: [119, 101, 98] }],
+          },
+          {
+            topic: 'activity',
+            partition: 0,
+            offset: 16,
+            timestamp: 1545084650988,
+            timestampType: 'CREATE_TIME',
+            key: b64('1234'),
+            value: b64('{"user_id": 1234, "activity": "message.private"}'),
+            headers: [],
+          },
         ],
         'activity-1': [
-          { topic: 'activity', partition: 1, offset: 7, timestamp: 1545084650990, timestampType: 'LOG_APPEND_TIME', key: b64('42'), value: b64('{"user_id": "42", "activity": "profile.picture.like"}'), headers: [] },
-          { topic: 'activity', partition: 1, offset: 8, timestamp: 1545084650991, timestampType: 'LOG_APPEND_TIME', key: b64('1234'), value: b64('{"user_id": 1234, "activity": "profile.picture.like"}'), headers: [] },
+          {
+            topic: 'activity',
+            partition: 1,
+            offset: 7,
+            timestamp: 1545084650990,
+            timestampType: 'LOG_APPEND_TIME',
+            key: b64('42'),
+            value: b64('{"user_id": "42", "activity": "profile.picture.like"}'),
+            headers: [],
+          },
+          {
+            topic: 'activity',
+            partition: 1,
+            offset: 8,
+            timestamp: 1545084650991,
+            timestampType: 'LOG_APPEND_TIME',
+            key: b64('1234'),
+            value: b64('{"user_id": 1234, "activity": "profile.picture.like"}'),
+            headers: [],
+          },
         ],
       },
     };
     const summary = await handle(event);
-    expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual([['1234', 6], ['42', 2]]);
+    expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual([
+      ['1234', 6],
+      ['42', 2],
+    ]);
     expect(summary).toMatchObject({ records: 4, accepted: 4, rejected: 0, distinctUsers: 2, writes: 2 });
   });
 
@@ -140,11 +180,27 @@ describe('poison records', () => {
     const { config, handle } = await scorer();
     const good = activityRecords(300, 40, { seed: 23, partitions: 2 });
     let offset = 10_000;
-    const bad: KafkaRecord[] = poison.map(([, value]) => ({ topic: 'activity', partition: 1, offset: offset++, key: 'poison', value, headers: { trace: 'abc' } }));
+    const bad: KafkaRecord[] = poison.map(([, value]) => ({
+      topic: 'activity',
+      partition: 1,
+      offset: offset++,
+      key: 'poison',
+      value,
+      headers: { trace: 'abc' },
+    }));
     const mixed = [...good.slice(0, 150), ...bad, ...good.slice(150)];
     const event = eventOf(mixed);
     // A value that is not base64 at all can only arrive hand-made; it must not stop the batch either.
-    event.records['activity-1']!.push({ topic: 'activity', partition: 1, offset: offset++, timestamp: 1, timestampType: 'CREATE_TIME', key: b64('k'), value: 'not*base64', headers: [] });
+    event.records['activity-1']!.push({
+      topic: 'activity',
+      partition: 1,
+      offset: offset++,
+      timestamp: 1,
+      timestampType: 'CREATE_TIME',
+      key: b64('k'),
+      value: 'not*base64',
+      headers: [],
+    });
 
     const summary = await handle(event);
     expect(summary.rejected).toBe(poison.length + 1);

@@ -22,7 +22,8 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-const plan = (stage: string) => topicPlan({ prefix: `popular-users-${stage}-`, activityTopic: `activity-${stage}`, activityPartitions: 3, replicationFactor: 1 });
+const plan = (stage: string) =>
+  topicPlan({ prefix: `popular-users-${stage}-`, activityTopic: `activity-${stage}`, activityPartitions: 3, replicationFactor: 1 });
 
 describe('the topics plan', () => {
   it('creates activity, popular_users and activity-dlq with partitions, retention and cleanup.policy for the job', async () => {
@@ -61,11 +62,27 @@ describe('the topics plan', () => {
 });
 
 describe('npm run topics', () => {
-  it('creates the stage\'s topics on the brokers given and prints what the cluster has', async () => {
+  it("creates the stage's topics on the brokers given and prints what the cluster has", async () => {
     const stage = uniqueName('cli');
-    const args = ['--import', 'tsx', 'local/run-topics.ts', '--brokers', stackEndpoints().kafkaBrokers, '--stage', stage, '--activity-topic', `activity-${stage}`, '--partitions', '2', '--replication', '1'];
+    const args = [
+      '--import',
+      'tsx',
+      'local/run-topics.ts',
+      '--brokers',
+      stackEndpoints().kafkaBrokers,
+      '--stage',
+      stage,
+      '--activity-topic',
+      `activity-${stage}`,
+      '--partitions',
+      '2',
+      '--replication',
+      '1',
+    ];
     const { stdout } = await run(process.execPath, args, { cwd: REPO });
-    expect(stdout).toMatch(new RegExp(`created  activity-${stage}\\s+2 partitions, replication 1, cleanup.policy=delete retention.ms=604800000 min.insync.replicas=1`));
+    expect(stdout).toMatch(
+      new RegExp(`created  activity-${stage}\\s+2 partitions, replication 1, cleanup.policy=delete retention.ms=604800000 min.insync.replicas=1`),
+    );
     expect(stdout).toMatch(new RegExp(`created  popular-users-${stage}-popular_users\\s+1 partitions`));
     expect(stdout).toMatch(new RegExp(`created  popular-users-${stage}-activity-dlq\\s+1 partitions`));
     const second = await run(process.execPath, args, { cwd: REPO });

@@ -82,7 +82,16 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
     expect(alreadyCounted).toBeGreaterThan(0);
 
     // The job on the restarted broker publishes the complete, exact set.
-    const job: PopularConfig = { scoresTable: config.scoresTable, percentile: 90, scanSegments: 4, popularTopic: await freshTopic('crash-popular', 1, broker.bootstrapServers), publishBatchSize: 50, maxHeldUsers: 250_000, messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES, kafka };
+    const job: PopularConfig = {
+      scoresTable: config.scoresTable,
+      percentile: 90,
+      scanSegments: 4,
+      popularTopic: await freshTopic('crash-popular', 1, broker.bootstrapServers),
+      publishBatchSize: 50,
+      maxHeldUsers: 250_000,
+      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
+      kafka,
+    };
     const producer = new LazyProducer(createKafka(kafka));
     try {
       const run = await runPopularJob({ config: job, dynamo, producer });

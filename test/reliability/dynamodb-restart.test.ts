@@ -50,7 +50,13 @@ describe('reliability: DynamoDB Local stopped in the middle of a batch', () => {
     await ensureScoresTable(scorerClient, table);
     const records = activityRecords(3_000, 1_500, { topic: uniqueName('restart-activity'), seed: 23 });
     const users = expectedSums(records).size;
-    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: uniqueName('restart-dlq'), writeConcurrency: 4, kafka: testKafkaSettings('dynamo-restart') };
+    const config: ScorerConfig = {
+      scoresTable: table,
+      weights: DEFAULT_SCORE_WEIGHTS,
+      dlqTopic: uniqueName('restart-dlq'),
+      writeConcurrency: 4,
+      kafka: testKafkaSettings('dynamo-restart'),
+    };
     // One handler, one client, as in a warm Lambda container that outlives the outage.
     const handle = createScoreHandler({ config, dynamo: scorerClient, deadLetters }, new Logger({ logLevel: 'SILENT' }));
     const event = buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });

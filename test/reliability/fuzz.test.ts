@@ -26,7 +26,11 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
     const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     // In order, in requests under the broker's 1 MiB limit (some fuzzed values alone are 64 KiB and more).
-    for (const chunk of chunksUnder(900 * 1024, fuzz.map((f) => f.message))) await producer.send({ topic, acks: -1, messages: chunk });
+    for (const chunk of chunksUnder(
+      900 * 1024,
+      fuzz.map((f) => f.message),
+    ))
+      await producer.send({ topic, acks: -1, messages: chunk });
     await producer.disconnect();
 
     // Where each record landed: offsets count up per partition in the order sent.
@@ -61,7 +65,10 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
       invoke: async (event) => summaries.push(await handle(event)),
       onBatch: (report) => {
         // A batch that keeps failing is a poison pill: the partition would stall for ever.
-        if (!report.ok && report.attempt >= 3) poisoned ??= new Error(`partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`);
+        if (!report.ok && report.attempt >= 3)
+          poisoned ??= new Error(
+            `partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`,
+          );
       },
     });
     try {

@@ -61,7 +61,10 @@ describe('reliability: the scorer at its edges', () => {
       backoff: { initialMs: 50, maxMs: 200 },
       invoke: async (event) => summaries.push(await handle(event)),
       onBatch: (report) => {
-        if (!report.ok && report.attempt >= 3) poisoned ??= new Error(`partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`);
+        if (!report.ok && report.attempt >= 3)
+          poisoned ??= new Error(
+            `partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`,
+          );
       },
     });
     try {

@@ -44,7 +44,14 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
       while (running) {
         const user = seedUserId(Math.floor(random() * users));
         const delta = 1 + Math.floor(random() * 300);
-        await dynamo.send(new UpdateItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: user } }, UpdateExpression: 'ADD score :d', ExpressionAttributeValues: { ':d': { N: String(delta) } } }));
+        await dynamo.send(
+          new UpdateItemCommand({
+            TableName: config.scoresTable,
+            Key: { user_id: { S: user } },
+            UpdateExpression: 'ADD score :d',
+            ExpressionAttributeValues: { ':d': { N: String(delta) } },
+          }),
+        );
         updates++;
       }
     })();

@@ -17,7 +17,10 @@ interface Member {
 
 /** One stand-in + scorer process (test/reliability/scorer-process.ts), reporting each batch on stdout. */
 function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void): Member {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/scorer-process.ts'], { env: { ...env, START_ON_STDIN: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/scorer-process.ts'], {
+    env: { ...env, START_ON_STDIN: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let joined!: () => void;
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -6,7 +6,6 @@ import { seededRandom } from '../../local/generate.js';
 
 export { seededRandom };
 
-
 const ACTIVITIES = Object.keys(DEFAULT_SCORE_WEIGHTS);
 
 /** Timestamp of the first generated record: fixed, so a redelivered record carries the same one, as in Kafka. */
@@ -34,7 +33,14 @@ export function activityRecords(
     const userId = 1000 + Math.floor(random() * users);
     const partition = partitionBy === 'user' ? userId % partitions : Math.floor(random() * partitions);
     const activity = ACTIVITIES[Math.floor(random() * ACTIVITIES.length)]!;
-    records.push({ topic, partition, offset: next[partition]!++, timestamp: firstTimestamp + i, key: String(userId), value: JSON.stringify({ user_id: userId, activity }) });
+    records.push({
+      topic,
+      partition,
+      offset: next[partition]!++,
+      timestamp: firstTimestamp + i,
+      key: String(userId),
+      value: JSON.stringify({ user_id: userId, activity }),
+    });
   }
   return records;
 }

@@ -48,7 +48,9 @@ describe('loadScorerConfig', () => {
   });
 
   it('checks broker addresses and SASL settings', () => {
-    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_BROKERS: 'localhost' }))[0]).toMatch(/KAFKA_BROKERS has entries that are not host:port: localhost/);
+    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_BROKERS: 'localhost' }))[0]).toMatch(
+      /KAFKA_BROKERS has entries that are not host:port: localhost/,
+    );
     expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'scram-sha-512' })).join()).toMatch(/KAFKA_SASL_USERNAME is not set/);
     expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'kerberos' }))[0]).toMatch(/KAFKA_SASL_MECHANISM=kerberos is not one of/);
     const iam = loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1' });
@@ -66,7 +68,9 @@ describe('loadPopularConfig', () => {
   });
 
   it.each([['0'], ['100'], ['abc'], ['-5'], ['0x10'], ['9.5e1'], ['100.0'], ['0.000'], [' 95 x']])('rejects PERCENTILE=%s', (p) => {
-    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: p }))[0]).toMatch(new RegExp(`^PERCENTILE=${p.trim()} is not a number strictly between 0 and 100`));
+    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: p }))[0]).toMatch(
+      new RegExp(`^PERCENTILE=${p.trim()} is not a number strictly between 0 and 100`),
+    );
   });
 
   it.each([
@@ -80,7 +84,9 @@ describe('loadPopularConfig', () => {
   });
 
   it('refuses a PERCENTILE with more digits than a double holds exactly', () => {
-    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: '99.99999999999999999' }))[0]).toMatch(/^PERCENTILE=99.99999999999999999 has more significant digits than the job can hold exactly; use at most 15/);
+    expect(problemsOf(() => loadPopularConfig({ ...base, PERCENTILE: '99.99999999999999999' }))[0]).toMatch(
+      /^PERCENTILE=99.99999999999999999 has more significant digits than the job can hold exactly; use at most 15/,
+    );
   });
 
   it.each([['0'], ['2.5'], ['5000']])('rejects SCAN_SEGMENTS=%s', (s) => {
@@ -94,7 +100,11 @@ describe('publish settings that can never work are refused at start', () => {
     expect(fits * MAX_USER_RECORD_BYTES).toBeLessThanOrEqual(1_048_588 - 61);
     expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
     const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));
-    expect(problems).toEqual([expect.stringMatching(new RegExp(`^PUBLISH_BATCH_SIZE=${fits + 1} can exceed the broker's message.max.bytes .*set PUBLISH_BATCH_SIZE to ${fits} or less`))]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        new RegExp(`^PUBLISH_BATCH_SIZE=${fits + 1} can exceed the broker's message.max.bytes .*set PUBLISH_BATCH_SIZE to ${fits} or less`),
+      ),
+    ]);
     // A broker with a smaller limit lowers what fits.
     expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '100000', PUBLISH_BATCH_SIZE: '1000' }))[0]).toMatch(
       new RegExp(`PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000)} or less`),
@@ -105,19 +115,29 @@ describe('publish settings that can never work are refused at start', () => {
   it('KAFKA_SSL=false with aws-iam', () => {
     const problems = problemsOf(() => loadPopularConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1', KAFKA_SSL: 'false' }));
     expect(problems).toEqual([expect.stringMatching(/^KAFKA_SSL=false with KAFKA_SASL_MECHANISM=aws-iam can never connect.*set KAFKA_SSL=true or unset it/)]);
-    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1', KAFKA_SSL: 'false' }))[0]).toMatch(/^KAFKA_SSL=false/);
+    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: 'eu-west-1', KAFKA_SSL: 'false' }))[0]).toMatch(
+      /^KAFKA_SSL=false/,
+    );
   });
 
   it('an empty AWS_REGION, set or needed', () => {
     for (const region of ['', '  ']) {
-      expect(problemsOf(() => loadPopularConfig({ ...base, AWS_REGION: region }))).toEqual([expect.stringMatching(/^AWS_REGION is set but empty; set it to the region/)]);
-      expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: region }))).toEqual([expect.stringMatching(/^AWS_REGION is set but empty/)]);
+      expect(problemsOf(() => loadPopularConfig({ ...base, AWS_REGION: region }))).toEqual([
+        expect.stringMatching(/^AWS_REGION is set but empty; set it to the region/),
+      ]);
+      expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam', AWS_REGION: region }))).toEqual([
+        expect.stringMatching(/^AWS_REGION is set but empty/),
+      ]);
     }
-    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam' }))).toEqual([expect.stringMatching(/^AWS_REGION is not set; KAFKA_SASL_MECHANISM=aws-iam signs/)]);
+    expect(problemsOf(() => loadScorerConfig({ ...base, KAFKA_SASL_MECHANISM: 'aws-iam' }))).toEqual([
+      expect.stringMatching(/^AWS_REGION is not set; KAFKA_SASL_MECHANISM=aws-iam signs/),
+    ]);
   });
 
   it.each([['localhost:0'], ['localhost:65536'], ['b-1:9098,b-2:99999']])('broker ports outside 1-65535: KAFKA_BROKERS=%s', (brokers) => {
-    expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_BROKERS: brokers }))).toEqual([expect.stringMatching(/^KAFKA_BROKERS has ports outside 1-65535: .*use the brokers' listener ports/)]);
+    expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_BROKERS: brokers }))).toEqual([
+      expect.stringMatching(/^KAFKA_BROKERS has ports outside 1-65535: .*use the brokers' listener ports/),
+    ]);
   });
 
   it('accepts ports 1 and 65535', () => {
@@ -126,7 +146,9 @@ describe('publish settings that can never work are refused at start', () => {
 
   it.each([['.'], ['..'], ['popular users'], ['popular/users'], ['populär'], ['x'.repeat(250)]])('topic names Kafka would refuse: %s', (topic) => {
     const problem = /is not a topic name Kafka accepts .*use 1-249 characters of a-z, A-Z, 0-9, "\.", "_" and "-"/;
-    expect(problemsOf(() => loadPopularConfig({ ...base, POPULAR_TOPIC: topic }))).toEqual([expect.stringMatching(new RegExp(`^POPULAR_TOPIC=.*${problem.source}`))]);
+    expect(problemsOf(() => loadPopularConfig({ ...base, POPULAR_TOPIC: topic }))).toEqual([
+      expect.stringMatching(new RegExp(`^POPULAR_TOPIC=.*${problem.source}`)),
+    ]);
     expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: topic }))[0]).toMatch(new RegExp(`^DLQ_TOPIC=.*${problem.source}`));
     expect(problemsOf(() => loadStackConfig({ ACTIVITY_TOPIC: topic }))[0]).toMatch(new RegExp(`^ACTIVITY_TOPIC=.*${problem.source}`));
     expect(problemsOf(() => loadMappingConfig({ ...base, ACTIVITY_TOPIC: topic }))[0]).toMatch(/^ACTIVITY_TOPIC=/);
@@ -137,8 +159,12 @@ describe('publish settings that can never work are refused at start', () => {
   });
 
   it('a DLQ_TOPIC equal to the activity topic', () => {
-    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'activity' }))).toEqual([expect.stringMatching(/^DLQ_TOPIC=activity is the activity topic \(ACTIVITY_TOPIC=activity\).*set DLQ_TOPIC to a topic of its own, e.g. activity-dlq/)]);
-    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'events', ACTIVITY_TOPIC: 'events' }))[0]).toMatch(/^DLQ_TOPIC=events is the activity topic/);
+    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'activity' }))).toEqual([
+      expect.stringMatching(/^DLQ_TOPIC=activity is the activity topic \(ACTIVITY_TOPIC=activity\).*set DLQ_TOPIC to a topic of its own, e.g. activity-dlq/),
+    ]);
+    expect(problemsOf(() => loadScorerConfig({ ...base, DLQ_TOPIC: 'events', ACTIVITY_TOPIC: 'events' }))[0]).toMatch(
+      /^DLQ_TOPIC=events is the activity topic/,
+    );
     expect(problemsOf(() => loadStackConfig({ DLQ_TOPIC: 'events', ACTIVITY_TOPIC: 'events' }))[0]).toMatch(/^DLQ_TOPIC=events is the activity topic/);
     expect(loadScorerConfig({ ...base, DLQ_TOPIC: 'activity', ACTIVITY_TOPIC: 'events' }).dlqTopic).toBe('activity');
   });

@@ -20,7 +20,16 @@ const MSK_LIMIT = 1_048_588;
 const bytes = (text: string) => [...Buffer.from(text)];
 
 function rejected(value: Buffer, headers: MSKRecord['headers'] = []) {
-  const record: MSKRecord = { topic: 'activity', partition: 3, offset: 77, timestamp: 1_700_000_000_000, timestampType: 'CREATE_TIME', key: Buffer.from('k').toString('base64'), value: value.toString('base64'), headers };
+  const record: MSKRecord = {
+    topic: 'activity',
+    partition: 3,
+    offset: 77,
+    timestamp: 1_700_000_000_000,
+    timestampType: 'CREATE_TIME',
+    key: Buffer.from('k').toString('base64'),
+    value: value.toString('base64'),
+    headers,
+  };
   return { reason: 'too_large' as const, detail: 'value is over 65536 bytes', record };
 }
 

@@ -35,7 +35,12 @@ describe('t-digest partials', () => {
     const single = mergePartials([digestOf(values).toPartial()]);
     const merged = mergePartials(partialsOf(values, 16, 12).map((d) => d.toPartial()));
     // t-digest's rank error shrinks towards the tails (delta 0.01: well under 1% of N in the middle).
-    for (const [q, tolerance] of [[0.5, 0.01], [0.9, 0.005], [0.95, 0.003], [0.99, 0.002]] as const) {
+    for (const [q, tolerance] of [
+      [0.5, 0.01],
+      [0.9, 0.005],
+      [0.95, 0.003],
+      [0.99, 0.002],
+    ] as const) {
       const a = estimateQuantile(single, q)!;
       const b = estimateQuantile(merged, q)!;
       expect(Math.abs(rankOf(sorted, a) - q)).toBeLessThan(tolerance);

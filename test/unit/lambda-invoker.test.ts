@@ -40,7 +40,9 @@ const event: MSKEvent = {
   eventSource: 'aws:kafka',
   eventSourceArn: LOCAL_CLUSTER_ARN,
   bootstrapServers: '127.0.0.1:9092',
-  records: { 'activity-0': [{ topic: 'activity', partition: 0, offset: 0, timestamp: 1, timestampType: 'CREATE_TIME', key: 'MQ==', value: 'e30=', headers: [] }] },
+  records: {
+    'activity-0': [{ topic: 'activity', partition: 0, offset: 0, timestamp: 1, timestampType: 'CREATE_TIME', key: 'MQ==', value: 'e30=', headers: [] }],
+  },
 };
 
 describe('Lambda invoke target', () => {

@@ -17,7 +17,14 @@ describe('loadMappingConfig', () => {
   });
 
   it('reads the error-handling settings, refusing a record age AWS refuses', () => {
-    expect(loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RETRY_ATTEMPTS: '3', ESM_MAXIMUM_RECORD_AGE_SECONDS: '3600', ESM_ON_FAILURE_TOPIC: 'activity-failed' })).toMatchObject({
+    expect(
+      loadMappingConfig({
+        KAFKA_BROKERS: 'b:9092',
+        ESM_MAXIMUM_RETRY_ATTEMPTS: '3',
+        ESM_MAXIMUM_RECORD_AGE_SECONDS: '3600',
+        ESM_ON_FAILURE_TOPIC: 'activity-failed',
+      }),
+    ).toMatchObject({
       maximumRetryAttempts: 3,
       maximumRecordAgeSeconds: 3600,
       onFailureTopic: 'activity-failed',
@@ -25,7 +32,9 @@ describe('loadMappingConfig', () => {
     expect(() => loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RECORD_AGE_SECONDS: '30' })).toThrow(
       "ESM_MAXIMUM_RECORD_AGE_SECONDS=30 is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800",
     );
-    expect(() => loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RETRY_ATTEMPTS: '-5' })).toThrow('ESM_MAXIMUM_RETRY_ATTEMPTS=-5 is not an integer from -1 to 10000');
+    expect(() => loadMappingConfig({ KAFKA_BROKERS: 'b:9092', ESM_MAXIMUM_RETRY_ATTEMPTS: '-5' })).toThrow(
+      'ESM_MAXIMUM_RETRY_ATTEMPTS=-5 is not an integer from -1 to 10000',
+    );
   });
 
   it('reads the settings AWS names, in seconds for the window', () => {
@@ -36,7 +45,12 @@ describe('loadMappingConfig', () => {
       ESM_STARTING_POSITION: 'LATEST',
       ESM_EVENT_SOURCE_ARN: 'arn:aws:kafka:eu-west-1:1:cluster/x/y',
     });
-    expect(config).toMatchObject({ batchSize: 10_000, batchingWindowMs: 2500, startingPosition: 'latest', eventSourceArn: 'arn:aws:kafka:eu-west-1:1:cluster/x/y' });
+    expect(config).toMatchObject({
+      batchSize: 10_000,
+      batchingWindowMs: 2500,
+      startingPosition: 'latest',
+      eventSourceArn: 'arn:aws:kafka:eu-west-1:1:cluster/x/y',
+    });
   });
 
   it('names every bad setting with its allowed range', () => {

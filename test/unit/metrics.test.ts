@@ -40,7 +40,7 @@ const run: PopularRunSummary = {
 };
 
 describe('batchMetrics', () => {
-  it('turns a batch summary into the scorer\'s metrics, rejections also by reason', () => {
+  it("turns a batch summary into the scorer's metrics, rejections also by reason", () => {
     expect(batchMetrics(batch)).toEqual([
       { name: 'Records', unit: 'Count', value: 10 },
       { name: 'Accepted', unit: 'Count', value: 7 },
@@ -70,7 +70,7 @@ describe('batchMetrics', () => {
 });
 
 describe('runMetrics', () => {
-  it('turns a run summary into the job\'s metrics, with one RunSucceeded per run', () => {
+  it("turns a run summary into the job's metrics, with one RunSucceeded per run", () => {
     expect(runMetrics(run)).toEqual([
       { name: 'UsersScanned', unit: 'Count', value: 1000 },
       { name: 'PopularCount', unit: 'Count', value: 49 },

@@ -8,7 +8,11 @@ const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: 
 function interruptWhileBusy(commandLine: string): Promise<{ exit: string; out: string }> {
   return new Promise((resolve) => {
     const [command, ...args] = commandLine.split(/\s+/);
-    const child = spawn(command!, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `node_modules/.bin:${process.env.PATH}` } });
+    const child = spawn(command!, args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PATH: `node_modules/.bin:${process.env.PATH}` },
+    });
     let out = '';
     let sent = false;
     const take = (d: Buffer) => {

@@ -67,7 +67,11 @@ describe('popular-users engine: exact whatever the percentile, memory within the
 
   it('thresholds that overshoot the cutoff fall back to the search and stay exact', async () => {
     const scores = shapes.skewed;
-    const { outcome, users } = await select(memoryScoreSource(scores, 8, { pageItems: PAGE }), { percentile: 90, maxHeldUsers: 250_000, policy: { margin: -0.04 } });
+    const { outcome, users } = await select(memoryScoreSource(scores, 8, { pageItems: PAGE }), {
+      percentile: 90,
+      maxHeldUsers: 250_000,
+      policy: { margin: -0.04 },
+    });
     expect(outcome.passes).toBeGreaterThanOrEqual(3);
     expect(outcome.publishPath).toBe('stream');
     expect(users).toEqual(oracle(scores, 90).users);
@@ -90,7 +94,7 @@ describe('cutoff search in bounded memory', () => {
   const run = (scores: ArrayLike<number>, percentile: number, maxValues: number, estimate: (q: number) => number | undefined = () => undefined) =>
     searchCutoff(memoryScoreSource(scores, 4, { pageItems: 500 }), { percentile, maxValues, estimate, count: scores.length });
 
-  it('finds the exact cutoff with a useless guide: every band is steered by the counts and the parts\' own digests', async () => {
+  it("finds the exact cutoff with a useless guide: every band is steered by the counts and the parts' own digests", async () => {
     const rng = seededRandom(5);
     const scores = Float64Array.from({ length: 50_000 }, () => rng() * 1e6);
     for (const percentile of [0.01, 1, 50, 99.99]) {

@@ -53,7 +53,10 @@ describe('run completeness as a consumer sees it', () => {
     const [first, second] = users(r, 2);
     for (const m of [first!, first!, second!]) c.add(m);
     c.add(end(r, 2));
-    expect(c.latestComplete()?.users).toEqual([{ userId: 'u0', score: 100 }, { userId: 'u1', score: 101 }]);
+    expect(c.latestComplete()?.users).toEqual([
+      { userId: 'u0', score: 100 },
+      { userId: 'u1', score: 101 },
+    ]);
   });
 
   it('ignores messages that are not part of a run', () => {

@@ -4,7 +4,13 @@ import { histogram, renderReport } from '../../local/report.js';
 describe('histogram', () => {
   it('uses one bin per integer when the range is small and counts every score', () => {
     const bins = histogram([3, 4, 4, 7]);
-    expect(bins.map((b) => [b.from, b.count])).toEqual([[3, 1], [4, 2], [5, 0], [6, 0], [7, 1]]);
+    expect(bins.map((b) => [b.from, b.count])).toEqual([
+      [3, 1],
+      [4, 2],
+      [5, 0],
+      [6, 0],
+      [7, 1],
+    ]);
   });
 
   it('widens bins for a large range, keeping the total', () => {
@@ -21,7 +27,10 @@ describe('renderReport', () => {
     scores: [1, 2, 2, 3, 9, 10],
     cutoff: 3,
     percentile: 95,
-    popular: [{ userId: 'u9', score: 9 }, { userId: 'u<10>', score: 10 }],
+    popular: [
+      { userId: 'u9', score: 9 },
+      { userId: 'u<10>', score: 10 },
+    ],
     stages: [{ stage: 'score', seconds: 2, items: 100, unit: 'events' }],
     generatedAt: new Date('2026-01-01T00:00:00Z'),
   });

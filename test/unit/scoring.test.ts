@@ -3,7 +3,13 @@ import { combineByUser, remainingDelta, splitByPartitions } from '../../lib/scor
 import type { Activity } from '../../lib/activity.js';
 
 const act = (userId: string, score: number, partition: number, offset: number, timestamp = 1_000 + offset): Activity => ({
-  userId, activity: 'x', score, topic: 'activity', partition, offset, timestamp,
+  userId,
+  activity: 'x',
+  score,
+  topic: 'activity',
+  partition,
+  offset,
+  timestamp,
 });
 
 describe('combineByUser', () => {
@@ -48,7 +54,10 @@ describe('remainingDelta', () => {
   it('keeps only events above the stored offset of their partition', () => {
     const { rest, restarts } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 10, newest: 1010 } : undefined));
     expect(rest!.delta).toBe(8);
-    expect([...rest!.spans.values()].map((s) => [s.partition, s.min, s.max])).toEqual([[0, 12, 12], [1, 7, 7]]);
+    expect([...rest!.spans.values()].map((s) => [s.partition, s.min, s.max])).toEqual([
+      [0, 12, 12],
+      [1, 7, 7],
+    ]);
     expect(restarts).toEqual([]);
   });
 
@@ -67,6 +76,8 @@ describe('remainingDelta', () => {
   it('counts a partition whose offsets started again: at or below the stored offset, newer than anything applied there', () => {
     const { rest, restarts } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 }));
     expect(rest!.delta).toBe(5);
-    expect(restarts).toEqual([{ userId: 'a', topic: 'activity', partition: 0, storedOffset: 1699, storedNewest: 1011, firstOffset: 10, lastOffset: 12, newest: 1012 }]);
+    expect(restarts).toEqual([
+      { userId: 'a', topic: 'activity', partition: 0, storedOffset: 1699, storedNewest: 1011, firstOffset: 10, lastOffset: 12, newest: 1012 },
+    ]);
   });
 });

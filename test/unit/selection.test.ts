@@ -30,7 +30,10 @@ function firstPass(scores: ArrayLike<number>, percentile: number, segments: numb
     const selection = new SegmentSelection(percentile, policy);
     for (let start = 0; start < bucket.length; start += pageSize) {
       const page = bucket.slice(start, start + pageSize);
-      selection.addPage(page.map((i) => `u${i}`), page.map((i) => scores[i]!));
+      selection.addPage(
+        page.map((i) => `u${i}`),
+        page.map((i) => scores[i]!),
+      );
     }
     return selection;
   });
@@ -159,7 +162,10 @@ describe('exact cutoff', () => {
     const scores = seedShapedScores(40_000, 41);
     // A negative margin makes every segment discard scores at and above the true cutoff.
     const aggressive: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, margin: -0.03 };
-    const first = resolveCutoff(firstPass(scores, 95, 8, aggressive).map((s) => s.candidates), 95);
+    const first = resolveCutoff(
+      firstPass(scores, 95, 8, aggressive).map((s) => s.candidates),
+      95,
+    );
     expect(first.resolved).toBe(false);
     if (first.resolved) return;
     expect(first.belowThreshold).toBeGreaterThanOrEqual(first.rank);

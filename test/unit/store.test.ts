@@ -10,7 +10,13 @@ describe('updateExpressions', () => {
   // The longest: the most partitions one write takes, with the largest numbers in every name and value.
   const user = combineByUser(
     Array.from({ length: MAX_PARTITIONS_PER_WRITE }, (_, i) => ({
-      userId: 'u', activity: 'x', score: 1_000_000, topic: 'activity', partition: 100_000 + i, offset: Number.MAX_SAFE_INTEGER - i, timestamp: 8_640_000_000_000_000,
+      userId: 'u',
+      activity: 'x',
+      score: 1_000_000,
+      topic: 'activity',
+      partition: 100_000 + i,
+      offset: Number.MAX_SAFE_INTEGER - i,
+      timestamp: 8_640_000_000_000_000,
     })),
   ).get('u')!;
   const stored: Record<string, AttributeValue> = {};

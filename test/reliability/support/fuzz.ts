@@ -49,9 +49,39 @@ const ACTIVITIES = Object.keys(FUZZ_WEIGHTS);
 
 /** Ids that stress the "same user" rule and the key encoding of DynamoDB. */
 const TRICKY_IDS: unknown[] = [
-  1234, '1234', 1234.0, '1234.0', '01234', ' 1234', -0, 0, '0', -7, 9007199254740991, 9007199254740992, 1e21, 1.5, '1e3', 1e3,
-  'ünïcødé', '用户', '👩‍👩‍👧‍👦', 'e\u0301', '\u00e9', 'a\u0000b', '\u202eRTL', '\ud800', 'x'.repeat(128), '😀'.repeat(128), '😀'.repeat(129), '',
-  true, null, [1234], { id: 1234 }, '１２３４',
+  1234,
+  '1234',
+  1234.0,
+  '1234.0',
+  '01234',
+  ' 1234',
+  -0,
+  0,
+  '0',
+  -7,
+  9007199254740991,
+  9007199254740992,
+  1e21,
+  1.5,
+  '1e3',
+  1e3,
+  'ünïcødé',
+  '用户',
+  '👩‍👩‍👧‍👦',
+  'e\u0301',
+  '\u00e9',
+  'a\u0000b',
+  '\u202eRTL',
+  '\ud800',
+  'x'.repeat(128),
+  '😀'.repeat(128),
+  '😀'.repeat(129),
+  '',
+  true,
+  null,
+  [1234],
+  { id: 1234 },
+  '１２３４',
 ];
 
 function pick<T>(random: () => number, list: readonly T[]): T {
@@ -63,26 +93,63 @@ export function fuzzRecords(count: number, seed: number, partitions: number): Fu
   const random = seededRandom(seed);
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   let tricky = 0;
-  const activity = () => (random() < 0.85 ? pick(random, ACTIVITIES) : pick(random, ['profile.View', 'toString', '__proto__', 'constructor', '', 'message.private ']));
+  const activity = () =>
+    random() < 0.85 ? pick(random, ACTIVITIES) : pick(random, ['profile.View', 'toString', '__proto__', 'constructor', '', 'message.private ']);
   const makers: [string, () => Buffer | null][] = [
     ['valid', () => Buffer.from(JSON.stringify({ user_id: 1000 + Math.floor(random() * 50), activity: activity() }))],
     ['tricky id', () => Buffer.from(`{"user_id":${JSON.stringify(TRICKY_IDS[tricky++ % TRICKY_IDS.length])},"activity":${JSON.stringify(activity())}}`)],
-    ['number literal id', () => Buffer.from(`{"user_id":${pick(random, ['1234', '1234.000', '1.234e3', '-0', '12345678901234567890', '1e400', '0x10', '1_000'])},"activity":"profile.view"}`)],
+    [
+      'number literal id',
+      () =>
+        Buffer.from(
+          `{"user_id":${pick(random, ['1234', '1234.000', '1.234e3', '-0', '12345678901234567890', '1e400', '0x10', '1_000'])},"activity":"profile.view"}`,
+        ),
+    ],
     ['random bytes', () => bytes(1 + Math.floor(random() * 64))],
     ['broken utf-8', () => Buffer.concat([Buffer.from('{"user_id":"'), bytes(1).fill(0xc3), Buffer.from([0x28]), Buffer.from('","activity":"profile.view"}')])],
-    ['huge value', () => Buffer.concat([Buffer.from('{"user_id":77,"activity":"profile.view","pad":"'), Buffer.alloc(MAX_VALUE_BYTES + Math.floor(random() * 100_000), 'x'), Buffer.from('"}')])],
-    ['just under the limit', () => { const head = '{"user_id":78,"activity":"profile.view","pad":"'; return Buffer.from(head + 'y'.repeat(MAX_VALUE_BYTES - head.length - 2) + '"}'); }],
+    [
+      'huge value',
+      () =>
+        Buffer.concat([
+          Buffer.from('{"user_id":77,"activity":"profile.view","pad":"'),
+          Buffer.alloc(MAX_VALUE_BYTES + Math.floor(random() * 100_000), 'x'),
+          Buffer.from('"}'),
+        ]),
+    ],
+    [
+      'just under the limit',
+      () => {
+        const head = '{"user_id":78,"activity":"profile.view","pad":"';
+        return Buffer.from(head + 'y'.repeat(MAX_VALUE_BYTES - head.length - 2) + '"}');
+      },
+    ],
     ['deep json value', () => Buffer.from(deep(3000 + Math.floor(random() * 20_000), '1'))],
     ['deep extra field', () => Buffer.from(`{"user_id":79,"activity":"message.private","extra":${deepObject(5000)}}`)],
     ['deep user_id', () => Buffer.from(`{"user_id":${deep(10_000, '1')},"activity":"profile.view"}`)],
     ['deep activity', () => Buffer.from(`{"user_id":80,"activity":${deep(10_000, '"profile.view"')}}`)],
-    ['duplicate keys', () => Buffer.from(pick(random, [
-      '{"user_id":81,"user_id":82,"activity":"profile.view"}',
-      '{"user_id":83,"activity":"profile.view","activity":"message.private"}',
-      '{"user_id":84,"activity":"message.private","activity":"nope"}',
-      '{"user_id":"85","user_id":[],"activity":"profile.view"}',
-    ]))],
-    ['prototype keys', () => Buffer.from(pick(random, ['{"__proto__":{"user_id":86},"activity":"profile.view"}', '{"user_id":87,"__proto__":{"activity":"profile.view"}}', '{"constructor":1,"user_id":88,"activity":"profile.view"}']))],
+    [
+      'duplicate keys',
+      () =>
+        Buffer.from(
+          pick(random, [
+            '{"user_id":81,"user_id":82,"activity":"profile.view"}',
+            '{"user_id":83,"activity":"profile.view","activity":"message.private"}',
+            '{"user_id":84,"activity":"message.private","activity":"nope"}',
+            '{"user_id":"85","user_id":[],"activity":"profile.view"}',
+          ]),
+        ),
+    ],
+    [
+      'prototype keys',
+      () =>
+        Buffer.from(
+          pick(random, [
+            '{"__proto__":{"user_id":86},"activity":"profile.view"}',
+            '{"user_id":87,"__proto__":{"activity":"profile.view"}}',
+            '{"constructor":1,"user_id":88,"activity":"profile.view"}',
+          ]),
+        ),
+    ],
     ['not an object', () => Buffer.from(pick(random, ['null', '[]', '"text"', '42', 'true', '[{"user_id":1,"activity":"profile.view"}]']))],
     ['bad json', () => Buffer.from(pick(random, ['{', '{"user_id":1,', "{'user_id':1}", '{"user_id":1 "activity":"x"}', 'NaN', '']))],
     ['tombstone', () => null],

@@ -81,7 +81,7 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
     }
     // A last full pass at random boundaries: everything is old by now and must add nothing.
     const random = seededRandom(spec.seed + 1);
-    for (let at = 0; at < 1; ) {
+    for (let at = 0; at < 1;) {
       const next = Math.min(1, at + step * (0.3 + random() * 1.4));
       await deliver(sliceAll(logs, at, next));
       outcome.invocations++;
