@@ -34,8 +34,7 @@ else
   mvn -q -B -f local/kafka/pom.xml dependency:copy-dependencies -Dkafka.version="${kafka_version}"
 fi
 
-# --- cfn-lint (deploy helper's block) -------------------------------------------------------
-# CloudFormation's own rules for the packaged template (test/deploy/cfn-lint.test.ts), from PyPI
+# cfn-lint: CloudFormation's own rules for the packaged template (test/deploy/cfn-lint.test.ts), from PyPI
 # into a venv under the git-ignored .cache/; skipped when that version is already there.
 cfn_lint_version=1.58.0
 cfn_lint=.cache/cfn-lint/bin/cfn-lint
@@ -54,7 +53,6 @@ else
   python3 -m venv .cache/cfn-lint
   .cache/cfn-lint/bin/pip install -q --disable-pip-version-check "cfn-lint==${cfn_lint_version}"
 fi
-# --- end of cfn-lint block --------------------------------------------------------------------
 
 npm ci --no-fund --no-audit
 echo "Set-up done. Next: npm start (the whole pipeline locally) or npm test."
