@@ -101,6 +101,7 @@ describe('the scorer', () => {
       SCORES_TABLE: 'Ref:ScoresTable',
       KAFKA_SASL_MECHANISM: 'aws-iam',
       DLQ_TOPIC: 'popular-users-test-activity-dlq',
+      ACTIVITY_TOPIC: 'activity',
     });
     expect(fn.Environment.Variables.KAFKA_BROKERS).toMatch(/^[^,:]+:9098,[^,:]+:9098$/);
   });
@@ -184,6 +185,7 @@ describe('IAM', () => {
     ]);
     expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-activity-dlq'))).toEqual([
       'kafka-cluster:DescribeTopic',
+      'kafka-cluster:DescribeTopicDynamicConfiguration',
       'kafka-cluster:WriteData',
     ]);
     expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
