@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Partitioners, type Message } from 'kafkajs';
 import { DEFAULT_SCORE_WEIGHTS } from '../../lib/config.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
-import { readSums, seededRandom, sorted } from '../support/scores.js';
+import { readSums, seededRandom, sorted } from '../../local/fixtures/index.js';
 
 const SEED = Number(process.env.KILL_SEED ?? 41);
 const PARTITIONS = 4;
