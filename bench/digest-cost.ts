@@ -3,7 +3,7 @@
 import { TDigest } from 'tdigest';
 import { SegmentDigest, estimatePercentile, mergePartials } from '../lib/digest.js';
 import { SCAN_PAGE_ITEMS } from '../lib/popular-job.js';
-import { exactCutoff } from '../local/fixtures/oracle.js';
+import { exactCutoff } from '../local/fixtures/index.js';
 import { SCORE_SHAPES } from './accuracy.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ms, ratio, type Log, type Section } from './report.js';

@@ -4,9 +4,8 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
-import { seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { exactPopular } from '../../local/fixtures/oracle.js';
 import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 

@@ -3,9 +3,8 @@ import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { exactPopular } from '../../local/fixtures/oracle.js';
 import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
