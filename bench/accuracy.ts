@@ -2,8 +2,7 @@
 // over the scores held in memory, against the exact answer and the plain `score > digest estimate` rule.
 import { selectPopularUsers } from '../lib/popular-engine.js';
 import { SCAN_PAGE_ITEMS, memoryScoreSource } from '../lib/score-source.js';
-import { nearestRank } from '../lib/selection.js';
-import { continuousScores, seedShapedScores, skewedScores } from '../local/seed-scores.js';
+import { continuousScores, exactPopular, seedShapedScores, skewedScores } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, type GoalCheck, type Log, type Section } from './report.js';
 
@@ -54,14 +53,9 @@ interface ShapeResult {
 
 async function measureShape(shape: ScoreShape, users: number, segments: number): Promise<ShapeResult> {
   const scores = shape.make(users);
-  const sorted = Float64Array.from(scores).sort();
-  const exactCutoff = sorted[nearestRank(users, PERCENTILE) - 1]!;
-  let exactCount = 0;
-  let atCutoff = 0;
-  for (const s of scores) {
-    if (s > exactCutoff) exactCount++;
-    else if (s === exactCutoff) atCutoff++;
-  }
+  // The in-memory source names user i by its index.
+  const exact = exactPopular(scores, PERCENTILE, String);
+  const exactCutoff = exact.cutoff!;
 
   // The engine as the job runs it, with the default budget: users dealt to segments and read in interleaved pages.
   let jobHits = 0;
@@ -69,7 +63,7 @@ async function measureShape(shape: ScoreShape, users: number, segments: number):
   const outcome = await selectPopularUsers(memoryScoreSource(scores, segments), { percentile: PERCENTILE, maxHeldUsers: MAX_HELD_USERS }, () => ({
     add: (user) => {
       selected++;
-      if (scores[Number(user.userId)]! > exactCutoff) jobHits++;
+      if (exact.users.has(user.userId)) jobHits++;
     },
   }));
   const estimate = outcome.estimatedCutoff!;
@@ -87,14 +81,14 @@ async function measureShape(shape: ScoreShape, users: number, segments: number):
   return {
     shape,
     exactCutoff,
-    exactCount,
-    atCutoff,
+    exactCount: exact.users.size,
+    atCutoff: exact.atCutoff,
     estimate,
     jobCutoff,
     passes,
-    jobF1: f1(selected, exactCount, jobHits),
+    jobF1: f1(selected, exact.users.size, jobHits),
     plainCount,
-    plainF1: f1(plainCount, exactCount, plainHits),
+    plainF1: f1(plainCount, exact.users.size, plainHits),
   };
 }
 

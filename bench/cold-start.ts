@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { packageService } from '../test/deploy/package-service.js';
+import { packageService } from '../local/deploy/package-service.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ms, type Log, type Section } from './report.js';
 

@@ -3,7 +3,7 @@
 import { TDigest } from 'tdigest';
 import { SegmentDigest, estimatePercentile, mergePartials } from '../lib/digest.js';
 import { SCAN_PAGE_ITEMS } from '../lib/popular-job.js';
-import { nearestRank } from '../lib/selection.js';
+import { exactCutoff } from '../local/fixtures/index.js';
 import { SCORE_SHAPES } from './accuracy.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ms, ratio, type Log, type Section } from './report.js';
@@ -58,7 +58,7 @@ export async function benchDigestCost(options: DigestCostOptions, log: Log): Pro
         }),
       );
       const [merge] = time(() => estimatePercentile(mergePartials(partials), 95));
-      const [sort] = time(() => Float64Array.from(scores).sort()[nearestRank(scores.length, 95) - 1]);
+      const [sort] = time(() => exactCutoff(scores, 95));
       // The library used naively: one push per score, no grouping of repeated values.
       const [oneByOne] = time(() => {
         const digest = new TDigest();

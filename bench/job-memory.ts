@@ -1,10 +1,9 @@
 // Peak memory of the popular-users job across percentiles at one table size: the candidate set
 // grows as p falls, and MAX_HELD_USERS must hold the job to a fixed budget whatever p is.
-import { nearestRank } from '../lib/selection.js';
 import { ensureTopicsOn } from '../local/kafka-topics.js';
 import type { LocalStack } from '../local/stack.js';
 import { localDynamoClient } from '../local/clients.js';
-import { seedShapedScores } from '../local/seed-scores.js';
+import { exactPopular, seedShapedScores } from '../local/fixtures/index.js';
 import type { ChildResult } from './job-child.js';
 import { loadTable, measureInChild } from './job.js';
 import { barChartSvg } from './svg-plot.js';
@@ -33,10 +32,10 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
     const table = `bench-job-memory-${options.users}-${stamp}`;
     const scores = seedShapedScores(options.users, 2026);
     await loadTable(dynamo, table, scores, log);
-    const sorted = Float64Array.from(scores).sort();
     for (const percentile of options.percentiles) {
-      const cutoff = sorted[nearestRank(options.users, percentile) - 1]!;
-      const above = scores.filter((s) => s > cutoff).length;
+      const expected = exactPopular(scores, percentile);
+      const cutoff = expected.cutoff;
+      const above = expected.users.size;
       const topic = `bench-memory-p${String(percentile).replace('.', '_')}-${stamp}`;
       await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
       const job = await measureInChild({

@@ -7,11 +7,10 @@ import { promisify } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SCAN_PAGE_ITEMS, scanPageItems } from '../lib/popular-job.js';
 import { scanScores } from '../lib/scan.js';
-import { nearestRank } from '../lib/selection.js';
 import type { LocalStack } from '../local/stack.js';
 import { localDynamoClient } from '../local/clients.js';
 import { ensureScoresTable } from '../local/tables.js';
-import { seedShapedScores, seedUserId, writeUserScores } from '../local/seed-scores.js';
+import { exactPopular, seedShapedScores, seedUserId, writeUserScores } from '../local/fixtures/index.js';
 import { createProgressBar } from '../local/progress.js';
 import type { ChildRequest, ChildResult } from './job-child.js';
 import { barChartSvg } from './svg-plot.js';
@@ -80,8 +79,9 @@ export async function benchPopularJob(stack: LocalStack, options: JobBenchOption
       const table = `bench-job-${users}-${stamp}`;
       const scores = seedShapedScores(users, 2026);
       loadRates.push(await loadTable(dynamo, table, scores, log));
-      const exactCutoff = Float64Array.from(scores).sort()[nearestRank(users, 95) - 1]!;
-      const exactCount = scores.filter((s) => s > exactCutoff).length;
+      const expected = exactPopular(scores, 95);
+      const exactCutoff = expected.cutoff;
+      const exactCount = expected.users.size;
       // DynamoDB Local's JVM compiles its scan path on first use; that belongs to no one's figure.
       await scanScores(dynamo, table, 4, () => {}, SCAN_PAGE_ITEMS);
       const rounds = options.rounds(users);

@@ -7,7 +7,7 @@ import type { LocalStack } from '../local/stack.js';
 import { kafkaVersion } from '../local/kafka-broker.js';
 import { ensureTopicsOn } from '../local/kafka-topics.js';
 import { startEventSourceMapping } from '../local/esm.js';
-import { activityMessage, defaultPopulation, randomActivity, seededRandom } from '../local/generate.js';
+import { activityMessage, defaultPopulation, randomActivity, seededRandom } from '../local/fixtures/index.js';
 import { count, mib, type Log, type Section } from './report.js';
 
 export interface KafkaBenchOptions {

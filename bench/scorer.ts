@@ -17,7 +17,7 @@ import { ensureScoresTable } from '../local/tables.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/msk-event.js';
 import { connectActivityProducer } from '../local/generate.js';
 import { startEventSourceMapping } from '../local/esm.js';
-import { activityEvents, activityMessage, asKafkaRecords, distinctUsers, type ActivityEvent, type UserShape } from './workload.js';
+import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ratio, type Log, type Section } from './report.js';
 
@@ -65,8 +65,18 @@ async function rawReplay(client: DynamoDBClient, table: string, deltas: Readonly
   return deltas.size;
 }
 
+/** `count` seeded events of `users` users drawn with the given shape. */
+function activityEvents(count: number, users: number, shape: UserShape, seed: number): ActivityRow[] {
+  return [...staticDataSet(count, usersFrom1000(users), seededRandom(seed), shape)];
+}
+
+/** Distinct users among the events: the fewest writes any batching could reach. */
+function distinctUsers(events: readonly ActivityRow[]): number {
+  return new Set(events.map((e) => e.userId)).size;
+}
+
 /** Each batch's events summed per user, as the raw replay writes them. */
-function deltasPerBatch(events: readonly ActivityEvent[], batchSize: number): Map<number, number>[] {
+function deltasPerBatch(events: readonly ActivityRow[], batchSize: number): Map<number, number>[] {
   const batches: Map<number, number>[] = [];
   for (let i = 0; i < events.length; i += batchSize) {
     const deltas = new Map<number, number>();
@@ -76,7 +86,7 @@ function deltasPerBatch(events: readonly ActivityEvent[], batchSize: number): Ma
   return batches;
 }
 
-function expectedTotal(events: readonly ActivityEvent[]): number {
+function expectedTotal(events: readonly ActivityRow[]): number {
   return events.reduce((sum, e) => sum + DEFAULT_SCORE_WEIGHTS[e.activity]!, 0);
 }
 
@@ -121,7 +131,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
         const deltas = deltasPerBatch(events, batchSize);
 
         // Handler alone: the MSK events are built first, so only the handler's own work is timed.
-        const records = asKafkaRecords(events, `activity-${stamp}`, PARTITIONS);
+        const records = asKafkaRecords(events, { topic: `activity-${stamp}`, partitions: PARTITIONS });
         const batches: MSKEvent[] = [];
         for (let i = 0; i < records.length; i += batchSize) {
           batches.push(buildMskEvent(records.slice(i, i + batchSize), { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
@@ -172,7 +182,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   }
   return scorerSection(results, options);
 
-  async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityEvent[], raw: number): Promise<Measurement> {
+  async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityRow[], raw: number): Promise<Measurement> {
     const topic = `bench-path-${name}-${stamp}`;
     await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: PARTITIONS }]);
     for (let i = 0; i < events.length; i += 10_000) {

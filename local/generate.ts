@@ -1,56 +1,10 @@
 // The seed's two generators: a static data set produced as fast as the broker takes it, and a
 // continuous stream at a steady rate. Records are keyed by user id, so a user's events share a partition.
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { DEFAULT_SCORE_WEIGHTS } from '../lib/config.js';
+import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from './fixtures/activity.js';
 
-export const SEED_DEFAULTS = Object.freeze({ users: 100_000, start: 1000, rows: 10_000_000 });
-
-export interface Population {
-  /** Ids are uniform over [start, start + users], both ends included, as in the seed. */
-  users: number;
-  start: number;
-  activities: readonly string[];
-}
-
-export interface ActivityRow {
-  userId: number;
-  activity: string;
-}
-
-export type Random = () => number;
-
-/** mulberry32: a small seeded generator, so a data set can be produced again for checking. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function defaultPopulation(overrides: Partial<Population> = {}): Population {
-  return { users: SEED_DEFAULTS.users, start: SEED_DEFAULTS.start, activities: Object.keys(DEFAULT_SCORE_WEIGHTS), ...overrides };
-}
-
-export function randomActivity(population: Population, random: Random): ActivityRow {
-  const { users, start, activities } = population;
-  return {
-    userId: start + Math.floor(random() * (users + 1)),
-    activity: activities[Math.floor(random() * activities.length)]!,
-  };
-}
-
-/** The static data set, row by row. */
-export function* staticDataSet(rows: number, population: Population, random: Random): Generator<ActivityRow> {
-  for (let i = 0; i < rows; i++) yield randomActivity(population, random);
-}
-
-export function activityMessage(row: ActivityRow): Message {
-  return { key: String(row.userId), value: JSON.stringify({ user_id: row.userId, activity: row.activity }) };
-}
+// The commands pick their population and seed from here.
+export { defaultPopulation, SEED_DEFAULTS, seededRandom } from './fixtures/activity.js';
 
 /** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
 export async function connectActivityProducer(kafka: Kafka): Promise<Producer> {

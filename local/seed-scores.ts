@@ -3,9 +3,7 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../lib/concurrency.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/store.js';
-import { seededRandom } from './generate.js';
-
-export { seededRandom };
+import { seededRandom } from './fixtures/activity.js';
 
 const BATCH_ITEMS = 25; // BatchWriteItem's limit
 const MAX_UNPROCESSED_ROUNDS = 20;

@@ -1,6 +1,7 @@
-// Reads a topic from the beginning with a throwaway consumer group until enough matching messages came.
+// Reads a topic from the beginning with a throwaway consumer group until enough matching messages
+// came: the one topic reader of the tests, the benchmarks and the demo.
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 
 export interface ReadOptions {
   /** Only messages this accepts count towards `count` and are returned. */
@@ -50,4 +51,36 @@ export async function topicEnds(kafka: Kafka, topic: string): Promise<{ partitio
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Every message up to the topic's end offsets at the time of the call. */
+export async function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<Array<KafkaMessage & { partition: number }>> {
+  const total = (await topicEnds(kafka, topic)).reduce((sum, { end }) => sum + end, 0);
+  return readFromBeginning(kafka, topic, total, { timeoutMs });
+}
+
+/** A message with its key and headers as text, as a test compares them. */
+export interface TextMessage {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+export function asText(message: KafkaMessage & { partition: number }): TextMessage {
+  return {
+    key: message.key?.toString() ?? null,
+    value: message.value,
+    headers: headersAsText(message.headers),
+    partition: message.partition,
+    offset: message.offset,
+  };
+}
+
+/** A repeated header's values joined by commas. */
+function headersAsText(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k] = Array.isArray(v) ? v.map(String).join(',') : (v?.toString() ?? '');
+  return out;
 }

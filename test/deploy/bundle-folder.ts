@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packageService, type PackagedService } from './package-service.js';
+import { packageService, type PackagedService } from '../../local/deploy/package-service.js';
 
 const run = promisify(execFile);
 export const FUNCTIONS = ['score', 'popular'] as const;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { packageService } from './package-service.js';
+import { packageService } from '../../local/deploy/package-service.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');

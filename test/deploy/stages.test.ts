@@ -1,8 +1,8 @@
 // Two stages deployed on one MSK cluster must not touch each other: everything a stage owns or
 // writes on the cluster (group, topics, client ids), in DynamoDB and in CloudWatch carries its name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedActions, roleStatements, type PolicyStatement } from './cfn.js';
-import { packageService, type PackagedService } from './package-service.js';
+import { allowedActions, roleStatements, type PolicyStatement } from '../../local/deploy/cfn.js';
+import { packageService, type PackagedService } from '../../local/deploy/package-service.js';
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/shared/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2';
 const kafkaArn = (kind: 'topic' | 'group', name: string) => `${CLUSTER.replace(':cluster/', `:${kind}/`)}/${name}`;

@@ -1,8 +1,8 @@
 // The CloudFormation template `serverless package --stage test` writes, read as AWS would read it.
 // The stage's parameters (serverless.yml, params.test) are placeholders: nothing here calls AWS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allowedActions, roleStatements, type PolicyStatement } from './cfn.js';
-import { packageService, PackagingError, type CfnResource, type PackagedService } from './package-service.js';
+import { allowedActions, roleStatements, type PolicyStatement } from '../../local/deploy/cfn.js';
+import { packageService, PackagingError, type CfnResource, type PackagedService } from '../../local/deploy/package-service.js';
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2';
 const kafkaArn = (kind: 'topic' | 'group', name: string) =>

@@ -7,9 +7,8 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { DLQ_HEADER } from '../../lib/dead-letters.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
-import { readFromBeginning } from '../../local/topic-reader.js';
+import { activityRecords, expectedSums, readFromBeginning, readSums, sorted } from '../../local/fixtures/index.js';
 import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
 let dynamo: DynamoDBClient;

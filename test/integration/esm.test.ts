@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { Message } from 'kafkajs';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm.js';
-import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, staticDataSet } from '../../local/generate.js';
+import { connectActivityProducer, produceDataSet } from '../../local/generate.js';
+import { defaultPopulation, readSums, seededRandom, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
@@ -242,17 +242,8 @@ describe('event source mapping stand-in', () => {
     await esm.caughtUp();
     await deadLetters.disconnect();
 
-    const expected = new Map<string, number>();
-    for (const row of staticDataSet(rows, population, seededRandom(7))) {
-      expected.set(String(row.userId), (expected.get(String(row.userId)) ?? 0) + DEFAULT_SCORE_WEIGHTS[row.activity]!);
-    }
-    const stored = new Map<string, number>();
-    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
-    do {
-      const page = await dynamo.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
-      for (const item of page.Items ?? []) stored.set(item.user_id!.S!, Number(item.score!.N));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const expected = sumsOf(staticDataSet(rows, population, seededRandom(7)));
+    const stored = await readSums(dynamo, table, { consistent: true });
     expect(stored).toEqual(expected);
     expect(esm.stats().recordsCommitted).toBe(rows);
     dynamo.destroy();

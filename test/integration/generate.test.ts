@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  connectActivityProducer,
-  defaultPopulation,
-  produceDataSet,
-  seededRandom,
-  startActivityStream,
-  staticDataSet,
-  type ProduceProgress,
-} from '../../local/generate.js';
+import { connectActivityProducer, produceDataSet, startActivityStream, type ProduceProgress } from '../../local/generate.js';
+import { defaultPopulation, seededRandom, staticDataSet } from '../../local/fixtures/index.js';
 import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 
 describe('activity generators on the broker', () => {

@@ -10,7 +10,7 @@ import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 import { maxPublishBatch, popularUserMessage } from '../../lib/popular-run.js';
 import { startKafkaBroker } from '../../local/kafka-broker.js';
 import { freePort } from '../../local/service-process.js';
-import { seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/seed-scores.js';
+import { exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
 const dynamo = testDynamo();
@@ -28,15 +28,6 @@ async function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> 
     kafka: testKafkaSettings('popular-test'),
     ...overrides,
   };
-}
-
-/** The definition computed the slow way in the test: sort every score, nearest rank, strictly above. */
-function exactPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number; users: Map<string, number> } {
-  const sorted = Float64Array.from(scores).sort();
-  const cutoff = sorted[Math.max(1, Math.ceil((percentile * sorted.length) / 100)) - 1]!;
-  const users = new Map<string, number>();
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) users.set(seedUserId(i), scores[i]!);
-  return { cutoff, users };
 }
 
 interface PublishedUser {
@@ -127,7 +118,7 @@ describe('popular-users job on 100,000 users', () => {
       popularCount: expected.users.size,
       published: expected.users.size,
     });
-    expect(Math.abs(summary.estimatedCutoff! - expected.cutoff)).toBeLessThanOrEqual(1);
+    expect(Math.abs(summary.estimatedCutoff! - expected.cutoff!)).toBeLessThanOrEqual(1);
     expect(summary.candidatesKept).toBeLessThan(20_000); // a small multiple of ~5,000 popular users, not 100,000
     expect(progress.at(-1)).toBe(100_000);
     expect(await readRun(summary)).toEqual(expected.users);

@@ -5,7 +5,7 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../support/scores.js';
+import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../../local/fixtures/index.js';
 import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
 
 let dynamo: DynamoDBClient;

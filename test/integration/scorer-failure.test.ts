@@ -5,7 +5,7 @@ import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb
 import { Kafka, logLevel } from 'kafkajs';
 import { LazyProducer } from '../../lib/publish.js';
 import { testDynamo } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
+import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
 const dynamo = testDynamo();

@@ -9,7 +9,7 @@ import { DLQ_HEADER } from '../../lib/dead-letters.js';
 import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/msk-event.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
+import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 
 const logger = new Logger({ serviceName: 'scorer-test', logLevel: 'ERROR' });
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');

@@ -8,7 +8,7 @@ import { runPopularJob } from '../../lib/popular-job.js';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
 import { startEventSourceMapping } from '../../local/esm.js';
 import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
+import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { byRun, readPublished } from './support/popular-runs.js';
 
 const dynamo = testDynamo();
@@ -98,9 +98,7 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
       const messages = byRun(await readPublished(broker.bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
       const published = messages.filter((m) => m.end === undefined);
       expect(messages.at(-1)?.end).toMatchObject({ count: run.published }); // the run-end marker, last
-      const scores = [...expected.values()].sort((a, b) => a - b);
-      const cutoff = scores[Math.ceil(0.9 * scores.length) - 1]!;
-      expect(new Set(published.map((m) => m.userId))).toEqual(new Set([...expected].filter(([, s]) => s > cutoff).map(([id]) => id)));
+      expect(new Set(published.map((m) => m.userId))).toEqual(new Set(exactPopular(expected, job.percentile).users.keys()));
       expect(published).toHaveLength(run.published);
     } finally {
       await producer.disconnect();

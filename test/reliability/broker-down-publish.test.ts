@@ -4,9 +4,9 @@ import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
-import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
+import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { byRun, endOf, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
 const dynamo = testDynamo();
@@ -34,7 +34,7 @@ describe('reliability: the broker stops while the job publishes', () => {
       kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
     };
     await writeUserScores(dynamo, config.scoresTable, scores);
-    const expected = exactPopular(scores, config.percentile);
+    const expected = exactPopular(scores, config.percentile).users;
     expect(expected.size).toBeGreaterThan(3 * config.publishBatchSize);
 
     // The same producer across both runs, as a warm Lambda container keeps it.
@@ -85,7 +85,7 @@ describe('reliability: the broker stops while the job publishes', () => {
       kafka: { ...testKafkaSettings('no-marker'), brokers: [broker.bootstrapServers] },
     };
     await writeUserScores(dynamo, config.scoresTable, scores);
-    const expected = exactPopular(scores, config.percentile);
+    const expected = exactPopular(scores, config.percentile).users;
     const userRequests = Math.ceil(expected.size / config.publishBatchSize);
     const reader = createKafka(config.kafka);
 

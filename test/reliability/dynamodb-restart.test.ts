@@ -14,7 +14,7 @@ import { localDynamoClient } from '../../local/clients.js';
 import { ensureScoresTable } from '../../local/tables.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/msk-event.js';
 import { stackEndpoints, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
+import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 
 // A private DynamoDB Local on disk and on a fixed port, so it can die and come back at the same endpoint with its data.
 const dataDir = mkdtempSync(join(tmpdir(), 'dynamo-restart-'));

@@ -8,7 +8,7 @@ import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js'
 import type { ScorerConfig } from '../../lib/config.js';
 import { startEventSourceMapping } from '../../local/esm.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { readSums } from '../support/scores.js';
+import { readSums } from '../../local/fixtures/index.js';
 import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240605);

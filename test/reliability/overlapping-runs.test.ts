@@ -3,9 +3,9 @@ import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { seedShapedScores, writeUserScores } from '../../local/seed-scores.js';
+import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { byRun, endOf, exactPopular, readPublished, usersOf } from './support/popular-runs.js';
+import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/popular-reader.js';
 
 const dynamo = testDynamo();
@@ -37,7 +37,7 @@ describe('reliability: two popular-users runs overlapping', () => {
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer: producers[0] }), runPopularJob({ config, dynamo, producer: producers[1] })]);
 
-    const expected = exactPopular(scores, config.percentile);
+    const expected = exactPopular(scores, config.percentile).users;
     expect([a.published, b.published]).toEqual([expected.size, expected.size]);
     const messages = await readPublished(stackEndpoints().kafkaBrokers, config.popularTopic);
     const runs = byRun(messages);

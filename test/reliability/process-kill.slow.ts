@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Partitioners, type Message } from 'kafkajs';
-import { DEFAULT_SCORE_WEIGHTS } from '../../lib/config.js';
+import { Partitioners } from 'kafkajs';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
-import { readSums, seededRandom, sorted } from '../support/scores.js';
+import { activityMessage, readSums, seededRandom, sorted, staticDataSet, sumsOf, usersFrom1000 } from '../../local/fixtures/index.js';
 
 const SEED = Number(process.env.KILL_SEED ?? 41);
 const PARTITIONS = 4;
@@ -59,15 +58,10 @@ describe('reliability: the scorer process killed at random points', () => {
   it(`SIGKILL ${KILLS} times across 20 batches, restarted each time: every event committed, sums exact (seed ${SEED}; replay with KILL_SEED)`, async () => {
     const random = seededRandom(SEED);
     const topic = await freshTopic('kill-activity', 4);
-    const activities = Object.keys(DEFAULT_SCORE_WEIGHTS);
-    const messages: (Message & { partition: number })[] = [];
-    const expected = new Map<string, number>();
-    for (let i = 0; i < EVENTS; i++) {
-      const userId = 1000 + Math.floor(random() * 2000);
-      const activity = activities[Math.floor(random() * activities.length)]!;
-      messages.push({ partition: i % PARTITIONS, key: String(userId), value: JSON.stringify({ user_id: userId, activity }) });
-      expected.set(String(userId), (expected.get(String(userId)) ?? 0) + DEFAULT_SCORE_WEIGHTS[activity]!);
-    }
+    const rows = [...staticDataSet(EVENTS, usersFrom1000(2000), random)];
+    // Round robin over the partitions, so every partition holds 5 full batches.
+    const messages = rows.map((row, i) => ({ ...activityMessage(row), partition: i % PARTITIONS }));
+    const expected = sumsOf(rows);
     const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({ topic, acks: -1, messages });

@@ -10,7 +10,7 @@ import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js'
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
 import { startEventSourceMapping } from '../../local/esm.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { readSums, sorted } from '../support/scores.js';
+import { readSums, sorted } from '../../local/fixtures/index.js';
 import { runRedeliveryCase } from './support/redelivery.js';
 
 const dynamo = testDynamo();

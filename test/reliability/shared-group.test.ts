@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { freshScoresTable, freshTopic, produceRecords, stackEndpoints, testDynamo, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../support/scores.js';
+import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 
 const dynamo = testDynamo();
 afterAll(() => dynamo.destroy());

@@ -1,12 +1,12 @@
 // What integration tests share: clients on the run's local stack, and a fresh table or topic per test.
 import { inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/clients.js';
 import { ensureScoresTable } from '../../local/tables.js';
 import { ensureTopicsOn } from '../../local/kafka-topics.js';
-import { readFromBeginning } from '../../local/topic-reader.js';
+import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
 import type { KafkaSettings } from '../../lib/config.js';
 import type { KafkaRecord } from '../../local/msk-event.js';
 
@@ -44,30 +44,9 @@ export async function freshScoresTable(client: DynamoDBClient, prefix = 'scores'
   return table;
 }
 
-export interface ReadMessage {
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-  partition: number;
-  offset: string;
-}
-
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
-  const messages = await readFromBeginning(testKafka(), topic, count, { timeoutMs });
-  return messages.map((message) => ({
-    key: message.key?.toString() ?? null,
-    value: message.value,
-    headers: headersAsText(message.headers),
-    partition: message.partition,
-    offset: message.offset,
-  }));
-}
-
-function headersAsText(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = Array.isArray(v) ? v.map(String).join(',') : (v?.toString() ?? '');
-  return out;
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<TextMessage[]> {
+  return (await readFromBeginning(testKafka(), topic, count, { timeoutMs })).map(asText);
 }
 
 /** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */

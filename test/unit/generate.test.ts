@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityMessage, defaultPopulation, randomActivity, seededRandom, SEED_DEFAULTS, staticDataSet } from '../../local/generate.js';
+import { activityMessage, defaultPopulation, randomActivity, seededRandom, SEED_DEFAULTS, staticDataSet } from '../../local/fixtures/index.js';
 
 describe('static data set', () => {
   it("uses the seed's defaults: 100,000 users from id 1000, 10,000,000 rows, the three activities", () => {

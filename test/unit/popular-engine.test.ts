@@ -2,18 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { selectPopularUsers, type EngineOptions } from '../../lib/popular-engine.js';
 import { searchCutoff } from '../../lib/cutoff-search.js';
 import { memoryScoreSource, type ScoreSource } from '../../lib/score-source.js';
-import { nearestRank, type PopularUser } from '../../lib/selection.js';
-import { continuousScores, seedShapedScores, seededRandom, skewedScores } from '../../local/seed-scores.js';
+import { type PopularUser } from '../../lib/selection.js';
+import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
 
-/** The definition computed the slow way: sort every score, nearest rank, strictly above. */
-function oracle(scores: ArrayLike<number>, percentile: number): { cutoff: number | null; users: Map<string, number> } {
-  const users = new Map<string, number>();
-  if (scores.length === 0) return { cutoff: null, users };
-  const sorted = Float64Array.from(scores).sort();
-  const cutoff = sorted[nearestRank(sorted.length, percentile) - 1]!;
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) users.set(String(i), scores[i]!);
-  return { cutoff, users };
-}
+/** The oracle with the in-memory source's user ids (the index). */
+const oracle = (scores: ArrayLike<number>, percentile: number) => exactPopular(scores, percentile, String);
 
 /** Runs the engine with a sink that collects what it is handed. */
 async function select(source: ScoreSource, options: EngineOptions) {

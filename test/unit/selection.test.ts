@@ -9,16 +9,12 @@ import {
   type SelectionPolicy,
 } from '../../lib/selection.js';
 import type { CandidateSet as Sets } from '../../lib/selection.js';
-import { continuousScores, seedShapedScores, seededRandom, skewedScores } from '../../local/seed-scores.js';
+import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
 
-/** The definition, computed the slow way: sort everything, take the nearest rank, keep those above. */
-function exactPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number | null; ids: string[] } {
-  if (scores.length === 0) return { cutoff: null, ids: [] };
-  const sorted = Float64Array.from(scores).sort();
-  const cutoff = sorted[Math.max(1, Math.ceil((percentile / 100) * sorted.length - 1e-9)) - 1]!;
-  const ids: string[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > cutoff) ids.push(`u${i}`);
-  return { cutoff, ids: ids.sort() };
+/** The oracle with this file's user ids, the popular ones sorted as `ids` sorts what the selection returns. */
+function expectedPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number | null; ids: string[] } {
+  const { cutoff, users } = exactPopular(scores, percentile, (i) => `u${i}`);
+  return { cutoff, ids: [...users.keys()].sort() };
 }
 
 /** An in-memory first pass: users dealt to segments at random, read in pages, as the scan would. */
@@ -135,7 +131,7 @@ describe('exact cutoff', () => {
         const selections = firstPass(scores, percentile, 8, DEFAULT_SELECTION_POLICY);
         const sets = selections.map((s) => s.candidates);
         const resolution = resolveCutoff(sets, percentile);
-        const expected = exactPopular(scores, percentile);
+        const expected = expectedPopular(scores, percentile);
         expect(resolution.resolved).toBe(true);
         if (!resolution.resolved) return;
         expect(resolution.total).toBe(scores.length);
@@ -151,7 +147,7 @@ describe('exact cutoff', () => {
       scores.forEach((score, i) => set.add(`u${i}`, score));
       for (const percentile of [50, 80, 95]) {
         const resolution = resolveCutoff([set], percentile);
-        const expected = exactPopular(scores, percentile);
+        const expected = expectedPopular(scores, percentile);
         expect(resolution).toMatchObject({ resolved: true, cutoff: expected.cutoff });
         if (resolution.resolved) expect(ids(popularUsers([set], resolution.cutoff))).toEqual(expected.ids);
       }

@@ -9,7 +9,7 @@ import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/config.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/msk-event.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
-import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../support/scores.js';
+import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../../local/fixtures/index.js';
 
 export interface RedeliveryCase {
   events: number;
