@@ -6,6 +6,7 @@ import { applyScoreDeltas } from './store.js';
 import { publishDeadLetters } from './dead-letters.js';
 import type { LazyProducer } from './publish.js';
 import type { ScorerConfig } from './config.js';
+import { failureDetails } from './errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 export interface ScorerDeps {
@@ -92,7 +93,7 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
       logger.info('batch scored', { ...summary });
       return summary;
     } catch (err) {
-      logger.error('batch failed; the event source mapping will retry it', err as Error);
+      logger.error('batch failed; the event source mapping will retry it', failureDetails(err));
       throw err;
     }
   };
