@@ -112,7 +112,7 @@ export class DeadLetterLimitError extends AppError {}
 const limits = new WeakMap<LazyProducer, Map<string, Promise<number>>>();
 
 /** The dead-letter topic's max.message.bytes as the broker reports it (the topic's own, or the broker default it inherits). */
-export function topicMessageLimit(producer: LazyProducer, topic: string): Promise<number> {
+function topicMessageLimit(producer: LazyProducer, topic: string): Promise<number> {
   let byTopic = limits.get(producer);
   if (byTopic === undefined) limits.set(producer, (byTopic = new Map<string, Promise<number>>()));
   let limit = byTopic.get(topic);

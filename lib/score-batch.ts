@@ -37,7 +37,7 @@ const RESTARTS_LOGGED = 20;
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
+async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
   const started = performance.now();
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];

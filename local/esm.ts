@@ -15,10 +15,10 @@ import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, 
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
-export const DEFAULT_BATCH_SIZE = 100;
-export const MAX_BATCH_SIZE = 10_000;
+const DEFAULT_BATCH_SIZE = 100;
+const MAX_BATCH_SIZE = 10_000;
 /** AWS's default MaximumBatchingWindowInSeconds for MSK and self-managed Kafka is 0.5 s. */
-export const DEFAULT_BATCHING_WINDOW_MS = 500;
+const DEFAULT_BATCHING_WINDOW_MS = 500;
 
 export interface RetryBackoff {
   initialMs: number;
@@ -26,7 +26,7 @@ export interface RetryBackoff {
   multiplier: number;
 }
 
-export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
+const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
 /** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm-failure.ts. */
 export interface MappingOptions extends FailurePolicy {

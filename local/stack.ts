@@ -17,17 +17,10 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export interface StackOptions {
-  names?: StackConfig;
-  dynamoPort?: number;
-  /** Keep DynamoDB data on disk (for restart tests); in memory by default. */
-  dbPath?: string;
-}
-
-export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
-  const names = options.names ?? loadStackConfig();
+export async function startLocalStack(): Promise<LocalStack> {
+  const names = loadStackConfig();
   // Both JVMs start at once: on two cores this is about a second faster than one after the other.
-  const [kafka, dynamo] = await Promise.allSettled([startKafkaBroker(), startDynamoDbLocal({ port: options.dynamoPort, dbPath: options.dbPath })]);
+  const [kafka, dynamo] = await Promise.allSettled([startKafkaBroker(), startDynamoDbLocal()]);
   if (kafka.status === 'rejected' || dynamo.status === 'rejected') {
     if (kafka.status === 'fulfilled') await kafka.value.stop();
     if (dynamo.status === 'fulfilled') await dynamo.value.stop();
