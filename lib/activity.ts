@@ -1,4 +1,5 @@
 import type { MSKRecord } from 'aws-lambda';
+import { errorMessage } from './errors.js';
 
 /** Largest record value accepted, in bytes once decoded. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -71,7 +72,7 @@ export function decodeActivity(record: MSKRecord, weights: Readonly<Record<strin
   try {
     body = JSON.parse(text);
   } catch (err) {
-    return reject('bad_json', `value is not JSON: ${(err as Error).message}`);
+    return reject('bad_json', `value is not JSON: ${errorMessage(err)}`);
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return reject('not_an_object', `value is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not an object`);

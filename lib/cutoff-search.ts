@@ -2,8 +2,12 @@
 // users there are: each pass counts every score below and above a band and holds only the band's
 // distinct values with their counts. A digest chooses the band; the counts alone decide the answer.
 import { SegmentDigest } from './digest.js';
+import { AppError } from './errors.js';
 import type { ScoreSource } from './score-source.js';
 import { nearestRank } from './selection.js';
+
+/** The passes ran out before the band held the cutoff; with scores calmer, the next run may find it. */
+export class CutoffNotFoundError extends AppError {}
 
 export interface CutoffSearch {
   /** The r-th smallest score of the last pass; null when that pass saw no scores. */
@@ -123,7 +127,8 @@ export async function searchCutoff(source: ScoreSource, options: SearchOptions):
       guide = { within: { lo: band.hi, hi: within.hi }, quantile: quantileOf(digests.high), count: high, atOrBelow: belowBand + inBand };
     else guide = { within: band, quantile: quantileOf(digests.band), count: inBand, atOrBelow: belowBand };
   }
-  throw new Error(
+  throw new CutoffNotFoundError(
     `the exact cutoff was not found in ${maxPasses} passes (the scores changed too much between passes, or too many distinct values); raise MAX_HELD_USERS`,
+    { retriable: true },
   );
 }

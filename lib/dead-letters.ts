@@ -2,6 +2,7 @@
 // kafkajs is CommonJS and Node's ES import cannot see ConfigResourceTypes among its named exports: take it from the default.
 import kafkajs, { type IHeaders, type Message, type Producer } from 'kafkajs';
 import { isBase64, type Rejection } from './activity.js';
+import { AppError, errorMessage } from './errors.js';
 import type { LazyProducer } from './publish.js';
 import { headerEntries, RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 
@@ -104,11 +105,14 @@ export function requestsWithin(messages: Message[], limit: number): Message[][] 
   return requests;
 }
 
+/** The dead-letter topic's size limit could not be read, so no dead letter can be sized to fit it. */
+export class DeadLetterLimitError extends AppError {}
+
 // The topic's limit, read once per container (per producer and topic) from the broker itself.
 const limits = new WeakMap<LazyProducer, Map<string, Promise<number>>>();
 
 /** The dead-letter topic's max.message.bytes as the broker reports it (the topic's own, or the broker default it inherits). */
-export function topicMessageLimit(producer: LazyProducer, topic: string): Promise<number> {
+function topicMessageLimit(producer: LazyProducer, topic: string): Promise<number> {
   let byTopic = limits.get(producer);
   if (byTopic === undefined) limits.set(producer, (byTopic = new Map<string, Promise<number>>()));
   let limit = byTopic.get(topic);
@@ -134,11 +138,12 @@ async function describeLimit(producer: LazyProducer, topic: string): Promise<num
     if (!Number.isSafeInteger(limit) || limit <= RECORD_BATCH_OVERHEAD) throw new Error(`the broker reported max.message.bytes=${entry?.configValue}`);
     return limit;
   } catch (err) {
-    throw new Error(
-      `cannot read max.message.bytes of the dead-letter topic ${JSON.stringify(topic)} (${(err as Error).message}); ` +
+    throw new DeadLetterLimitError(
+      `cannot read max.message.bytes of the dead-letter topic ${JSON.stringify(topic)} (${errorMessage(err)}); ` +
         'the topic must exist (MSK does not create topics on first use) and the scorer may describe its configuration ' +
         '(kafka-cluster:DescribeTopicDynamicConfiguration on MSK with IAM)',
-      { cause: err },
+      // Not cached, so the retried batch asks again: once the topic exists or the permission is granted, it passes.
+      { cause: err, retriable: true },
     );
   } finally {
     await admin.disconnect().catch(() => undefined);

@@ -3,6 +3,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PopularConfig } from './config.js';
+import { failureDetails } from './errors.js';
 import type { LazyProducer } from './publish.js';
 import { selectPopularUsers, type PopularSink } from './popular-engine.js';
 import { RunPublisher, publishRunEnd } from './popular-publish.js';
@@ -140,7 +141,7 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
       return summary;
     } catch (err) {
       logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', {
-        error: err as Error,
+        ...failureDetails(err),
         scheduleEventId: event.id,
       });
       throw err;

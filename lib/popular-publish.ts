@@ -5,6 +5,10 @@ import type { PopularSink } from './popular-engine.js';
 import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from './popular-run.js';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 import type { PopularUser } from './selection.js';
+import { AppError } from './errors.js';
+
+/** A user's message alone exceeds the broker's limit: no retry can publish it. */
+export class MessageTooLargeError extends AppError {}
 
 export interface PublishLimits {
   /** Messages per produce request (PUBLISH_BATCH_SIZE). */
@@ -35,7 +39,7 @@ export class RunPublisher implements PopularSink {
     const message = popularUserMessage(user, this.run, this.cutoff);
     const bytes = recordBytes(message);
     if (bytes + RECORD_BATCH_OVERHEAD > this.limits.messageMaxBytes) {
-      throw new Error(
+      throw new MessageTooLargeError(
         `user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${bytes} bytes, more than the broker's ${this.limits.messageMaxBytes} (KAFKA_MESSAGE_MAX_BYTES)`,
       );
     }

@@ -29,7 +29,7 @@ export interface RunEnd {
   usersScanned: number;
 }
 
-export const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end' } as const;
+const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end' } as const;
 
 function runHeaders(run: PopularRun): IHeaders {
   return { [POPULAR_HEADER.runId]: run.runId, [POPULAR_HEADER.startedAt]: run.startedAt.toISOString() };

@@ -5,7 +5,7 @@ import type { IHeaders, Message } from 'kafkajs';
 /** Bytes of a record batch before its first record. */
 export const RECORD_BATCH_OVERHEAD = 61;
 
-export const byteLength = (data: Buffer | string | null | undefined): number =>
+const byteLength = (data: Buffer | string | null | undefined): number =>
   data === null || data === undefined ? 0 : typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
 
 /** Length of a zigzag varint holding n >= 0, as the record format writes lengths. */

@@ -6,6 +6,7 @@ import { applyScoreDeltas } from './store.js';
 import { publishDeadLetters } from './dead-letters.js';
 import type { LazyProducer } from './publish.js';
 import type { ScorerConfig } from './config.js';
+import { failureDetails } from './errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 export interface ScorerDeps {
@@ -36,7 +37,7 @@ const RESTARTS_LOGGED = 20;
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-export async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
+async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
   const started = performance.now();
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
@@ -92,7 +93,7 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
       logger.info('batch scored', { ...summary });
       return summary;
     } catch (err) {
-      logger.error('batch failed; the event source mapping will retry it', err as Error);
+      logger.error('batch failed; the event source mapping will retry it', failureDetails(err));
       throw err;
     }
   };

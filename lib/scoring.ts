@@ -47,7 +47,7 @@ export interface OffsetRestart {
   newest: number;
 }
 
-export function partitionKey(topic: string, partition: number): string {
+function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { remainingDelta, splitByPartitions, type OffsetRestart, type StoredPosition, type UserDelta } from './scoring.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { AppError } from './errors.js';
 
 // Item shape: { user_id: S, score: N, "o:<topic>:<partition>": N (highest offset applied),
 // "t:<topic>:<partition>": N (newest record timestamp applied there) }.
@@ -36,14 +37,20 @@ export interface ApplyStats {
 }
 
 /** A sum that would leave the range where it stays exact: refused, never rounded. */
-export class ScoreOverflowError extends Error {
+export class ScoreOverflowError extends AppError {
   constructor(userId: string, stored: string, delta: number) {
     super(
       `user ${JSON.stringify(userId)}: adding ${delta} to the stored score ${stored} would pass 2^53 - 1 (${Number.MAX_SAFE_INTEGER}), ` +
         'beyond which a score is no longer exact as a number; the batch is refused rather than rounded. ' +
         'Lower SCORE_WEIGHTS or rescale the stored scores (README, "Operations").',
     );
-    this.name = 'ScoreOverflowError';
+  }
+}
+
+/** Another writer kept changing the user's stored offsets; a later delivery of the batch may get through. */
+export class StoredOffsetsMovingError extends AppError {
+  constructor(userId: string, attempts: number) {
+    super(`user ${userId}: stored offsets kept moving during ${attempts} attempts; is another consumer writing the same partition?`, { retriable: true });
   }
 }
 
@@ -77,8 +84,7 @@ async function applyPart(client: DynamoDBClient, table: string, part: UserDelta,
     stats.writes++;
     const failed = await conditionalAdd(client, table, pending, expected);
     if (failed === undefined) return attempt === 1 ? 'applied' : 'recut';
-    if (attempt >= MAX_ATTEMPTS)
-      throw new Error(`user ${part.userId}: stored offsets kept moving during ${MAX_ATTEMPTS} attempts; is another consumer writing the same partition?`);
+    if (attempt >= MAX_ATTEMPTS) throw new StoredOffsetsMovingError(part.userId, MAX_ATTEMPTS);
     // Re-cut from the whole part against what is stored now, and write only if it is still stored then.
     expected = failed.item ?? (await readItem(client, table, part.userId)) ?? {};
     const item = expected;

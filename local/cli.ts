@@ -1,18 +1,19 @@
 // What every local command shares: validated flags, one way to wait for Ctrl-C, and exit codes.
 import { ConfigError } from '../lib/config.js';
+import { AppError } from '../lib/errors.js';
 import { MissingPrerequisiteError } from './prerequisites.js';
 
 /** A flag the user got wrong; the command prints it with its usage. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export class UsageError extends AppError {}
 
 /** The command was stopped by a signal before it finished its work. */
-export class Interrupted extends Error {
-  override name = 'Interrupted';
+export class Interrupted extends AppError {
+  constructor() {
+    super('stopped by a signal before the work was done');
+  }
 }
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export interface NumberRule {
   integer?: boolean;

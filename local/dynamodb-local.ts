@@ -9,7 +9,6 @@ import { localDynamoClient } from './clients.js';
 
 export interface DynamoDbLocal {
   endpoint: string;
-  port: number;
   stop(): Promise<void>;
 }
 
@@ -57,5 +56,5 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   } finally {
     client.destroy();
   }
-  return { endpoint, port, stop: () => service.stop(5000) };
+  return { endpoint, stop: () => service.stop(5000) };
 }

@@ -4,7 +4,9 @@
 import type { MSKEvent } from 'aws-lambda';
 import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { createKafka } from '../lib/kafka.js';
-import type { KafkaSettings, MappingConfig, StartingPosition } from '../lib/config.js';
+import type { KafkaSettings } from '../lib/config.js';
+import { errorMessage } from '../lib/errors.js';
+import type { MappingConfig, StartingPosition } from './settings.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from './topic-reader.js';
@@ -13,10 +15,10 @@ import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, 
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
-export const DEFAULT_BATCH_SIZE = 100;
-export const MAX_BATCH_SIZE = 10_000;
+const DEFAULT_BATCH_SIZE = 100;
+const MAX_BATCH_SIZE = 10_000;
 /** AWS's default MaximumBatchingWindowInSeconds for MSK and self-managed Kafka is 0.5 s. */
-export const DEFAULT_BATCHING_WINDOW_MS = 500;
+const DEFAULT_BATCHING_WINDOW_MS = 500;
 
 export interface RetryBackoff {
   initialMs: number;
@@ -24,7 +26,7 @@ export interface RetryBackoff {
   multiplier: number;
 }
 
-export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
+const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
 /** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm-failure.ts. */
 export interface MappingOptions extends FailurePolicy {
@@ -263,7 +265,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
           for (let i = 0; i < failed.length; i += 500) await producer.send({ topic: policy.onFailureTopic, acks: -1, messages: failed.slice(i, i + 500) });
           break;
         } catch (err) {
-          stats.lastError = `sending a failed batch of ${topic}-${partition} to ${policy.onFailureTopic} failed: ${(err as Error).message}`;
+          stats.lastError = `sending a failed batch of ${topic}-${partition} to ${policy.onFailureTopic} failed: ${errorMessage(err)}`;
           if (abandon()) return false;
           await stopped.wait(Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1)));
           if (abandon()) return false;
@@ -302,7 +304,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         stats.recordsCommitted += batch.length;
       } catch (err) {
         // Processed but not committed: a later commit covers it, or a rebalance redelivers it (at least once).
-        stats.lastError = `commit of ${topic}-${lane.partition} at ${next} failed: ${(err as Error).message}`;
+        stats.lastError = `commit of ${topic}-${lane.partition} at ${next} failed: ${errorMessage(err)}`;
       }
       lane.drained.notify();
     }

@@ -1,7 +1,7 @@
 // A real Apache Kafka broker on this machine: one KRaft node (controller and broker in one JVM),
 // its release fetched from Maven Central by local/setup.sh into .cache/kafka/<version>/libs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
 
 /** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and spoken by KafkaJS 2.2. */
-export const DEFAULT_KAFKA_VERSION = '4.1.2';
+const DEFAULT_KAFKA_VERSION = '4.1.2';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOG_CONFIG = join(ROOT, 'local/kafka/log4j2.properties');
 
@@ -20,7 +20,7 @@ export function kafkaVersion(env: NodeJS.ProcessEnv = process.env): string {
   return env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
 }
 
-export function kafkaLibs(version = kafkaVersion()): string {
+function kafkaLibs(version = kafkaVersion()): string {
   const libs = join(ROOT, '.cache/kafka', version, 'libs');
   if (!existsSync(join(libs, `kafka_2.13-${version}.jar`))) {
     throw new MissingPrerequisiteError(
@@ -29,13 +29,6 @@ export function kafkaLibs(version = kafkaVersion()): string {
     );
   }
   return libs;
-}
-
-export interface KafkaBrokerOptions {
-  /** Where the broker keeps its log; a fresh temporary folder when absent. A restart reuses it. */
-  dataDir?: string;
-  port?: number;
-  heap?: string;
 }
 
 export interface KafkaBroker {
@@ -87,24 +80,19 @@ function serverProperties(o: { port: number; controllerPort: number; logDir: str
   ].join('\n');
 }
 
-export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+export async function startKafkaBroker(): Promise<KafkaBroker> {
   checkJava();
   const libs = kafkaLibs();
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'kafka-'));
+  // A log folder of its own: restart() keeps it, stop() removes it.
+  const dataDir = mkdtempSync(join(tmpdir(), 'kafka-'));
   const logDir = join(dataDir, 'log');
   const propsFile = join(dataDir, 'server.properties');
   const classpath = join(libs, '*');
-  if (!existsSync(propsFile)) {
-    mkdirSync(dataDir, { recursive: true });
-    const port = options.port ?? (await freePort());
-    writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1 }));
-  }
-  const fresh = !existsSync(join(logDir, 'meta.properties'));
-  if (fresh) formatStorage(classpath, propsFile);
-  const port = Number(/^advertised\.listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)$/m.exec(readFileSync(propsFile, 'utf8'))![1]);
+  const port = await freePort();
+  writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1 }));
+  formatStorage(classpath, propsFile);
   const bootstrapServers = `127.0.0.1:${port}`;
-  const heap = options.heap ?? '512m';
+  const heap = '512m';
 
   let service: ServiceProcess | undefined;
   const launch = async () => {
@@ -120,14 +108,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     await waitUntilReady(`the Kafka broker on ${bootstrapServers}`, service, () => answersMetadata(bootstrapServers), 90_000);
   };
   await launch();
-  if (fresh) await createCoordinatorTopics(bootstrapServers);
+  await createCoordinatorTopics(bootstrapServers);
   return {
     bootstrapServers,
     dataDir,
     pid: () => service?.child.pid,
     stop: async () => {
       await service?.stop();
-      if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
     kill: async () => service?.kill(),
     restart: async () => {

@@ -1,11 +1,11 @@
 // The stand-in's other target: a function deployed behind the Lambda Invoke API (LocalStack or AWS).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
+import { AppError } from '../lib/errors.js';
 import type { MskInvoker } from './esm.js';
 
-export class FunctionError extends Error {
-  override name = 'FunctionError';
-}
+/** The invoked function failed; the batch is retried, as on AWS. */
+export class FunctionError extends AppError {}
 
 /** Invokes `functionName` synchronously with each MSK event; a function error fails the batch, as it does on AWS. */
 export function lambdaInvoker(client: LambdaClient, functionName: string): MskInvoker {
@@ -22,7 +22,7 @@ export function lambdaInvoker(client: LambdaClient, functionName: string): MskIn
       } catch {
         // an unparsable error payload is reported as it came
       }
-      throw new FunctionError(`${functionName} failed (${out.FunctionError}): ${message}`);
+      throw new FunctionError(`${functionName} failed (${out.FunctionError}): ${message}`, { retriable: true });
     }
     return text === '' ? undefined : (JSON.parse(text) as unknown);
   };

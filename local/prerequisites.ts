@@ -1,9 +1,8 @@
 // What the local stack needs on the machine, checked up front so a missing piece is named with its fix.
 import { spawnSync } from 'node:child_process';
+import { AppError } from '../lib/errors.js';
 
-export class MissingPrerequisiteError extends Error {
-  override name = 'MissingPrerequisiteError';
-}
+export class MissingPrerequisiteError extends AppError {}
 
 /** The Java that runs DynamoDB Local and the Kafka broker: 17 or newer (Kafka 4 refuses older ones). */
 export function checkJava(): void {

@@ -49,7 +49,7 @@ export function histogram(scores: ArrayLike<number>, maxBins = 80): HistogramBin
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
-export function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | 'percentile'>): string {
+function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | 'percentile'>): string {
   const bins = histogram(input.scores);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;

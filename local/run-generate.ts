@@ -1,6 +1,6 @@
 // `npm run generate`: the seed's static data set (default), or with --rate a continuous stream until Ctrl-C.
 import { parseArgs } from 'node:util';
-import { loadMappingConfig } from '../lib/config.js';
+import { loadMappingConfig } from './settings.js';
 import { numberFlag, onStopSignal, runCommand } from './cli.js';
 import { createKafka } from '../lib/kafka.js';
 import { adoptStackEnv } from './cli-env.js';

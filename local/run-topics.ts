@@ -2,7 +2,7 @@
 // creates activity, <service>-<stage>-popular_users and <service>-<stage>-activity-dlq (bare names
 // without --stage) and prints what the cluster has.
 import { parseArgs } from 'node:util';
-import { loadTopicsToolConfig } from '../lib/config.js';
+import { loadTopicsToolConfig } from './settings.js';
 import { createKafka } from '../lib/kafka.js';
 import { applyTopicPlan, topicPlan } from './topics.js';
 

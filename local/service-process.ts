@@ -2,6 +2,7 @@
 // process group of its own, ready when a probe answers, stopped only by the command that owns it.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import { errorMessage } from '../lib/errors.js';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -83,7 +84,7 @@ export async function waitUntilReady(name: string, service: ServiceProcess, prob
     } catch (err) {
       if (Date.now() > deadline) {
         await service.kill();
-        throw new Error(`${name} did not answer within ${timeoutMs / 1000} s: ${err instanceof Error ? err.message : String(err)}\n${service.output()}`);
+        throw new Error(`${name} did not answer within ${timeoutMs / 1000} s: ${errorMessage(err)}\n${service.output()}`);
       }
       await new Promise((r) => setTimeout(r, 150));
     }

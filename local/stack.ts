@@ -1,7 +1,7 @@
 // The real pieces on a laptop: DynamoDB Local and an Apache Kafka broker, with topics and table made.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadStackConfig, type StackConfig } from '../lib/config.js';
+import { loadStackConfig, type StackConfig } from './settings.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { ensureTopicsOn } from './kafka-topics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
@@ -17,17 +17,10 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export interface StackOptions {
-  names?: StackConfig;
-  dynamoPort?: number;
-  /** Keep DynamoDB data on disk (for restart tests); in memory by default. */
-  dbPath?: string;
-}
-
-export async function startLocalStack(options: StackOptions = {}): Promise<LocalStack> {
-  const names = options.names ?? loadStackConfig();
+export async function startLocalStack(): Promise<LocalStack> {
+  const names = loadStackConfig();
   // Both JVMs start at once: on two cores this is about a second faster than one after the other.
-  const [kafka, dynamo] = await Promise.allSettled([startKafkaBroker(), startDynamoDbLocal({ port: options.dynamoPort, dbPath: options.dbPath })]);
+  const [kafka, dynamo] = await Promise.allSettled([startKafkaBroker(), startDynamoDbLocal()]);
   if (kafka.status === 'rejected' || dynamo.status === 'rejected') {
     if (kafka.status === 'fulfilled') await kafka.value.stop();
     if (dynamo.status === 'fulfilled') await dynamo.value.stop();

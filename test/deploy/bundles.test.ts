@@ -63,4 +63,11 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
     });
     expect(stdout.trim()).toBe('function');
   });
+
+  it('refuses a missing setting with an error that still carries its class name, minified', async () => {
+    const url = pathToFileURL(join(unzipped.folders[name], 'functions', `${name}.mjs`)).href;
+    const script = `try { await import(${JSON.stringify(url)}); } catch (err) { console.log(err.name); }`;
+    const { stdout } = await runIn(unzipped.folders[name], script, IAM_ENV);
+    expect(stdout.trim()).toBe('ConfigError');
+  });
 });

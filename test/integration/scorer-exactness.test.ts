@@ -106,9 +106,10 @@ describe('sums near 2^53', () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     const nearLimit = String(Number.MAX_SAFE_INTEGER - 2); // 9007199254740989
     await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item: { user_id: { S: '9' }, score: { N: nearLimit } } }));
-    await expect(handle(eventOf([view(9, 0, 5, FIRST_TIMESTAMP)]))).rejects.toThrow(
-      'user "9": adding 3 to the stored score 9007199254740989 would pass 2^53 - 1 (9007199254740991)',
-    );
+    const failure = handle(eventOf([view(9, 0, 5, FIRST_TIMESTAMP)]));
+    await expect(failure).rejects.toThrow('user "9": adding 3 to the stored score 9007199254740989 would pass 2^53 - 1 (9007199254740991)');
+    // Redelivering the batch cannot help: the error says so.
+    await expect(failure).rejects.toMatchObject({ name: 'ScoreOverflowError', retriable: false });
     const item = await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: '9' } }, ConsistentRead: true }));
     expect(item.Item?.score?.N).toBe(nearLimit);
     expect(item.Item?.['o:activity:0']).toBeUndefined();

@@ -2,7 +2,8 @@
 // reports each invocation's start and end on stdout so the test can kill it mid-batch, and exits
 // 0 once every record on the topic is committed. Settings come from the same variables as npm run esm.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadMappingConfig, loadScorerConfig } from '../../lib/config.js';
+import { loadScorerConfig } from '../../lib/config.js';
+import { loadMappingConfig } from '../../local/settings.js';
 import { createKafka } from '../../lib/kafka.js';
 import { LazyProducer } from '../../lib/publish.js';
 import { createScoreHandler } from '../../lib/score-batch.js';

@@ -1,0 +1,90 @@
+// Settings of the local pieces (the stack, the event source mapping stand-in, the topics tool),
+// read with the functions' reader so a bad value is reported the same way.
+import { refuseDeadLetterLoop } from '../lib/config.js';
+import { readKafka, type KafkaSettings } from '../lib/kafka-settings.js';
+import { SettingsReader, type Env } from '../lib/settings-reader.js';
+
+export interface StackConfig {
+  scoresTable: string;
+  activityTopic: string;
+  activityPartitions: number;
+  popularTopic: string;
+  dlqTopic: string;
+}
+
+/** Names the local stack creates; the same variables name them for the functions. */
+export function loadStackConfig(env: Env = process.env): StackConfig {
+  const r = new SettingsReader(env);
+  const config: StackConfig = {
+    scoresTable: r.text('SCORES_TABLE', 'scores'),
+    activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
+    activityPartitions: r.integer('ACTIVITY_PARTITIONS', 4, 1, 256),
+    popularTopic: r.topic('POPULAR_TOPIC', 'popular_users'),
+    dlqTopic: r.topic('DLQ_TOPIC', 'activity-dlq'),
+  };
+  refuseDeadLetterLoop(r, config.dlqTopic, config.activityTopic);
+  return r.done(config);
+}
+
+export type StartingPosition = 'trim_horizon' | 'latest';
+
+export interface MappingConfig {
+  activityTopic: string;
+  groupId: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  startingPosition: StartingPosition;
+  eventSourceArn?: string;
+  /** AWS's MaximumRetryAttempts, MaximumRecordAgeInSeconds and on-failure Kafka topic; -1 = no limit. */
+  maximumRetryAttempts: number;
+  maximumRecordAgeSeconds: number;
+  onFailureTopic?: string;
+  kafka: KafkaSettings;
+}
+
+/** The local event source mapping's settings, named after AWS's (BatchSize, MaximumBatchingWindowInSeconds, StartingPosition). */
+export function loadMappingConfig(env: Env = process.env): MappingConfig {
+  const r = new SettingsReader(env);
+  const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', 0.5, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
+  const arn = r.text('ESM_EVENT_SOURCE_ARN', '');
+  const config: MappingConfig = {
+    activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
+    groupId: r.text('ESM_GROUP_ID', 'activity-scorer-mapping'),
+    batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
+    batchingWindowMs: Math.round(windowSeconds * 1000),
+    startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
+    maximumRetryAttempts: r.integer('ESM_MAXIMUM_RETRY_ATTEMPTS', -1, -1, 10_000),
+    maximumRecordAgeSeconds: recordAge(r),
+    kafka: readKafka(r, 'activity-mapping'),
+  };
+  if (arn !== '') config.eventSourceArn = arn;
+  const onFailureTopic = r.text('ESM_ON_FAILURE_TOPIC', '');
+  if (onFailureTopic !== '') config.onFailureTopic = onFailureTopic;
+  return r.done(config);
+}
+
+/** AWS takes -1 (no limit) or 60 to 604,800 seconds. */
+function recordAge(r: SettingsReader): number {
+  const age = r.integer('ESM_MAXIMUM_RECORD_AGE_SECONDS', -1, -1, 604_800);
+  if (age !== -1 && age < 60) {
+    r.problems.push(`ESM_MAXIMUM_RECORD_AGE_SECONDS=${age} is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800`);
+    return -1;
+  }
+  return age;
+}
+
+export interface TopicsToolConfig {
+  partitions: number;
+  replicationFactor: number;
+  kafka: KafkaSettings;
+}
+
+/** `npm run topics`: the cluster to create the topics on, and how wide and how replicated the activity topic is. */
+export function loadTopicsToolConfig(env: Env = process.env): TopicsToolConfig {
+  const r = new SettingsReader(env);
+  return r.done({
+    partitions: r.integer('TOPICS_PARTITIONS', 12, 1, 1000),
+    replicationFactor: r.integer('TOPICS_REPLICATION', 3, 1, 16),
+    kafka: readKafka(r, 'topics-tool'),
+  });
+}
