@@ -99,7 +99,7 @@ export function startActivityStream(producer: Producer, topic: string, options: 
           sent += messages.length;
           options.onProgress?.({ sent, elapsedMs: performance.now() - started });
         } catch (err) {
-          options.onError?.(err as Error);
+          options.onError?.(err instanceof Error ? err : new Error(String(err)));
         }
       }
       await new Promise<void>((resolve) => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createdResources, evaluateConditions, resolveIntrinsics } from './cfn.js';
+import { AppError } from '../../lib/errors.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
@@ -38,10 +39,9 @@ export interface PackagedService {
   remove(): void;
 }
 
-export class PackagingError extends Error {
+export class PackagingError extends AppError {
   constructor(readonly output: string) {
     super(`serverless package failed:\n${output}`);
-    this.name = 'PackagingError';
   }
 }
 
