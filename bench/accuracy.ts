@@ -1,7 +1,8 @@
 // Accuracy of the popular set: the job's engine (lib/popular-engine.ts, what runPopularJob runs)
 // over the scores held in memory, against the exact answer and the plain `score > digest estimate` rule.
 import { selectPopularUsers } from '../lib/popular-engine.js';
-import { SCAN_PAGE_ITEMS, memoryScoreSource } from '../lib/score-source.js';
+import { memoryScoreSource } from '../lib/score-source.js';
+import { SCAN_PAGE_ITEMS } from '../lib/scan.js';
 import { continuousScores, exactPopular, seedShapedScores, skewedScores } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, type GoalCheck, type Log, type Section } from './report.js';

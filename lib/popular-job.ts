@@ -9,10 +9,11 @@ import { selectPopularUsers, type PopularSink } from './popular-engine.js';
 import { RunPublisher, publishRunEnd } from './popular-publish.js';
 import type { PopularRun } from './popular-run.js';
 import { processRunClock, type RunClock } from './run-clock.js';
-import { dynamoScoreSource, type ScoreSource } from './score-source.js';
+import { dynamoScoreSource } from './scan.js';
+import type { ScoreSource } from './score-source.js';
 import type { SelectionPolicy } from './selection.js';
 
-export { SCAN_PAGE_ITEMS, scanPageItems } from './score-source.js';
+export { SCAN_PAGE_ITEMS, scanPageItems } from './scan.js';
 
 export interface PopularJobDeps {
   config: PopularConfig;

@@ -1,29 +1,26 @@
-// Where the job reads scores from: every user once, in pages per segment. DynamoDB in production;
-// arrays in memory for the accuracy benchmark and unit tests, through the same engine.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { scanScores, type PageHandler, type ScanTotals } from './scan.js';
+// Where the job reads scores from: every user once, in pages per segment. DynamoDB in production
+// (dynamoScoreSource, beside the scan); arrays in memory for the accuracy benchmark and unit tests.
+
+/** One page of a segment: parallel arrays, so a page costs two arrays rather than an object per user. */
+export interface ScorePage {
+  userIds: string[];
+  scores: number[];
+}
+
+export interface ScanTotals {
+  users: number;
+  pages: number;
+  /** Items without a string user_id and a finite numeric score (the scorer writes none); left out of every count. */
+  unscored: number;
+}
+
+/** Takes one page of a segment; a promise holds that segment's next request back until it settles. */
+export type PageHandler = (segment: number, page: ScorePage) => void | Promise<void>;
 
 export interface ScoreSource {
   readonly segments: number;
   /** One full pass: every page of every segment to `onPage`, segments in parallel. */
   scan(onPage: PageHandler): Promise<ScanTotals>;
-}
-
-/**
- * Items per scan request. A full 1 MB page is ~40,000 users, and a decoded page costs far more
- * heap than its bytes; 5,000 per page halved the job's heap at 1M users with no slower scan.
- */
-export const SCAN_PAGE_ITEMS = 5_000;
-/** Pages in flight are what the job's memory follows, so many segments read smaller pages. */
-const SCAN_ITEMS_IN_FLIGHT = 40_000;
-
-export function scanPageItems(segments: number): number {
-  return Math.min(SCAN_PAGE_ITEMS, Math.max(1_000, Math.floor(SCAN_ITEMS_IN_FLIGHT / segments)));
-}
-
-/** A parallel Scan of the scores table. */
-export function dynamoScoreSource(client: DynamoDBClient, table: string, segments: number): ScoreSource {
-  return { segments, scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments)) };
 }
 
 /**
@@ -35,7 +32,7 @@ export function memoryScoreSource(
   segments: number,
   options: { pageItems?: number; userId?: (i: number) => string } = {},
 ): ScoreSource {
-  const { pageItems = SCAN_PAGE_ITEMS, userId = String } = options;
+  const { pageItems = 5_000, userId = String } = options;
   return {
     segments,
     async scan(onPage) {
