@@ -1,8 +1,8 @@
-// Accuracy of the popular set: the job's engine (lib/popular-engine.ts, what runPopularJob runs)
+// Accuracy of the popular set: the job's engine (lib/core/popular-engine.ts, what runPopularJob runs)
 // over the scores held in memory, against the exact answer and the plain `score > digest estimate` rule.
-import { selectPopularUsers } from '../lib/popular-engine.js';
-import { memoryScoreSource } from '../lib/score-source.js';
-import { SCAN_PAGE_ITEMS } from '../lib/scan.js';
+import { selectPopularUsers } from '../lib/core/popular-engine.js';
+import { memoryScoreSource } from '../lib/core/score-source.js';
+import { SCAN_PAGE_ITEMS } from '../lib/adapters/scan.js';
 import { continuousScores, exactPopular, seedShapedScores, skewedScores } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, type GoalCheck, type Log, type Section } from './report.js';
@@ -117,7 +117,7 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
       `${count(options.users)} users per shape, p${PERCENTILE}, ${options.segments} segments fed page by page (${count(SCAN_PAGE_ITEMS)} users a page, interleaved) through the job's engine, \`selectPopularUsers\` over an in-memory score source: ` +
         'per-segment digests and candidates, merged t-digest, exact resolution, and the bounded cutoff search and streaming pass when needed. ' +
         'The exact answer sorts every score: nearest-rank cutoff, popular = strictly above it. The plain rule publishes `score > merged digest estimate`.',
-      'Score shapes come from `local/seed-scores.ts`: the seed (uniform users, weights 1-3, ~100 events each; heavy ties), Zipf-skewed users, and continuous log-normal scores with few ties.',
+      'Score shapes come from `local/generators/seed-scores.ts`: the seed (uniform users, weights 1-3, ~100 events each; heavy ties), Zipf-skewed users, and continuous log-normal scores with few ties.',
     ],
     header: [
       'scores',

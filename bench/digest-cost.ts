@@ -1,7 +1,7 @@
 // What the t-digest costs the job's CPU: building per-segment partials and merging them, next to
 // sorting the same scores, the raw limit an exact in-memory answer would pay.
 import { TDigest } from 'tdigest';
-import { SegmentDigest, estimatePercentile, mergePartials } from '../lib/digest.js';
+import { SegmentDigest, estimatePercentile, mergePartials } from '../lib/core/digest.js';
 import { SCAN_PAGE_ITEMS } from '../lib/popular-job.js';
 import { exactCutoff } from '../local/fixtures/index.js';
 import { SCORE_SHAPES } from './accuracy.js';

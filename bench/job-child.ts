@@ -1,11 +1,11 @@
 // One measured run in a process of its own, so its peak memory is its own: either the popular-users
 // job or a bare parallel scan of the same table. Prints one `RESULT {json}` line for bench/job.ts.
-import { createKafka } from '../lib/kafka.js';
-import { LazyProducer } from '../lib/publish.js';
-import { scanScores } from '../lib/scan.js';
+import { createKafka } from '../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../lib/adapters/producer.js';
+import { scanScores } from '../lib/adapters/scan.js';
 import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
-import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../lib/config.js';
-import { localDynamoClient } from '../local/clients.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../lib/core/config.js';
+import { localDynamoClient } from '../local/services/clients.js';
 
 export interface ChildRequest {
   mode: 'job' | 'scan';

@@ -1,8 +1,8 @@
 // Peak memory of the popular-users job across percentiles at one table size: the candidate set
 // grows as p falls, and MAX_HELD_USERS must hold the job to a fixed budget whatever p is.
-import { ensureTopicsOn } from '../local/kafka-topics.js';
-import type { LocalStack } from '../local/stack.js';
-import { localDynamoClient } from '../local/clients.js';
+import { ensureTopicsOn } from '../local/services/kafka-topics.js';
+import type { LocalStack } from '../local/services/stack.js';
+import { localDynamoClient } from '../local/services/clients.js';
 import { exactPopular, seedShapedScores } from '../local/fixtures/index.js';
 import type { ChildResult } from './job-child.js';
 import { loadTable, measureInChild } from './job.js';

@@ -1,17 +1,17 @@
 // The popular-users job next to a bare parallel scan of the same table with the same segments:
 // wall time and peak memory, each run in a fresh child process (bench/job-child.ts).
-import { ensureTopicsOn } from '../local/kafka-topics.js';
+import { ensureTopicsOn } from '../local/services/kafka-topics.js';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SCAN_PAGE_ITEMS, scanPageItems } from '../lib/popular-job.js';
-import { scanScores } from '../lib/scan.js';
-import type { LocalStack } from '../local/stack.js';
-import { localDynamoClient } from '../local/clients.js';
-import { ensureScoresTable } from '../local/tables.js';
+import { scanScores } from '../lib/adapters/scan.js';
+import type { LocalStack } from '../local/services/stack.js';
+import { localDynamoClient } from '../local/services/clients.js';
+import { ensureScoresTable } from '../local/services/tables.js';
 import { exactPopular, seedShapedScores, seedUserId, writeUserScores } from '../local/fixtures/index.js';
-import { createProgressBar } from '../local/progress.js';
+import { createProgressBar } from '../local/report/progress.js';
 import type { ChildRequest, ChildResult } from './job-child.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, mib, ms, ratio, type GoalCheck, type Log, type Plot, type Section } from './report.js';

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Message } from 'kafkajs';
-import type { LocalStack } from '../local/stack.js';
-import { kafkaVersion } from '../local/kafka-broker.js';
-import { ensureTopicsOn } from '../local/kafka-topics.js';
-import { startEventSourceMapping } from '../local/esm.js';
+import type { LocalStack } from '../local/services/stack.js';
+import { kafkaVersion } from '../local/services/kafka-broker.js';
+import { ensureTopicsOn } from '../local/services/kafka-topics.js';
+import { startEventSourceMapping } from '../local/esm/esm.js';
 import { activityMessage, defaultPopulation, randomActivity, seededRandom } from '../local/fixtures/index.js';
 import { count, mib, type Log, type Section } from './report.js';
 
@@ -85,7 +85,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
     method: [
       `${count(options.records)} activity records (${mib(bytes)} of keys and values) to a ${PARTITIONS}-partition topic on the broker \`npm run stack\` starts. ` +
         'Produce: one idempotent producer, acks=all. Consume: a plain KafkaJS consumer group from the beginning. ' +
-        'Stand-in: `local/esm.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side.',
+        'Stand-in: `local/esm/esm.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side.',
     ],
     header: ['measure', 'value', 'rate'],
     rows: [

@@ -1,22 +1,22 @@
 // Scorer throughput: the handler alone and the whole local path (broker -> stand-in -> handler ->
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
-import { ensureTopicsOn } from '../local/kafka-topics.js';
+import { ensureTopicsOn } from '../local/services/kafka-topics.js';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
-import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/config.js';
-import { createKafka } from '../lib/kafka.js';
-import { LazyProducer } from '../lib/publish.js';
+import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
+import { createKafka } from '../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../lib/adapters/producer.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
-import { mapWithConcurrency } from '../lib/concurrency.js';
-import { scanScores } from '../lib/scan.js';
-import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/store.js';
-import type { LocalStack } from '../local/stack.js';
-import { localDynamoClient } from '../local/clients.js';
-import { ensureScoresTable } from '../local/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/msk-event.js';
-import { connectActivityProducer } from '../local/generate.js';
-import { startEventSourceMapping } from '../local/esm.js';
+import { mapWithConcurrency } from '../lib/core/concurrency.js';
+import { scanScores } from '../lib/adapters/scan.js';
+import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/store.js';
+import type { LocalStack } from '../local/services/stack.js';
+import { localDynamoClient } from '../local/services/clients.js';
+import { ensureScoresTable } from '../local/services/tables.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { connectActivityProducer } from '../local/generators/generate.js';
+import { startEventSourceMapping } from '../local/esm/esm.js';
 import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ratio, type Log, type Section } from './report.js';
@@ -253,7 +253,7 @@ function scorerSection(results: Measurement[], options: ScorerBenchOptions): Sec
       `${count(options.events)} events per row (at least one full batch) over ${count(options.users)} users, weights 1 to 3; uniform users (the seed's shape) and skewed users (Zipf, s = 1: ` +
         `${count(exampleDistinct)} distinct users in ${count(Math.min(10_000, options.events))} events). Each row writes a fresh table; "exact" checks the table's total against plain arithmetic.`,
       `*Handler alone*: \`createScoreHandler\` called with pre-built MSK events one after another (one invocation in flight). *Whole path*: the events produced to a ${PARTITIONS}-partition topic, ` +
-        'then the stand-in (`local/esm.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
+        'then the stand-in (`local/esm/esm.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
         `Its ${PARTITIONS} partitions are ${PARTITIONS} lanes in flight at once, as AWS runs one invocation per partition.`,
       `*Raw*: the same per-batch user deltas written as plain unconditional \`ADD score :d\` UpdateItems (no offsets, no condition) into a fresh table, ` +
         `with the same client (keep-alive, 64 sockets) and the same ${options.concurrency} requests in flight, taking turns with the handler batch by batch (alternating which goes first), ` +

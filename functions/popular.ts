@@ -2,11 +2,11 @@ import type { Context, Handler, ScheduledEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadPopularConfig } from '../lib/config.js';
-import { createKafka } from '../lib/kafka.js';
-import { runMetrics } from '../lib/metrics.js';
+import { loadPopularConfig } from '../lib/core/config.js';
+import { createKafka } from '../lib/adapters/kafka-client.js';
+import { runMetrics } from '../lib/core/metrics.js';
 import { createPopularHandler, type PopularRunSummary } from '../lib/popular-job.js';
-import { LazyProducer } from '../lib/publish.js';
+import { LazyProducer } from '../lib/adapters/producer.js';
 import { record } from './metrics.js';
 
 // Cold start: a bad PERCENTILE or SCAN_SEGMENTS stops here, naming the setting, before any run.

@@ -2,11 +2,11 @@ import type { Context, Handler, MSKEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadScorerConfig } from '../lib/config.js';
-import { createKafka } from '../lib/kafka.js';
-import { batchMetrics } from '../lib/metrics.js';
+import { loadScorerConfig } from '../lib/core/config.js';
+import { createKafka } from '../lib/adapters/kafka-client.js';
+import { batchMetrics } from '../lib/core/metrics.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
-import { LazyProducer } from '../lib/publish.js';
+import { LazyProducer } from '../lib/adapters/producer.js';
 import { record } from './metrics.js';
 
 // Cold start: a bad setting stops here, naming the setting, before any event is taken.

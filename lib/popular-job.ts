@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { PopularConfig } from './config.js';
-import { failureDetails } from './errors.js';
-import type { LazyProducer } from './publish.js';
-import { selectPopularUsers, type PopularSink } from './popular-engine.js';
-import { RunPublisher, publishRunEnd } from './popular-publish.js';
-import type { PopularRun } from './popular-run.js';
-import { processRunClock, type RunClock } from './run-clock.js';
-import { dynamoScoreSource } from './scan.js';
-import type { ScoreSource } from './score-source.js';
-import type { SelectionPolicy } from './selection.js';
+import type { PopularConfig } from './core/config.js';
+import { failureDetails } from './core/errors.js';
+import type { LazyProducer } from './adapters/producer.js';
+import { selectPopularUsers, type PopularSink } from './core/popular-engine.js';
+import { RunPublisher, publishRunEnd } from './adapters/popular-publish.js';
+import type { PopularRun } from './core/popular-run.js';
+import { processRunClock, type RunClock } from './core/run-clock.js';
+import { dynamoScoreSource } from './adapters/scan.js';
+import type { ScoreSource } from './core/score-source.js';
+import type { SelectionPolicy } from './core/selection.js';
 
-export { SCAN_PAGE_ITEMS, scanPageItems } from './scan.js';
+export { SCAN_PAGE_ITEMS, scanPageItems } from './adapters/scan.js';
 
 export interface PopularJobDeps {
   config: PopularConfig;
@@ -65,7 +65,7 @@ export interface PopularRunSummary {
 }
 
 /**
- * One run: select the users strictly above the exact cutoff (lib/popular-engine.ts), publish them,
+ * One run: select the users strictly above the exact cutoff (lib/core/popular-engine.ts), publish them,
  * then publish the run-end marker. A run that fails before its marker never looks complete.
  */
 export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOptions = {}): Promise<PopularRunSummary> {

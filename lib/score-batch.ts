@@ -1,12 +1,12 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './activity.js';
-import { combineByUser, type OffsetRestart } from './scoring.js';
-import { applyScoreDeltas } from './store.js';
-import { publishDeadLetters } from './dead-letters.js';
-import type { LazyProducer } from './publish.js';
-import type { ScorerConfig } from './config.js';
-import { failureDetails } from './errors.js';
+import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './core/activity.js';
+import { combineByUser, type OffsetRestart } from './core/user-deltas.js';
+import { applyScoreDeltas } from './adapters/store.js';
+import { publishDeadLetters } from './adapters/dead-letters.js';
+import type { LazyProducer } from './adapters/producer.js';
+import type { ScorerConfig } from './core/config.js';
+import { failureDetails } from './core/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
 
 export interface ScorerDeps {

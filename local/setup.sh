@@ -6,7 +6,7 @@
 # KAFKA_VERSION picks another Kafka release than the default (see README, "The local stack").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kafka_version="${KAFKA_VERSION:-$(sed -n "s/^export const DEFAULT_KAFKA_VERSION = '\(.*\)';/\1/p" local/kafka-broker.ts)}"
+kafka_version="${KAFKA_VERSION:-$(sed -n "s/^export const DEFAULT_KAFKA_VERSION = '\(.*\)';/\1/p" local/services/kafka-broker.ts)}"
 
 missing=()
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1 || true)

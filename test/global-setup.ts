@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startLocalStack } from '../local/stack.js';
+import { startLocalStack } from '../local/services/stack.js';
 
 export interface StackEndpoints {
   kafkaBrokers: string;

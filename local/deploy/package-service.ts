@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createdResources, evaluateConditions, resolveIntrinsics } from './cfn.js';
-import { AppError } from '../../lib/errors.js';
+import { AppError } from '../../lib/core/errors.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');

@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
 import type { Message } from 'kafkajs';
-import { startEventSourceMapping, type BatchReport, type EventSourceMapping, type MappingOptions } from '../../local/esm.js';
-import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm-failure.js';
+import { startEventSourceMapping, type BatchReport, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
+import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm/esm-failure.js';
 import { freshTopic, readTopic, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const running: EventSourceMapping[] = [];

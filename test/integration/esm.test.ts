@@ -2,12 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { Message } from 'kafkajs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm.js';
-import { connectActivityProducer, produceDataSet } from '../../local/generate.js';
+import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
+import { connectActivityProducer, produceDataSet } from '../../local/generators/generate.js';
 import { defaultPopulation, readSums, seededRandom, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
-import { LazyProducer } from '../../lib/publish.js';
-import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const running: EventSourceMapping[] = [];

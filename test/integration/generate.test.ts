@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectActivityProducer, produceDataSet, startActivityStream, type ProduceProgress } from '../../local/generate.js';
+import { connectActivityProducer, produceDataSet, startActivityStream, type ProduceProgress } from '../../local/generators/generate.js';
 import { defaultPopulation, seededRandom, staticDataSet } from '../../local/fixtures/index.js';
 import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 

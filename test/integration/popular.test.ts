@@ -2,14 +2,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
-import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createPopularHandler, runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
-import { readLatestCompleteRun } from '../../lib/popular-reader.js';
-import { maxPublishBatch, popularUserMessage } from '../../lib/popular-run.js';
-import { startKafkaBroker } from '../../local/kafka-broker.js';
-import { freePort } from '../../local/service-process.js';
+import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
+import { maxPublishBatch, popularUserMessage } from '../../lib/core/popular-run.js';
+import { startKafkaBroker } from '../../local/services/kafka-broker.js';
+import { freePort } from '../../local/services/service-process.js';
 import { exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 

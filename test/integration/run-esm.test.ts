@@ -4,10 +4,19 @@ import { freshTopic, stackEndpoints, uniqueName } from '../support/stack.js';
 
 describe('npm run esm', () => {
   it('runs until SIGTERM, then stops cleanly with a summary', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/run-esm.ts', '--topic', await freshTopic('cli-esm'), '--group', uniqueName('cli')], {
-      env: { ...process.env, KAFKA_BROKERS: stackEndpoints().kafkaBrokers, AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint, SCORES_TABLE: 'unused' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'local/commands/run-esm.ts', '--topic', await freshTopic('cli-esm'), '--group', uniqueName('cli')],
+      {
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: stackEndpoints().kafkaBrokers,
+          AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint,
+          SCORES_TABLE: 'unused',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

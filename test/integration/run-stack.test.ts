@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
-const script = resolve('local/run-stack.ts');
+const script = resolve('local/commands/run-stack.ts');
 // The stack runs in a scratch folder (its .local/ is written there), so tsx is named by path.
 const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href;
 

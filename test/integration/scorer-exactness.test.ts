@@ -1,9 +1,9 @@
 // The scorer's sums stay exact at the edges: one user in many partitions, offsets that start again, sums near 2^53.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
-import type { KafkaRecord } from '../../local/msk-event.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import type { KafkaRecord } from '../../local/esm/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
 import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../../local/fixtures/index.js';
 import { eventOf, quietLogger, testScorer } from '../support/scorer.js';

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
-import { LazyProducer } from '../../lib/publish.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
-import { loadScorerConfig, type ScorerConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
-import { DLQ_HEADER } from '../../lib/dead-letters.js';
+import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 

@@ -5,8 +5,8 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin } from 'kafkajs';
-import { ensureTopics } from '../../local/kafka-topics.js';
-import { applyTopicPlan, topicPlan } from '../../local/topics.js';
+import { ensureTopics } from '../../local/services/kafka-topics.js';
+import { applyTopicPlan, topicPlan } from '../../local/services/topics.js';
 import { stackEndpoints, testKafka, uniqueName } from '../support/stack.js';
 
 const run = promisify(execFile);
@@ -67,7 +67,7 @@ describe('npm run topics', () => {
     const args = [
       '--import',
       'tsx',
-      'local/run-topics.ts',
+      'local/commands/run-topics.ts',
       '--brokers',
       stackEndpoints().kafkaBrokers,
       '--stage',

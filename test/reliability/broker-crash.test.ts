@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
-import { startEventSourceMapping } from '../../local/esm.js';
+import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
+import { startEventSourceMapping } from '../../local/esm/esm.js';
 import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { byRun, readPublished } from './support/popular-runs.js';

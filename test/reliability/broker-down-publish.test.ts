@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/kafka-broker.js';
+import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
 import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
-import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.

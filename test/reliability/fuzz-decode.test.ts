@@ -1,8 +1,8 @@
 // The fuzzed records against the validator alone, no I/O: many seeds in well under a second,
 // so a rule that disagrees with the README shows up with its record.
 import { describe, expect, it } from 'vitest';
-import { decodeActivity } from '../../lib/activity.js';
-import { toMskRecord } from '../../local/msk-event.js';
+import { decodeActivity } from '../../lib/core/activity.js';
+import { toMskRecord } from '../../local/esm/msk-event.js';
 import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];

@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
 import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
-import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();
 // Two schedules firing together would be two Lambda containers: two producers.

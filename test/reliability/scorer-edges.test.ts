@@ -3,12 +3,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Partitioners } from 'kafkajs';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
-import { DLQ_HEADER } from '../../lib/dead-letters.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
-import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/config.js';
-import { startEventSourceMapping } from '../../local/esm.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
+import { startEventSourceMapping } from '../../local/esm/esm.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { readSums, sorted } from '../../local/fixtures/index.js';
 import { runRedeliveryCase } from './support/redelivery.js';

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/config.js';
-import { createKafka } from '../../lib/kafka.js';
-import { LazyProducer } from '../../lib/publish.js';
+import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { readLatestCompleteRun } from '../../lib/popular-reader.js';
+import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { exactCutoff, readSums, seededRandom, seedShapedScores, seedUserId, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
 

@@ -2,10 +2,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadScorerConfig, type ScorerConfig } from '../../lib/config.js';
-import type { LazyProducer } from '../../lib/publish.js';
+import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
+import type { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
 import { freshScoresTable, freshTopic, stackEndpoints } from './stack.js';
 
 export const quietLogger = new Logger({ serviceName: 'scorer-test', logLevel: 'SILENT' });

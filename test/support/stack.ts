@@ -3,12 +3,12 @@ import { inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localDynamoClient } from '../../local/clients.js';
-import { ensureScoresTable } from '../../local/tables.js';
-import { ensureTopicsOn } from '../../local/kafka-topics.js';
+import { localDynamoClient } from '../../local/services/clients.js';
+import { ensureScoresTable } from '../../local/services/tables.js';
+import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
-import type { KafkaSettings } from '../../lib/config.js';
-import type { KafkaRecord } from '../../local/msk-event.js';
+import type { KafkaSettings } from '../../lib/core/config.js';
+import type { KafkaRecord } from '../../local/esm/msk-event.js';
 
 export function stackEndpoints() {
   return inject('stack');

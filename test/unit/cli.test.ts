@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { numberFlag, UsageError } from '../../local/cli.js';
+import { numberFlag, UsageError } from '../../local/commands/cli.js';
 
 describe('command-line flags', () => {
   it.each([
@@ -22,7 +22,7 @@ describe('command-line flags', () => {
   });
 
   it('npm start refuses --interval abc before starting anything, with exit code 2 and the usage', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'local/demo.ts', '--continuous', '--interval', 'abc'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'local/commands/demo.ts', '--continuous', '--interval', 'abc'], {
       encoding: 'utf8',
       env: { ...process.env, KAFKA_BROKERS: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapWithConcurrency } from '../../lib/concurrency.js';
+import { mapWithConcurrency } from '../../lib/core/concurrency.js';
 
 describe('mapWithConcurrency', () => {
   it('never runs more than the limit at once and visits every item', async () => {

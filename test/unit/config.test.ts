@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/config.js';
-import { loadMappingConfig, loadStackConfig } from '../../local/settings.js';
-import { MAX_USER_RECORD_BYTES, maxPublishBatch } from '../../lib/popular-run.js';
+import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/core/config.js';
+import { loadMappingConfig, loadStackConfig } from '../../local/commands/settings.js';
+import { MAX_USER_RECORD_BYTES, maxPublishBatch } from '../../lib/core/popular-run.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
 const problemsOf = (fn: () => unknown): string[] => {

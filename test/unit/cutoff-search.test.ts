@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CutoffNotFoundError, searchCutoff } from '../../lib/cutoff-search.js';
-import { memoryScoreSource } from '../../lib/score-source.js';
+import { CutoffNotFoundError, searchCutoff } from '../../lib/core/cutoff-search.js';
+import { memoryScoreSource } from '../../lib/core/score-source.js';
 describe('a search that cannot resolve', () => {
   it('fails with CutoffNotFoundError, which a later run may not meet', async () => {
     const scores = Array.from({ length: 1000 }, (_, i) => i + 1);

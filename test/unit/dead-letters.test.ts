@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import type { MSKRecord } from 'aws-lambda';
 import type { Message } from 'kafkajs';
-import { deadLetterMessage, DLQ_HEADER, fitDeadLetter, requestsWithin } from '../../lib/dead-letters.js';
-import { RECORD_BATCH_OVERHEAD, recordBytes } from '../../lib/record-size.js';
+import { deadLetterMessage, DLQ_HEADER, fitDeadLetter, requestsWithin } from '../../lib/adapters/dead-letters.js';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from '../../lib/core/record-size.js';
 
 // KafkaJS's own record and batch encoders, to check the size bounds against real bytes.
 const require = createRequire(import.meta.url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SegmentDigest, estimatePercentile, estimateQuantile, mergePartials } from '../../lib/digest.js';
+import { SegmentDigest, estimatePercentile, estimateQuantile, mergePartials } from '../../lib/core/digest.js';
 import { continuousScores, exactCutoff, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
 
 /** The fraction of values at or below x: where an estimate really sits in the data. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, errorMessage, failureDetails } from '../../lib/errors.js';
-import { ConfigError } from '../../lib/config.js';
+import { AppError, errorMessage, failureDetails } from '../../lib/core/errors.js';
+import { ConfigError } from '../../lib/core/config.js';
 
 class Busy extends AppError {}
 class Closed extends Busy {}

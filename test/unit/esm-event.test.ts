@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { toMskEvent } from '../../local/esm-event.js';
-import { LOCAL_CLUSTER_ARN } from '../../local/msk-event.js';
+import { toMskEvent } from '../../local/esm/esm-event.js';
+import { LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
 
 describe('the stand-in turns fetched messages into MSK events', () => {
   it('keeps repeated headers, and a header KafkaJS decoded onto an Object.prototype name does not fail the batch', () => {

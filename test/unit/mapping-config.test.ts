@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lib/config.js';
-import { loadMappingConfig } from '../../local/settings.js';
+import { ConfigError } from '../../lib/core/config.js';
+import { loadMappingConfig } from '../../local/commands/settings.js';
 
 describe('loadMappingConfig', () => {
   it("defaults to AWS's MSK mapping defaults: batch size 100, window 0.5 s, from the oldest record", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
-import { MessageTooLargeError, RunPublisher } from '../../lib/popular-publish.js';
+import { MessageTooLargeError, RunPublisher } from '../../lib/adapters/popular-publish.js';
 
 describe('publishing a run', () => {
   it('refuses a user whose message alone exceeds the broker limit, as no retry can send it', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RunCollector, decodePopularMessage, popularUserMessage, runEndMessage, type PopularMessage, type PopularRun } from '../../lib/popular-run.js';
-import { RunClock } from '../../lib/run-clock.js';
+import { RunCollector, decodePopularMessage, popularUserMessage, runEndMessage, type PopularMessage, type PopularRun } from '../../lib/core/popular-run.js';
+import { RunClock } from '../../lib/core/run-clock.js';
 
 const run = (id: string, second: number): PopularRun => ({ runId: id, key: `popular_${second}`, startedAt: new Date(second * 1000), percentile: 95 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgressBar, formatDuration, renderProgress } from '../../local/progress.js';
+import { createProgressBar, formatDuration, renderProgress } from '../../local/report/progress.js';
 
 function sink(isTTY: boolean) {
   const writes: string[] = [];

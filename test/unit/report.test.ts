@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogram, renderReport } from '../../local/report.js';
+import { histogram, renderReport } from '../../local/report/report.js';
 
 describe('histogram', () => {
   it('uses one bin per integer when the range is small and counts every score', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combineByUser, remainingDelta, splitByPartitions } from '../../lib/scoring.js';
-import type { Activity } from '../../lib/activity.js';
+import { combineByUser, remainingDelta, splitByPartitions } from '../../lib/core/user-deltas.js';
+import type { Activity } from '../../lib/core/activity.js';
 
 const act = (userId: string, score: number, partition: number, offset: number, timestamp = 1_000 + offset): Activity => ({
   userId,

@@ -7,8 +7,8 @@ import {
   nextThreshold,
   resolveCutoff,
   type SelectionPolicy,
-} from '../../lib/selection.js';
-import type { CandidateSet as Sets } from '../../lib/selection.js';
+} from '../../lib/core/selection.js';
+import type { CandidateSet as Sets } from '../../lib/core/selection.js';
 import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
 
 /** The oracle with this file's user ids, the popular ones sorted as `ids` sorts what the selection returns. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { combineByUser } from '../../lib/scoring.js';
-import { MAX_PARTITIONS_PER_WRITE, newestAttribute, offsetAttribute, updateExpressions } from '../../lib/store.js';
+import { combineByUser } from '../../lib/core/user-deltas.js';
+import { MAX_PARTITIONS_PER_WRITE, newestAttribute, offsetAttribute, updateExpressions } from '../../lib/adapters/store.js';
 
 // DynamoDB refuses any expression string over 4 KB.
 const EXPRESSION_LIMIT = 4096;

@@ -1,6 +1,6 @@
 // Reading popular-users runs back as a consumer would, from any broker.
 import { Kafka, logLevel } from 'kafkajs';
-import { decodePopularMessage, type RunEnd } from '../../../lib/popular-run.js';
+import { decodePopularMessage, type RunEnd } from '../../../lib/core/popular-run.js';
 import { asText, readToEnd } from '../../../local/fixtures/index.js';
 
 /** A user of a run, or (with `end`) the run's end marker. */

@@ -1,9 +1,9 @@
 // `npm run stack`: bring the local stack up, say where it is, and keep it until Ctrl-C.
 import { rmSync } from 'node:fs';
-import { startLocalStack, stackEnvironment, writeStackEnv } from './stack.js';
+import { startLocalStack, stackEnvironment, writeStackEnv } from '../services/stack.js';
 import { onStopSignal, runCommand } from './cli.js';
 import { STACK_ENV_FILE as ENV_FILE } from './cli-env.js';
-import { kafkaVersion } from './kafka-broker.js';
+import { kafkaVersion } from '../services/kafka-broker.js';
 
 async function main(): Promise<void> {
   const started = performance.now();

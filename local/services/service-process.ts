@@ -2,7 +2,7 @@
 // process group of its own, ready when a probe answers, stopped only by the command that owns it.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { errorMessage } from '../lib/errors.js';
+import { errorMessage } from '../../lib/core/errors.js';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;

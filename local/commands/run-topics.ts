@@ -3,8 +3,8 @@
 // without --stage) and prints what the cluster has.
 import { parseArgs } from 'node:util';
 import { loadTopicsToolConfig } from './settings.js';
-import { createKafka } from '../lib/kafka.js';
-import { applyTopicPlan, topicPlan } from './topics.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { applyTopicPlan, topicPlan } from '../services/topics.js';
 
 const USAGE = `Usage: npm run topics -- --brokers HOST:PORT[,...] [--sasl none|aws-iam] [--region REGION]
        [--stage STAGE] [--service NAME] [--activity-topic NAME] [--partitions N] [--replication N]

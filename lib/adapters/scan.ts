@@ -1,6 +1,6 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SCORE_ATTRIBUTE, USER_KEY } from './store.js';
-import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from './score-source.js';
+import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from '../core/score-source.js';
 
 /**
  * Reads every segment of the scores table in parallel, each page by page until DynamoDB stops
@@ -75,4 +75,3 @@ export function scanPageItems(segments: number): number {
 export function dynamoScoreSource(client: DynamoDBClient, table: string, segments: number): ScoreSource {
   return { segments, scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments)) };
 }
-

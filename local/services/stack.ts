@@ -1,7 +1,7 @@
 // The real pieces on a laptop: DynamoDB Local and an Apache Kafka broker, with topics and table made.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadStackConfig, type StackConfig } from './settings.js';
+import { loadStackConfig, type StackConfig } from '../commands/settings.js';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker.js';
 import { ensureTopicsOn } from './kafka-topics.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';

@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { loadMappingConfig } from './settings.js';
 import { numberFlag, onStopSignal, runCommand } from './cli.js';
-import { createKafka } from '../lib/kafka.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { adoptStackEnv } from './cli-env.js';
-import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from './generate.js';
-import { createProgressBar } from './progress.js';
+import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from '../generators/generate.js';
+import { createProgressBar } from '../report/progress.js';
 
 const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [--topic NAME] [--seed N]
        npm run generate -- --rate EVENTS_PER_SECOND [--users N] [--start ID] [--topic NAME]

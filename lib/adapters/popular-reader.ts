@@ -2,7 +2,7 @@
 // is provably complete (its run-end marker and exactly `count` users of its run id).
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
-import { RunCollector, decodePopularMessage, type CompleteRun } from './popular-run.js';
+import { RunCollector, decodePopularMessage, type CompleteRun } from '../core/popular-run.js';
 
 export interface ReadRunOptions {
   /** Gives up, rejecting, when the topic's end is not reached in this time. */

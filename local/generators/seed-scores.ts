@@ -1,9 +1,9 @@
 // Loads users with given scores straight into a scores table, and generates score shapes to load:
 // for tests and benchmarks of the popular-users job, without running the scorer on billions of events.
 import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { mapWithConcurrency } from '../lib/concurrency.js';
-import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/store.js';
-import { seededRandom } from './fixtures/activity.js';
+import { mapWithConcurrency } from '../../lib/core/concurrency.js';
+import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/store.js';
+import { seededRandom } from '../fixtures/activity.js';
 
 const BATCH_ITEMS = 25; // BatchWriteItem's limit
 const MAX_UNPROCESSED_ROUNDS = 20;

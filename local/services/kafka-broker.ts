@@ -12,7 +12,7 @@ import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } fr
 
 /** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and spoken by KafkaJS 2.2. */
 const DEFAULT_KAFKA_VERSION = '4.1.2';
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOG_CONFIG = join(ROOT, 'local/kafka/log4j2.properties');
 
 /** The release local/setup.sh fetched; KAFKA_VERSION picks another (run the set-up again after changing it). */

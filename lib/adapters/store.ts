@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { remainingDelta, splitByPartitions, type OffsetRestart, type StoredPosition, type UserDelta } from './scoring.js';
-import { mapWithConcurrency } from './concurrency.js';
-import { AppError } from './errors.js';
+import { remainingDelta, splitByPartitions, type OffsetRestart, type StoredPosition, type UserDelta } from '../core/user-deltas.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
+import { AppError } from '../core/errors.js';
 
 // Item shape: { user_id: S, score: N, "o:<topic>:<partition>": N (highest offset applied),
 // "t:<topic>:<partition>": N (newest record timestamp applied there) }.

@@ -1,6 +1,6 @@
 // The format of a popular-users run on Kafka: its users, then one run-end marker; and how a consumer
-// tells a complete run from a partial one. Pure: the Kafka adapters are lib/popular-publish.ts and
-// lib/popular-reader.ts.
+// tells a complete run from a partial one. Pure: the Kafka adapters are lib/adapters/popular-publish.ts and
+// lib/adapters/popular-reader.ts.
 import type { IHeaders, Message } from 'kafkajs';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 

@@ -1,6 +1,6 @@
 // What the local stack needs on the machine, checked up front so a missing piece is named with its fix.
 import { spawnSync } from 'node:child_process';
-import { AppError } from '../lib/errors.js';
+import { AppError } from '../../lib/core/errors.js';
 
 export class MissingPrerequisiteError extends AppError {}
 

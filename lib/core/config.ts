@@ -1,5 +1,5 @@
 // The one place the functions read configuration: environment -> typed, validated settings,
-// read once at cold start. Local commands read theirs in local/settings.ts with the same reader.
+// read once at cold start. Local commands read theirs in local/commands/settings.ts with the same reader.
 import { MAX_USER_RECORD_BYTES, maxPublishBatch } from './popular-run.js';
 import { readKafka, type KafkaSettings } from './kafka-settings.js';
 import { SettingsReader, type Env } from './settings-reader.js';

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type KafkaConfig, type SASLOptions } from 'kafkajs';
-import type { KafkaSettings } from './config.js';
+import type { KafkaSettings } from '../core/config.js';
 
 /** A KafkaJS client for the configured brokers: plaintext locally, TLS and SASL (IAM on MSK) in AWS. */
 export function createKafka(settings: KafkaSettings): Kafka {

@@ -1,8 +1,8 @@
 // Settings of the local pieces (the stack, the event source mapping stand-in, the topics tool),
 // read with the functions' reader so a bad value is reported the same way.
-import { refuseDeadLetterLoop } from '../lib/config.js';
-import { readKafka, type KafkaSettings } from '../lib/kafka-settings.js';
-import { SettingsReader, type Env } from '../lib/settings-reader.js';
+import { refuseDeadLetterLoop } from '../../lib/core/config.js';
+import { readKafka, type KafkaSettings } from '../../lib/core/kafka-settings.js';
+import { SettingsReader, type Env } from '../../lib/core/settings-reader.js';
 
 export interface StackConfig {
   scoresTable: string;

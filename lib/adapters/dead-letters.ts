@@ -1,10 +1,10 @@
 // Rejected records -> the dead-letter topic, in produce requests the broker accepts.
 // kafkajs is CommonJS and Node's ES import cannot see ConfigResourceTypes among its named exports: take it from the default.
 import kafkajs, { type IHeaders, type Message, type Producer } from 'kafkajs';
-import { isBase64, type Rejection } from './activity.js';
-import { AppError, errorMessage } from './errors.js';
-import type { LazyProducer } from './publish.js';
-import { headerEntries, RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
+import { isBase64, type Rejection } from '../core/activity.js';
+import { AppError, errorMessage } from '../core/errors.js';
+import type { LazyProducer } from './producer.js';
+import { headerEntries, RECORD_BATCH_OVERHEAD, recordBytes } from '../core/record-size.js';
 
 export const DLQ_HEADER = {
   reason: 'dlq.reason',

@@ -1,7 +1,7 @@
 // What every local command shares: validated flags, one way to wait for Ctrl-C, and exit codes.
-import { ConfigError } from '../lib/config.js';
-import { AppError } from '../lib/errors.js';
-import { MissingPrerequisiteError } from './prerequisites.js';
+import { ConfigError } from '../../lib/core/config.js';
+import { AppError } from '../../lib/core/errors.js';
+import { MissingPrerequisiteError } from '../services/prerequisites.js';
 
 /** A flag the user got wrong; the command prints it with its usage. */
 export class UsageError extends AppError {}

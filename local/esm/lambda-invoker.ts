@@ -1,7 +1,7 @@
 // The stand-in's other target: a function deployed behind the Lambda Invoke API (LocalStack or AWS).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
-import { AppError } from '../lib/errors.js';
+import { AppError } from '../../lib/core/errors.js';
 import type { MskInvoker } from './esm.js';
 
 /** The invoked function failed; the batch is retried, as on AWS. */

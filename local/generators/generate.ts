@@ -1,10 +1,10 @@
 // The seed's two generators: a static data set produced as fast as the broker takes it, and a
 // continuous stream at a steady rate. Records are keyed by user id, so a user's events share a partition.
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from './fixtures/activity.js';
+import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from '../fixtures/activity.js';
 
 // The commands pick their population and seed from here.
-export { defaultPopulation, SEED_DEFAULTS, seededRandom } from './fixtures/activity.js';
+export { defaultPopulation, SEED_DEFAULTS, seededRandom } from '../fixtures/activity.js';
 
 /** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
 export async function connectActivityProducer(kafka: Kafka): Promise<Producer> {

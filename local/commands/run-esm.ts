@@ -6,16 +6,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { loadScorerConfig } from '../lib/config.js';
+import { loadScorerConfig } from '../../lib/core/config.js';
 import { loadMappingConfig } from './settings.js';
 import { onStopSignal, runCommand } from './cli.js';
-import { createKafka } from '../lib/kafka.js';
-import { LazyProducer } from '../lib/publish.js';
-import { createScoreHandler } from '../lib/score-batch.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { createScoreHandler } from '../../lib/score-batch.js';
 import { adoptStackEnv } from './cli-env.js';
-import { mappingOptions, startEventSourceMapping, type MskInvoker } from './esm.js';
-import { lambdaInvoker } from './lambda-invoker.js';
-import { createProgressBar } from './progress.js';
+import { mappingOptions, startEventSourceMapping, type MskInvoker } from '../esm/esm.js';
+import { lambdaInvoker } from '../esm/lambda-invoker.js';
+import { createProgressBar } from '../report/progress.js';
 
 const USAGE = `Usage: npm run esm -- [--invoke FUNCTION_NAME] [--batch-size N] [--window SECONDS] [--topic NAME] [--group ID] [--verbose]
 Reads KAFKA_BROKERS, SCORES_TABLE and the ESM_* settings (or .local/stack.env). Without --invoke the scorer runs

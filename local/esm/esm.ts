@@ -3,14 +3,14 @@
 // commit only after success, retry the same batch until it succeeds).
 import type { MSKEvent } from 'aws-lambda';
 import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
-import { createKafka } from '../lib/kafka.js';
-import type { KafkaSettings } from '../lib/config.js';
-import { errorMessage } from '../lib/errors.js';
-import type { MappingConfig, StartingPosition } from './settings.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import type { KafkaSettings } from '../../lib/core/config.js';
+import { errorMessage } from '../../lib/core/errors.js';
+import type { MappingConfig, StartingPosition } from '../commands/settings.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
-import { topicEnds } from './topic-reader.js';
-import { LazyProducer } from '../lib/publish.js';
+import { topicEnds } from '../services/topic-reader.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
 import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, type GiveUpReason } from './esm-failure.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
@@ -28,7 +28,7 @@ export interface RetryBackoff {
 
 const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
-/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm-failure.ts. */
+/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm/esm-failure.ts. */
 export interface MappingOptions extends FailurePolicy {
   kafka: Kafka | KafkaSettings;
   topic: string;

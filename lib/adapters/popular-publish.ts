@@ -1,11 +1,11 @@
 // Publishing a run to Kafka: its users in acknowledged requests that always fit the broker's limit,
 // then the run-end marker, which a consumer needs before it may call the run complete.
 import type { Message, Producer } from 'kafkajs';
-import type { PopularSink } from './popular-engine.js';
-import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from './popular-run.js';
-import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
-import type { PopularUser } from './selection.js';
-import { AppError } from './errors.js';
+import type { PopularSink } from '../core/popular-engine.js';
+import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from '../core/popular-run.js';
+import { RECORD_BATCH_OVERHEAD, recordBytes } from '../core/record-size.js';
+import type { PopularUser } from '../core/selection.js';
+import { AppError } from '../core/errors.js';
 
 /** A user's message alone exceeds the broker's limit: no retry can publish it. */
 export class MessageTooLargeError extends AppError {}
