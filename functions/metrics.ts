@@ -1,7 +1,7 @@
-// The Lambda edge's half of the metrics: lib/core/metrics.ts says what to record, Powertools writes it
+// The Lambda edge's half of the metrics: lib/metrics.ts says what to record, Powertools writes it
 // as CloudWatch embedded metric format on stdout, in the namespace POWERTOOLS_METRICS_NAMESPACE names.
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { MetricPoint, MetricUnit as Unit } from '../lib/core/metrics.js';
+import type { MetricPoint, MetricUnit as Unit } from '../lib/metrics.js';
 
 const UNITS = { Count: MetricUnit.Count, Milliseconds: MetricUnit.Milliseconds, None: MetricUnit.NoUnit } as const satisfies Record<Unit, unknown>;
 

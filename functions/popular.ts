@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadPopularConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
-import { runMetrics } from '../lib/core/metrics.js';
+import { runMetrics } from '../lib/metrics.js';
 import { createPopularHandler, type PopularRunSummary } from '../lib/popular-job.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
 import { record } from './metrics.js';

@@ -4,7 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
-import { batchMetrics } from '../lib/core/metrics.js';
+import { batchMetrics } from '../lib/metrics.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
 import { record } from './metrics.js';

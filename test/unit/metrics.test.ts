@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchMetrics, REJECTION_REASONS, runMetrics } from '../../lib/core/metrics.js';
+import { batchMetrics, REJECTION_REASONS, runMetrics } from '../../lib/metrics.js';
 import type { BatchSummary } from '../../lib/score-batch.js';
 import type { PopularRunSummary } from '../../lib/popular-job.js';
 

@@ -1,8 +1,8 @@
 // What an operator watches, taken from the summaries the scorer and the job already return.
 // Pure data: the Lambda edge (functions/metrics.ts) hands these to Powertools Metrics (EMF).
-import type { RejectionReason } from './activity.js';
-import type { BatchSummary } from '../score-batch.js';
-import type { PopularRunSummary } from '../popular-job.js';
+import type { RejectionReason } from './core/activity.js';
+import type { BatchSummary } from './score-batch.js';
+import type { PopularRunSummary } from './popular-job.js';
 
 export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
 
