@@ -1,28 +1,21 @@
 // What KafkaJS fetched -> the event AWS's MSK mapping would send for it.
-import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MSKEvent } from 'aws-lambda';
 import type { KafkaMessage } from 'kafkajs';
-import { toMskRecord, type MskEventSource } from './msk-event.js';
+import { buildMskEvent, type MskEventSource } from './msk-event.js';
 
-/** One partition's records as the MSK event AWS would send for them. */
+/** One partition's records as the MSK event AWS would send for them, through the one event builder. */
 export function toMskEvent(topic: string, partition: number, messages: KafkaMessage[], source: MskEventSource): MSKEvent {
-  const records: MSKRecord[] = messages.map((m) =>
-    toMskRecord({
-      topic,
-      partition,
-      offset: Number(m.offset),
-      timestamp: Number(m.timestamp),
-      timestampType: timestampType(m),
-      key: m.key,
-      value: m.value,
-      headers: m.headers,
-    }),
-  );
-  return {
-    eventSource: 'aws:kafka',
-    eventSourceArn: source.eventSourceArn,
-    bootstrapServers: source.bootstrapServers,
-    records: { [`${topic}-${partition}`]: records },
-  };
+  const records = messages.map((m) => ({
+    topic,
+    partition,
+    offset: Number(m.offset),
+    timestamp: Number(m.timestamp),
+    timestampType: timestampType(m),
+    key: m.key,
+    value: m.value,
+    headers: m.headers,
+  }));
+  return buildMskEvent(records, source);
 }
 
 function timestampType(message: KafkaMessage): 'CREATE_TIME' | 'LOG_APPEND_TIME' {
