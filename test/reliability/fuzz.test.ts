@@ -1,13 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Partitioners, type Message } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
-import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
 import type { ScorerConfig } from '../../lib/core/config.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
-import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
+import { scoreTopicThroughStandIn } from '../support/scorer.js';
 import { readSums } from '../../local/fixtures/index.js';
 import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
 
@@ -51,39 +48,7 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
       writeConcurrency: 16,
       kafka: testKafkaSettings('fuzz'),
     };
-    const deadLetters = new LazyProducer(createKafka(config.kafka));
-    const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
-    const summaries: BatchSummary[] = [];
-    let poisoned: Error | undefined;
-    const esm = await startEventSourceMapping({
-      kafka: config.kafka,
-      topic,
-      groupId: uniqueName('fuzz-group'),
-      batchSize: 100,
-      batchingWindowMs: 100,
-      backoff: { initialMs: 50, maxMs: 200 },
-      invoke: async (event) => summaries.push(await handle(event)),
-      onBatch: (report) => {
-        // A batch that keeps failing is a poison pill: the partition would stall for ever.
-        if (!report.ok && report.attempt >= 3)
-          poisoned ??= new Error(
-            `partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`,
-          );
-      },
-    });
-    try {
-      await Promise.race([
-        esm.caughtUp(),
-        (async () => {
-          while (poisoned === undefined) await new Promise((r) => setTimeout(r, 100));
-          throw poisoned;
-        })(),
-      ]);
-    } finally {
-      poisoned ??= new Error('stopped');
-      await esm.stop();
-      await deadLetters.disconnect();
-    }
+    const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'fuzz-group', batchSize: 100 });
 
     const accepted = summaries.reduce((n, s) => n + s.accepted, 0);
     const dead = await readTopic(config.dlqTopic, expectedRejects.size);

@@ -1,15 +1,12 @@
 // The scorer at its edges, end to end: users in many partitions, a recreated topic, and dead letters
 // larger together than one broker request, consumed by the mapping stand-in from the real broker.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Partitioners } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
-import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
-import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
+import { scoreTopicThroughStandIn } from '../support/scorer.js';
 import { readSums, sorted } from '../../local/fixtures/index.js';
 import { runRedeliveryCase } from './support/redelivery.js';
 
@@ -48,38 +45,7 @@ describe('reliability: the scorer at its edges', () => {
       writeConcurrency: 16,
       kafka: testKafkaSettings('edges'),
     };
-    const deadLetters = new LazyProducer(createKafka(config.kafka));
-    const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
-    const summaries: BatchSummary[] = [];
-    let poisoned: Error | undefined;
-    const esm = await startEventSourceMapping({
-      kafka: config.kafka,
-      topic,
-      groupId: uniqueName('edges-group'),
-      batchSize: 500,
-      batchingWindowMs: 100,
-      backoff: { initialMs: 50, maxMs: 200 },
-      invoke: async (event) => summaries.push(await handle(event)),
-      onBatch: (report) => {
-        if (!report.ok && report.attempt >= 3)
-          poisoned ??= new Error(
-            `partition ${report.partition} offsets ${report.firstOffset}-${report.lastOffset} failed ${report.attempt} times: ${report.error?.stack}`,
-          );
-      },
-    });
-    try {
-      await Promise.race([
-        esm.caughtUp(),
-        (async () => {
-          while (poisoned === undefined) await new Promise((r) => setTimeout(r, 100));
-          throw poisoned;
-        })(),
-      ]);
-    } finally {
-      poisoned ??= new Error('stopped');
-      await esm.stop();
-      await deadLetters.disconnect();
-    }
+    const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'edges-group', batchSize: 500 });
 
     const dead = await readTopic(dlqTopic, 40);
     expect(new Set(dead.map((m) => m.partition))).toEqual(new Set([0]));
