@@ -6,7 +6,12 @@
 # KAFKA_VERSION picks another Kafka release than the default (see README, "The local stack").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kafka_version="${KAFKA_VERSION:-$(sed -n "s/^export const DEFAULT_KAFKA_VERSION = '\(.*\)';/\1/p" local/services/kafka-broker.ts)}"
+# The default release is written once, in the broker's module; KAFKA_VERSION overrides it.
+kafka_version="${KAFKA_VERSION:-$(sed -n "s/^\(export \)\{0,1\}const DEFAULT_KAFKA_VERSION = '\(.*\)';/\2/p" local/services/kafka-broker.ts)}"
+if [ -z "${kafka_version}" ]; then
+  echo "Could not read DEFAULT_KAFKA_VERSION from local/services/kafka-broker.ts; set KAFKA_VERSION (e.g. KAFKA_VERSION=4.1.2)." >&2
+  exit 1
+fi
 
 missing=()
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1 || true)
