@@ -72,7 +72,13 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   const { config } = deps;
   const startedAt = await (deps.clock ?? processRunClock).claim();
   const started = performance.now();
-  const run: PopularRun = { runId: randomUUID(), key: `popular_${Math.floor(startedAt.getTime() / 1000)}`, startedAt, percentile: config.percentile };
+  const run: PopularRun = {
+    runId: randomUUID(),
+    key: `popular_${Math.floor(startedAt.getTime() / 1000)}`,
+    startedAt,
+    percentile: config.percentile,
+    source: config.kafka.clientId,
+  };
 
   // Connect while scanning; an unreachable Kafka still fails the run when awaited below.
   const connecting = deps.producer.get();

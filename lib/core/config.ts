@@ -1,6 +1,6 @@
 // The one place the functions read configuration: environment -> typed, validated settings,
 // read once at cold start. Local commands read theirs in local/commands/settings.ts with the same reader.
-import { MAX_USER_RECORD_BYTES, maxPublishBatch } from './popular-run.js';
+import { maxPublishBatch, maxUserRecordBytes } from './popular-run.js';
 import { readKafka, type KafkaSettings } from './kafka-settings.js';
 import { SettingsReader, type Env } from './settings-reader.js';
 
@@ -103,17 +103,18 @@ export function loadPopularConfig(env: Env = process.env): PopularConfig {
     percentile: r.percentile('PERCENTILE', 95),
     scanSegments: r.integer('SCAN_SEGMENTS', 8, 1, 1024),
     popularTopic: r.topic('POPULAR_TOPIC', 'popular_users'),
-    publishBatchSize: r.integer('PUBLISH_BATCH_SIZE', 1000, 1, 100_000),
+    // 500 leaves room for a run_source header of any sensible client id within MSK's 1 MiB.
+    publishBatchSize: r.integer('PUBLISH_BATCH_SIZE', 500, 1, 100_000),
     maxHeldUsers: r.integer('MAX_HELD_USERS', 250_000, 1_000, 50_000_000),
     messageMaxBytes: r.integer('KAFKA_MESSAGE_MAX_BYTES', DEFAULT_MESSAGE_MAX_BYTES, 1024, 2 ** 31 - 1),
     kafka: readKafka(r, 'popular-users-job'),
   };
   // Every request must fit the broker's limit whatever the user ids, or the run fails on every retry.
-  const fits = maxPublishBatch(config.messageMaxBytes);
+  const fits = maxPublishBatch(config.messageMaxBytes, config.kafka.clientId);
   if (config.publishBatchSize > fits) {
     r.problems.push(
       `PUBLISH_BATCH_SIZE=${config.publishBatchSize} can exceed the broker's message.max.bytes (KAFKA_MESSAGE_MAX_BYTES=${config.messageMaxBytes}): ` +
-        `a message takes up to ${MAX_USER_RECORD_BYTES} bytes; set PUBLISH_BATCH_SIZE to ${fits} or less, or KAFKA_MESSAGE_MAX_BYTES to the broker's real limit`,
+        `a message takes up to ${maxUserRecordBytes(config.kafka.clientId)} bytes; set PUBLISH_BATCH_SIZE to ${fits} or less, or KAFKA_MESSAGE_MAX_BYTES to the broker's real limit`,
     );
   }
   return r.done(config);

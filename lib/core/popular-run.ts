@@ -16,6 +16,8 @@ export interface PopularRun {
   key: string;
   startedAt: Date;
   percentile: number;
+  /** Who published the run: the job's Kafka client id, `<service>-<stage>-popular` on AWS, so every message names its stage. */
+  source?: string;
 }
 
 /** The marker's value: what a consumer checks the run's users against. */
@@ -29,10 +31,12 @@ export interface RunEnd {
   usersScanned: number;
 }
 
-const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end' } as const;
+const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end', source: 'run_source' } as const;
 
 function runHeaders(run: PopularRun): IHeaders {
-  return { [POPULAR_HEADER.runId]: run.runId, [POPULAR_HEADER.startedAt]: run.startedAt.toISOString() };
+  const headers: IHeaders = { [POPULAR_HEADER.runId]: run.runId, [POPULAR_HEADER.startedAt]: run.startedAt.toISOString() };
+  if (run.source !== undefined) headers[POPULAR_HEADER.source] = run.source;
+  return headers;
 }
 
 export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: number): Message {
@@ -54,25 +58,30 @@ export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'perc
 
 /**
  * The largest user message the job can send for a user id the scorer accepts (128 characters, each
- * escaped by JSON to 6 bytes at worst) and any score: what PUBLISH_BATCH_SIZE is checked against.
+ * escaped by JSON to 6 bytes at worst) and any score, from a given source: what PUBLISH_BATCH_SIZE is checked against.
  */
-export const MAX_USER_RECORD_BYTES = recordBytes(
-  popularUserMessage(
-    { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
-    { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 2.2250738585072014e-308 },
-    -Number.MAX_VALUE,
-  ),
-);
+export function maxUserRecordBytes(source?: string): number {
+  return recordBytes(
+    popularUserMessage(
+      { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
+      { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 2.2250738585072014e-308, source },
+      -Number.MAX_VALUE,
+    ),
+  );
+}
+
+/** The bound without a source header. */
+export const MAX_USER_RECORD_BYTES = maxUserRecordBytes();
 
 /** The largest PUBLISH_BATCH_SIZE whose produce requests always fit a broker's message.max.bytes. */
-export function maxPublishBatch(messageMaxBytes: number): number {
-  return Math.floor((messageMaxBytes - RECORD_BATCH_OVERHEAD) / MAX_USER_RECORD_BYTES);
+export function maxPublishBatch(messageMaxBytes: number, source?: string): number {
+  return Math.floor((messageMaxBytes - RECORD_BATCH_OVERHEAD) / maxUserRecordBytes(source));
 }
 
 /** One message of the topic, as a consumer decodes it. */
 export type PopularMessage =
-  | { kind: 'user'; runId: string; key: string; startedAt: string; user: PopularUser }
-  | { kind: 'end'; runId: string; key: string; startedAt: string; end: RunEnd };
+  | { kind: 'user'; runId: string; key: string; startedAt: string; source?: string; user: PopularUser }
+  | { kind: 'end'; runId: string; key: string; startedAt: string; source?: string; end: RunEnd };
 
 /** Decodes a message of popular_users; undefined for anything that is not part of a run. */
 export function decodePopularMessage(key: string | null, value: string | null, headers: Record<string, string | undefined>): PopularMessage | undefined {
@@ -93,16 +102,19 @@ export function decodePopularMessage(key: string | null, value: string | null, h
       runId,
       key,
       startedAt,
+      source: headers[POPULAR_HEADER.source],
       end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned },
     };
   }
   if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;
-  return { kind: 'user', runId, key, startedAt, user: { userId: body.user_id, score: body.score } };
+  return { kind: 'user', runId, key, startedAt, source: headers[POPULAR_HEADER.source], user: { userId: body.user_id, score: body.score } };
 }
 
 export interface CompleteRun extends RunEnd {
   key: string;
   startedAt: string;
+  /** The publishing job's client id, when its messages carry one. */
+  source?: string;
   users: PopularUser[];
 }
 
@@ -112,14 +124,14 @@ export interface CompleteRun extends RunEnd {
  * completes, so memory follows the newest runs only.
  */
 export class RunCollector {
-  private readonly runs = new Map<string, { key: string; startedAt: string; users: Map<string, number>; end?: RunEnd }>();
+  private readonly runs = new Map<string, { key: string; startedAt: string; source?: string; users: Map<string, number>; end?: RunEnd }>();
   private latest?: CompleteRun;
 
   add(message: PopularMessage): void {
     if (this.latest !== undefined && message.startedAt < this.latest.startedAt) return;
     let run = this.runs.get(message.runId);
     if (run === undefined) {
-      run = { key: message.key, startedAt: message.startedAt, users: new Map() };
+      run = { key: message.key, startedAt: message.startedAt, source: message.source, users: new Map() };
       this.runs.set(message.runId, run);
     }
     if (message.kind === 'end') run.end = message.end;
@@ -129,7 +141,13 @@ export class RunCollector {
 
   private completed(runId: string): void {
     const run = this.runs.get(runId)!;
-    const candidate: CompleteRun = { ...run.end!, key: run.key, startedAt: run.startedAt, users: [...run.users].map(([userId, score]) => ({ userId, score })) };
+    const candidate: CompleteRun = {
+      ...run.end!,
+      key: run.key,
+      startedAt: run.startedAt,
+      source: run.source,
+      users: [...run.users].map(([userId, score]) => ({ userId, score })),
+    };
     if (this.latest === undefined || candidate.startedAt >= this.latest.startedAt) this.latest = candidate;
     for (const [id, other] of this.runs) if (other.startedAt <= this.latest.startedAt) this.runs.delete(id);
   }

@@ -45,7 +45,8 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   const messages = (await readTopic(summary.topic, summary.published + 1)).filter((m) => m.key === summary.runKey);
   expect(messages).toHaveLength(summary.published + 1);
   const marker = messages.at(-1)!;
-  expect(marker.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_end: 'true' });
+  // run_source: the job's client id, which names the stage on AWS (<service>-<stage>-popular).
+  expect(marker.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_source: 'popular-test', run_end: 'true' });
   expect(JSON.parse(marker.value!.toString())).toEqual({
     run_id: summary.runId,
     count: summary.published,
@@ -55,7 +56,7 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   });
   const users = new Map<string, number>();
   for (const message of messages.slice(0, -1)) {
-    expect(message.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt });
+    expect(message.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_source: 'popular-test' });
     const value = JSON.parse(message.value!.toString()) as PublishedUser;
     expect(value).toEqual({ user_id: value.user_id, score: value.score, cutoff: summary.cutoff, percentile: summary.percentile });
     users.set(value.user_id, value.score);
@@ -67,6 +68,7 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
     expect(latest).toMatchObject({
       key: summary.runKey,
       startedAt: summary.startedAt,
+      source: 'popular-test',
       count: summary.published,
       cutoff: summary.cutoff,
       usersScanned: summary.usersScanned,
@@ -266,8 +268,11 @@ describe('popular-users job: items without a numeric score', () => {
 
 describe('popular-users job: requests within the broker limit', () => {
   it('the largest PUBLISH_BATCH_SIZE the config accepts fits the real broker with the longest user ids; 20% more per request is refused', async () => {
-    const batch = maxPublishBatch(DEFAULT_MESSAGE_MAX_BYTES);
-    expect(() => loadPopularConfig({ SCORES_TABLE: 't', KAFKA_BROKERS: 'b:9092', PUBLISH_BATCH_SIZE: String(batch) })).not.toThrow();
+    // The job's client id rides in every message as run_source, so it counts towards the limit.
+    const batch = maxPublishBatch(DEFAULT_MESSAGE_MAX_BYTES, 'popular-test');
+    expect(() =>
+      loadPopularConfig({ SCORES_TABLE: 't', KAFKA_BROKERS: 'b:9092', KAFKA_CLIENT_ID: 'popular-test', PUBLISH_BATCH_SIZE: String(batch) }),
+    ).not.toThrow();
     // 128 characters JSON escapes to 6 bytes each: the largest id the scorer accepts, at its largest.
     const longId = (i: number) => `${i}`.padStart(8, '0') + '\u0001'.repeat(120);
     const users = Math.ceil(batch * 1.5);
@@ -285,7 +290,7 @@ describe('popular-users job: requests within the broker limit', () => {
 
     // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.
     const raw = await producer.get();
-    const run = { runId: summary.runId, key: summary.runKey, startedAt: new Date(summary.startedAt), percentile: 0.01 };
+    const run = { runId: summary.runId, key: summary.runKey, startedAt: new Date(summary.startedAt), percentile: 0.01, source: 'popular-test' };
     const messages = Array.from({ length: Math.ceil(batch * 1.2) }, (_, i) => popularUserMessage({ userId: longId(i), score: 1e15 + i }, run, 1e15));
     await expect(raw.send({ topic: config.popularTopic, acks: -1, messages })).rejects.toThrow(/larger than the max message size/);
   }, 120_000);

@@ -2,7 +2,6 @@
 // larger together than one broker request, consumed by the mapping stand-in from the real broker.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
-import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
@@ -45,7 +44,7 @@ describe('reliability: the scorer at its edges', () => {
       writeConcurrency: 16,
       kafka: testKafkaSettings('edges'),
     };
-    const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'edges-group', batchSize: 500 });
+    await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'edges-group', batchSize: 500 });
 
     const dead = await readTopic(dlqTopic, 40);
     expect(new Set(dead.map((m) => m.partition))).toEqual(new Set([0]));

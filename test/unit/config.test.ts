@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/core/config.js';
 import { loadMappingConfig, loadStackConfig } from '../../local/commands/settings.js';
-import { MAX_USER_RECORD_BYTES, maxPublishBatch } from '../../lib/core/popular-run.js';
+import { MAX_USER_RECORD_BYTES, maxPublishBatch, maxUserRecordBytes } from '../../lib/core/popular-run.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
 const problemsOf = (fn: () => unknown): string[] => {
@@ -97,8 +97,10 @@ describe('loadPopularConfig', () => {
 
 describe('publish settings that can never work are refused at start', () => {
   it('a PUBLISH_BATCH_SIZE whose request can exceed the broker limit, naming the largest that fits', () => {
-    const fits = maxPublishBatch(1_048_588);
-    expect(fits * MAX_USER_RECORD_BYTES).toBeLessThanOrEqual(1_048_588 - 61);
+    // Every message carries the job's client id as run_source; 'popular-users-job' is the default.
+    const fits = maxPublishBatch(1_048_588, 'popular-users-job');
+    expect(fits * maxUserRecordBytes('popular-users-job')).toBeLessThanOrEqual(1_048_588 - 61);
+    expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(MAX_USER_RECORD_BYTES);
     expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
     const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));
     expect(problems).toEqual([
@@ -108,9 +110,14 @@ describe('publish settings that can never work are refused at start', () => {
     ]);
     // A broker with a smaller limit lowers what fits.
     expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '100000', PUBLISH_BATCH_SIZE: '1000' }))[0]).toMatch(
-      new RegExp(`PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000)} or less`),
+      new RegExp(
+        `PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000, 'popular-users-job')} or less`,
+      ),
     );
     expect(loadPopularConfig(base).publishBatchSize).toBeLessThanOrEqual(fits); // the default fits MSK's default
+    // A deployed stage's client id fits the default too; a very long one is refused by name.
+    expect(loadPopularConfig({ ...base, KAFKA_CLIENT_ID: 'popular-users-production-eu-west-1-popular' }).publishBatchSize).toBe(500);
+    expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_CLIENT_ID: 'x'.repeat(2_000) }))[0]).toMatch(/^PUBLISH_BATCH_SIZE=500 can exceed/);
   });
 
   it('KAFKA_SSL=false with aws-iam', () => {
