@@ -1,113 +1,30 @@
 // The event source mapping stand-in: a Kafka consumer group that hands batches to the scorer the
 // way AWS's MSK mapping does (batch size, batching window, one batch in flight per partition,
 // commit only after success, retry the same batch until it succeeds).
-import type { MSKEvent } from 'aws-lambda';
 import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
-import type { KafkaSettings } from '../../lib/core/config.js';
 import { errorMessage } from '../../lib/core/errors.js';
-import type { MappingConfig, StartingPosition } from '../commands/settings.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from '../services/topic-reader.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import { failedBatchMessages, resolveFailurePolicy, tooOld, type FailurePolicy, type GiveUpReason } from './esm-failure.js';
+import { failedBatchMessages, resolveFailurePolicy, tooOld, type GiveUpReason } from './esm-failure.js';
+import { Signal } from './signal.js';
+import {
+  DEFAULT_BACKOFF,
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCHING_WINDOW_MS,
+  MAX_BATCH_SIZE,
+  type BatchReport,
+  type EventSourceMapping,
+  type MappingOptions,
+  type MappingStats,
+} from './mapping-options.js';
 
-export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
-
-const DEFAULT_BATCH_SIZE = 100;
-const MAX_BATCH_SIZE = 10_000;
-/** AWS's default MaximumBatchingWindowInSeconds for MSK and self-managed Kafka is 0.5 s. */
-const DEFAULT_BATCHING_WINDOW_MS = 500;
-
-export interface RetryBackoff {
-  initialMs: number;
-  maxMs: number;
-  multiplier: number;
-}
-
-const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
-
-/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm/esm-failure.ts. */
-export interface MappingOptions extends FailurePolicy {
-  kafka: Kafka | KafkaSettings;
-  topic: string;
-  groupId: string;
-  /** The function the mapping feeds: in process, or `lambdaInvoker(...)` for the Lambda Invoke API. */
-  invoke: MskInvoker;
-  batchSize?: number;
-  batchingWindowMs?: number;
-  /** Where a group with no committed offsets starts, as AWS's StartingPosition. */
-  startingPosition?: StartingPosition;
-  eventSourceArn?: string;
-  /** Needed when `kafka` is a client rather than settings: the events carry it. */
-  bootstrapServers?: string;
-  backoff?: Partial<RetryBackoff>;
-  /** How long the group waits for a silent member before handing its partitions on. */
-  sessionTimeoutMs?: number;
-  onBatch?: (report: BatchReport) => void;
-}
-
-/** One invocation attempt, reported as it ends. */
-export interface BatchReport {
-  topic: string;
-  partition: number;
-  records: number;
-  firstOffset: number;
-  lastOffset: number;
-  attempt: number;
-  ok: boolean;
-  error?: Error;
-  /** When the attempt failed: how long until the same batch is tried again. */
-  retryInMs?: number;
-  /** Set when the mapping gave up on the batch (skipped it, after sending it to the on-failure topic if any). */
-  gaveUp?: GiveUpReason;
-  durationMs: number;
-}
-
-export interface MappingStats {
-  invocations: number;
-  failedInvocations: number;
-  /** Records in batches the function accepted and whose offsets were committed. */
-  recordsCommitted: number;
-  /** Records of batches given up on (retry limit or record age), included in recordsCommitted. */
-  recordsGivenUp: number;
-  /** Per partition, the next offset the group will read. */
-  committed: Record<number, number>;
-  lastError?: string;
-}
-
-export interface EventSourceMapping {
-  stats(): MappingStats;
-  /** Resolves once every record on the topic when called has been handled and committed. */
-  caughtUp(pollMs?: number): Promise<void>;
-  /** Lets the batch in flight finish (a failing one is abandoned uncommitted), then leaves the group. */
-  stop(): Promise<void>;
-}
+export * from './mapping-options.js';
 
 const HEARTBEAT_EVERY_MS = 3000;
 const JOIN_TIMEOUT_MS = 30_000;
-
-/** Wakes whoever waits on it; a wait also ends after `ms`. */
-class Signal {
-  private readonly waiters = new Set<() => void>();
-  wait(ms = Infinity): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-      this.waiters.add(done);
-    });
-  }
-  notify(): void {
-    // A copy: each wake removes itself from the set.
-    for (const wake of Array.from(this.waiters)) wake();
-  }
-}
-
 /** One partition's records fetched but not yet committed, and the loop that hands them over a batch at a time. */
 interface Lane {
   partition: number;
@@ -117,25 +34,6 @@ interface Lane {
   arrived: Signal;
   drained: Signal;
   loop?: Promise<void>;
-}
-
-/** The options that `npm run esm`'s settings (loadMappingConfig) give, around the function to invoke. */
-export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
-  const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
-  const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
-  return {
-    kafka,
-    topic,
-    groupId,
-    batchSize,
-    batchingWindowMs,
-    startingPosition,
-    eventSourceArn,
-    invoke,
-    maximumRetryAttempts,
-    maximumRecordAgeSeconds,
-    onFailureTopic,
-  };
 }
 
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
