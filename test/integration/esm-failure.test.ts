@@ -1,35 +1,13 @@
 // The stand-in's error handling on the local broker, setting by setting, as the template sets AWS's
 // mapping: MaximumRetryAttempts, MaximumRecordAgeInSeconds and a Kafka on-failure topic.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
-import type { Message } from 'kafkajs';
-import { startEventSourceMapping, type BatchReport, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
+import type { BatchReport } from '../../local/esm/esm.js';
 import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm/esm-failure.js';
-import { freshTopic, readTopic, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
+import { freshTopic, readTopic } from '../support/stack.js';
 
-const running: EventSourceMapping[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((m) => m.stop()));
-});
-
-async function mapping(options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>): Promise<EventSourceMapping> {
-  const m = await startEventSourceMapping({
-    kafka: testKafkaSettings('esm-failure-test'),
-    groupId: uniqueName('group'),
-    batchingWindowMs: 0,
-    backoff: { initialMs: 10, maxMs: 50 },
-    ...options,
-  });
-  running.push(m);
-  return m;
-}
-
-async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = testKafka().producer();
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages });
-  await producer.disconnect();
-}
+const mapping = mappingsStoppedAfterEach('esm-failure-test', { batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 } });
 
 /** Invocations of a target that fails every batch holding a value in `poison`. */
 function target(poison: Set<string>) {

@@ -1,37 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import type { Message } from 'kafkajs';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
 import { connectActivityProducer, produceDataSet } from '../../local/generators/generate.js';
 import { defaultPopulation, readSums, seededRandom, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
+import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
-const running: EventSourceMapping[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((m) => m.stop()));
-});
-
-async function mapping(options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>): Promise<EventSourceMapping> {
-  const m = await startEventSourceMapping({
-    kafka: testKafkaSettings('esm-test'),
-    groupId: uniqueName('group'),
-    backoff: { initialMs: 20, maxMs: 200 },
-    ...options,
-  });
-  running.push(m);
-  return m;
-}
-
-async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = testKafka().producer();
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages });
-  await producer.disconnect();
-}
+const mapping = mappingsStoppedAfterEach('esm-test', { backoff: { initialMs: 20, maxMs: 200 } });
 
 /** Messages for one partition whose values say their position: "<partition>:<n>". */
 function numbered(partition: number, from: number, count: number): Message[] {

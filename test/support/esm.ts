@@ -1,0 +1,27 @@
+// Stand-ins for one test file: started on the run's broker with test-friendly defaults, and each
+// stopped after the test that started it.
+import { afterEach } from 'vitest';
+import type { Message } from 'kafkajs';
+import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
+import { testKafka, testKafkaSettings, uniqueName } from './stack.js';
+
+export type StartMapping = (options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>) => Promise<EventSourceMapping>;
+
+export function mappingsStoppedAfterEach(clientId: string, defaults: Partial<MappingOptions>): StartMapping {
+  const running: EventSourceMapping[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((m) => m.stop()));
+  });
+  return async (options) => {
+    const mapping = await startEventSourceMapping({ kafka: testKafkaSettings(clientId), groupId: uniqueName('group'), ...defaults, ...options });
+    running.push(mapping);
+    return mapping;
+  };
+}
+
+export async function produce(topic: string, messages: Message[]): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages });
+  await producer.disconnect();
+}
