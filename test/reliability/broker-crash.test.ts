@@ -1,39 +1,32 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
 import { startEventSourceMapping } from '../../local/esm/esm.js';
-import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName, privateBroker } from '../support/stack.js';
 import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { byRun, readPublished } from './support/popular-runs.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.
-let broker: KafkaBroker;
-beforeAll(async () => {
-  broker = await startKafkaBroker();
-});
-afterAll(async () => {
-  await broker.stop();
-  dynamo.destroy();
-});
+const broker = privateBroker();
+afterAll(() => dynamo.destroy());
 
 describe('reliability: the broker is SIGKILLed while the stand-in scores', () => {
   it('the batch in flight fails after its writes, is retried until the broker is back on the same log, and counts once; the next job run is complete', async () => {
-    const topic = await freshTopic('crash-activity', 4, broker.bootstrapServers);
+    const topic = await freshTopic('crash-activity', 4, broker().bootstrapServers);
     const records = activityRecords(8_000, 900, { topic, seed: 61 });
     // One record in fifty is bad, so most batches send dead letters: a send the crash makes fail.
     for (let i = 0; i < records.length; i += 50) records[i]!.value = JSON.stringify({ user_id: 7, activity: 'profile.unknown' });
-    await produceRecords(topic, records, broker.bootstrapServers);
-    const kafka = { ...testKafkaSettings('broker-crash'), brokers: [broker.bootstrapServers] };
+    await produceRecords(topic, records, broker().bootstrapServers);
+    const kafka = { ...testKafkaSettings('broker-crash'), brokers: [broker().bootstrapServers] };
     const config: ScorerConfig = {
       scoresTable: await freshScoresTable(dynamo, 'crash'),
       weights: DEFAULT_SCORE_WEIGHTS,
-      dlqTopic: await freshTopic('crash-dlq', 1, broker.bootstrapServers),
+      dlqTopic: await freshTopic('crash-dlq', 1, broker().bootstrapServers),
       writeConcurrency: 8,
       kafka,
     };
@@ -55,8 +48,8 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
         if (++invocations === 6) {
           // The crash lands as a batch starts: its writes go through, its dead letters cannot, so the
           // invocation fails after writing and the mapping retries it until the broker is back.
-          await broker.kill();
-          restarted = new Promise((r) => setTimeout(r, 1000)).then(() => broker.restart());
+          await broker().kill();
+          restarted = new Promise((r) => setTimeout(r, 1000)).then(() => broker().restart());
         }
         const summary = await handler(event);
         alreadyCounted += summary.alreadyAppliedUsers + summary.redeliveredUsers;
@@ -86,7 +79,7 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
       scoresTable: config.scoresTable,
       percentile: 90,
       scanSegments: 4,
-      popularTopic: await freshTopic('crash-popular', 1, broker.bootstrapServers),
+      popularTopic: await freshTopic('crash-popular', 1, broker().bootstrapServers),
       publishBatchSize: 50,
       maxHeldUsers: 250_000,
       messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
@@ -95,7 +88,7 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
     const producer = new LazyProducer(createKafka(kafka));
     try {
       const run = await runPopularJob({ config: job, dynamo, producer });
-      const messages = byRun(await readPublished(broker.bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
+      const messages = byRun(await readPublished(broker().bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
       const published = messages.filter((m) => m.end === undefined);
       expect(messages.at(-1)?.end).toMatchObject({ count: run.published }); // the run-end marker, last
       expect(new Set(published.map((m) => m.userId))).toEqual(new Set(exactPopular(expected, job.percentile).users.keys()));

@@ -1,38 +1,35 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
-import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
+import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings, privateBroker } from '../support/stack.js';
 import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.
-let broker: KafkaBroker;
-beforeAll(async () => {
-  broker = await startKafkaBroker();
-});
-afterAll(async () => {
-  await broker.stop();
-  dynamo.destroy();
-});
+const broker = privateBroker();
+afterAll(() => dynamo.destroy());
+
+/** A p90 job on its own table, publishing to its own topic on the private broker. */
+async function jobOnPrivateBroker(name: string, shape: Pick<PopularConfig, 'scanSegments' | 'publishBatchSize'>): Promise<PopularConfig> {
+  return {
+    scoresTable: await freshScoresTable(dynamo, name),
+    percentile: 90,
+    ...shape,
+    popularTopic: await freshTopic(`${name}-popular`, 1, broker().bootstrapServers),
+    maxHeldUsers: 250_000,
+    messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
+    kafka: { ...testKafkaSettings(name), brokers: [broker().bootstrapServers] },
+  };
+}
 
 describe('reliability: the broker stops while the job publishes', () => {
   it('the run rejects; once the broker is back the next run publishes the complete set, told apart from the partial one', async () => {
     const scores = seedShapedScores(6_000, 37);
-    const config: PopularConfig = {
-      scoresTable: await freshScoresTable(dynamo, 'broker-down'),
-      percentile: 90,
-      scanSegments: 4,
-      popularTopic: await freshTopic('broker-down-popular', 1, broker.bootstrapServers),
-      publishBatchSize: 20,
-      maxHeldUsers: 250_000,
-      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
-      kafka: { ...testKafkaSettings('broker-down'), brokers: [broker.bootstrapServers] },
-    };
+    const config = await jobOnPrivateBroker('broker-down', { scanSegments: 4, publishBatchSize: 20 });
     await writeUserScores(dynamo, config.scoresTable, scores);
     const expected = exactPopular(scores, config.percentile).users;
     expect(expected.size).toBeGreaterThan(3 * config.publishBatchSize);
@@ -45,18 +42,18 @@ describe('reliability: the broker stops while the job publishes', () => {
       let killed: Promise<void> | undefined;
       // The broker dies right after the first produce request of the run was answered: mid-publish.
       const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === 1) killed = broker.kill();
+        if (payload.apiName === 'Produce' && ++produceRequests === 1) killed = broker().kill();
       });
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
       unsubscribe();
       expect(produceRequests).toBeGreaterThanOrEqual(1);
 
       await killed;
-      await broker.restart(); // same log folder and port, as a crashed broker comes back
+      await broker().restart(); // same log folder and port, as a crashed broker comes back
       const second = await runPopularJob({ config, dynamo, producer });
       expect(second.published).toBe(expected.size);
 
-      const runs = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
+      const runs = byRun(await readPublished(broker().bootstrapServers, config.popularTopic));
       const complete = runs.get(second.runId)!;
       expect(complete.every((m) => m.key === second.runKey)).toBe(true);
       expect(endOf(complete)).toMatchObject({ count: expected.size });
@@ -74,16 +71,7 @@ describe('reliability: the broker stops while the job publishes', () => {
 
   it('a run cut off after its last user but before its marker is never returned as complete', async () => {
     const scores = seedShapedScores(3_000, 41);
-    const config: PopularConfig = {
-      scoresTable: await freshScoresTable(dynamo, 'no-marker'),
-      percentile: 90,
-      scanSegments: 2,
-      popularTopic: await freshTopic('no-marker-popular', 1, broker.bootstrapServers),
-      publishBatchSize: 100,
-      maxHeldUsers: 250_000,
-      messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
-      kafka: { ...testKafkaSettings('no-marker'), brokers: [broker.bootstrapServers] },
-    };
+    const config = await jobOnPrivateBroker('no-marker', { scanSegments: 2, publishBatchSize: 100 });
     await writeUserScores(dynamo, config.scoresTable, scores);
     const expected = exactPopular(scores, config.percentile).users;
     const userRequests = Math.ceil(expected.size / config.publishBatchSize);
@@ -96,15 +84,15 @@ describe('reliability: the broker stops while the job publishes', () => {
       let killed: Promise<void> | undefined;
       // Every user is acknowledged, then the broker dies before the marker goes out.
       const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) killed = broker.kill();
+        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) killed = broker().kill();
       });
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
       unsubscribe();
       expect(produceRequests).toBe(userRequests);
       await killed;
-      await broker.restart();
+      await broker().restart();
 
-      const cutOff = byRun(await readPublished(broker.bootstrapServers, config.popularTopic));
+      const cutOff = byRun(await readPublished(broker().bootstrapServers, config.popularTopic));
       expect(cutOff.size).toBe(1);
       const [messages] = [...cutOff.values()];
       expect(usersOf(messages!)).toEqual(expected); // all of its users got out...

@@ -1,5 +1,5 @@
 // What integration tests share: clients on the run's local stack, and a fresh table or topic per test.
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,6 +9,7 @@ import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
 
 export function stackEndpoints() {
   return inject('stack');
@@ -61,4 +62,22 @@ export async function produceRecords(topic: string, records: readonly KafkaRecor
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * A Kafka broker of the calling test file's own, started before its tests and stopped after them,
+ * so crashing it disturbs no other file.
+ */
+export function privateBroker(): () => KafkaBroker {
+  let broker: KafkaBroker | undefined;
+  beforeAll(async () => {
+    broker = await startKafkaBroker();
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+  return () => {
+    if (broker === undefined) throw new Error('the private broker is used before its beforeAll ran');
+    return broker;
+  };
 }
