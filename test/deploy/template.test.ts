@@ -95,7 +95,7 @@ describe('the scorer', () => {
 
   it('runs on Node.js 22 on arm64 in the VPC, signing in to MSK with IAM', () => {
     const fn = props('ScoreLambdaFunction');
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'functions/score.handler', Role: 'GetAtt:ScoreFunctionRole.Arn' });
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'functions/score.handler', Role: 'GetAtt:ScoreFunctionRole.Arn' });
     expect(fn.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'] });
     expect(fn.Environment.Variables).toMatchObject({
       SCORES_TABLE: 'Ref:ScoresTable',
@@ -116,7 +116,7 @@ describe('the popular-users job', () => {
     expect(rule.State).toBe('ENABLED');
     expect(rule.Targets.map((t: { Arn: string }) => t.Arn)).toEqual(['GetAtt:PopularLambdaFunction.Arn']);
     expect(props('PopularLambdaFunction')).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'functions/popular.handler',
       Timeout: 900,
