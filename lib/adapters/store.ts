@@ -80,10 +80,15 @@ type PartOutcome = 'applied' | 'recut' | 'already-applied';
 async function applyPart(client: DynamoDBClient, table: string, part: UserDelta, stats: ApplyStats): Promise<PartOutcome> {
   let pending: UserDelta = part;
   let expected: Record<string, AttributeValue> | undefined;
+  // The restarts of the cut being written: a re-cut made against newer stored offsets replaces them.
+  let pendingRestarts: OffsetRestart[] = [];
   for (let attempt = 1; ; attempt++) {
     stats.writes++;
     const failed = await conditionalAdd(client, table, pending, expected);
-    if (failed === undefined) return attempt === 1 ? 'applied' : 'recut';
+    if (failed === undefined) {
+      stats.restarts.push(...pendingRestarts);
+      return attempt === 1 ? 'applied' : 'recut';
+    }
     if (attempt >= MAX_ATTEMPTS) throw new StoredOffsetsMovingError(part.userId, MAX_ATTEMPTS);
     // Re-cut from the whole part against what is stored now, and write only if it is still stored then.
     expected = failed.item ?? (await readItem(client, table, part.userId)) ?? {};
@@ -93,7 +98,7 @@ async function applyPart(client: DynamoDBClient, table: string, part: UserDelta,
     const storedScore = item[SCORE_ATTRIBUTE]?.N;
     if (storedScore !== undefined && BigInt(storedScore) + BigInt(rest.delta) > MAX_EXACT_SCORE)
       throw new ScoreOverflowError(part.userId, storedScore, rest.delta);
-    if (attempt === 1) stats.restarts.push(...restarts);
+    pendingRestarts = restarts;
     pending = rest;
   }
 }
