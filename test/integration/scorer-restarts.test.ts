@@ -61,6 +61,10 @@ describe('the cluster moves of issue 18, through the handler', () => {
     const moved = await handle(eventOf([...copiesOf(0), event(10, FIRST_TIMESTAMP + HOUR)], OTHER_CLUSTER));
     expect(await sumOf(config.scoresTable)).toBe(33);
     expect(moved).toMatchObject({ offsetRestarts: 1, copiesSkipped: 10, possibleCopies: 0 });
+    // From then on the common case again: one conditional write per user, no read, the horizon checked in it.
+    const next = await handle(eventOf([event(11, FIRST_TIMESTAMP + HOUR + 1), event(12, FIRST_TIMESTAMP + HOUR + 2)], OTHER_CLUSTER));
+    expect(next).toMatchObject({ distinctUsers: 1, writes: 1, redeliveredUsers: 0 });
+    expect(await sumOf(config.scoresTable)).toBe(39);
   });
 
   it('the new event first, the copies in a later batch: 33, not 63', async () => {
