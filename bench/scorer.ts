@@ -10,7 +10,7 @@ import { LazyProducer } from '../lib/adapters/producer.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
 import { mapWithConcurrency } from '../lib/core/concurrency.js';
 import { scanScores } from '../lib/adapters/scan.js';
-import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/store.js';
+import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';

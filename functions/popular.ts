@@ -18,7 +18,8 @@ const runJob = createPopularHandler({ config, dynamo: new DynamoDBClient({}), pr
 export const handler: Handler<ScheduledEvent, PopularRunSummary> = async (event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
   try {
-    const summary = await runJob(event);
+    // The search gives up while there is still time to say why, rather than being cut off by the time-out.
+    const summary = await runJob(event, { remainingMs: () => context.getRemainingTimeInMillis() });
     record(metrics, runMetrics(summary));
     return summary;
   } finally {

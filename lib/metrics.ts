@@ -40,6 +40,9 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     { name: 'RedeliveredUsers', unit: 'Count', value: summary.redeliveredUsers },
     // A partition whose offsets started again below the stored ones (topic recreated): worth a look every time.
     { name: 'OffsetRestarts', unit: 'Count', value: summary.offsetRestarts },
+    { name: 'CopiesSkipped', unit: 'Count', value: summary.copiesSkipped },
+    // Counted although they may be copies (a LogAppendTime target, or no timestamps): should stay 0.
+    { name: 'PossibleCopies', unit: 'Count', value: summary.possibleCopies },
     { name: 'BatchDuration', unit: 'Milliseconds', value: summary.durationMs },
   ];
   const byReason = new Map<string, number>();

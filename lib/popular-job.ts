@@ -12,6 +12,7 @@ import { processRunClock, type RunClock } from './core/run-clock.js';
 import { dynamoScoreSource } from './adapters/scan.js';
 import type { ScoreSource } from './core/score-source.js';
 import type { SelectionPolicy } from './core/selection.js';
+import type { RemainingTime } from './core/cutoff-search.js';
 
 export { SCAN_PAGE_ITEMS, scanPageItems } from './adapters/scan.js';
 
@@ -30,6 +31,8 @@ export interface PopularRunOptions {
   onProgress?: (usersScanned: number) => void;
   /** Overrides of the candidate policy; tests use a negative margin to force the search passes. */
   selection?: Partial<SelectionPolicy>;
+  /** The time this run may still take (on Lambda, the invocation's remaining time): a cutoff search that could not finish in it fails first. */
+  remainingMs?: RemainingTime;
 }
 
 export interface PopularRunSummary {
@@ -96,7 +99,13 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   };
   const outcome = await selectPopularUsers(
     source,
-    { percentile: config.percentile, maxHeldUsers: config.maxHeldUsers, policy: options.selection, onProgress: options.onProgress },
+    {
+      percentile: config.percentile,
+      maxHeldUsers: config.maxHeldUsers,
+      policy: options.selection,
+      onProgress: options.onProgress,
+      remainingMs: options.remainingMs,
+    },
     open,
   );
 
@@ -133,9 +142,9 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
 
 /** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
 export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
-  return async (event: ScheduledEvent): Promise<PopularRunSummary> => {
+  return async (event: ScheduledEvent, invocation: Pick<PopularRunOptions, 'remainingMs'> = {}): Promise<PopularRunSummary> => {
     try {
-      const summary = await runPopularJob(deps);
+      const summary = await runPopularJob(deps, invocation);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
       if (summary.unscoredItems > 0) {
         logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', {

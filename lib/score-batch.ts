@@ -1,7 +1,8 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './core/activity.js';
-import { combineByUser, type OffsetRestart } from './core/user-deltas.js';
+import { combineByUser } from './core/user-deltas.js';
+import type { OffsetRestart, PossibleCopies } from './core/positions.js';
 import { applyScoreDeltas } from './adapters/store.js';
 import { publishDeadLetters } from './adapters/dead-letters.js';
 import type { LazyProducer } from './adapters/producer.js';
@@ -26,18 +27,27 @@ export interface BatchSummary {
   alreadyAppliedUsers: number;
   /** Topic-partitions (per user) whose offsets started again below the stored ones; counted, and logged as a warning. */
   offsetRestarts: number;
+  /** Events left out as copies of counted ones: on a log that started again, stamped at or before the previous log's newest. */
+  copiesSkipped: number;
+  /** Events counted on a log that started again that may be copies: their timestamps (LogAppendTime, or none) cannot tell; logged as a warning. */
+  possibleCopies: number;
   durationMs: number;
 }
 
-/** At most this many restarts are listed in the warning; the summary has the count. */
-const RESTARTS_LOGGED = 20;
+/** At most this many restarts (or possible copies) are listed in a warning; the summary has the count. */
+const LISTED = 20;
+
+interface Findings {
+  restarts: OffsetRestart[];
+  possibleCopies: PossibleCopies[];
+}
 
 /**
  * Scores one MSK batch: good records add to their users' sums exactly once, bad ones go to the
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSummary & { restarts: OffsetRestart[] }> {
+async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<{ summary: BatchSummary; findings: Findings }> {
   const started = performance.now();
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
@@ -63,7 +73,7 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSumma
 
   const rejectedByReason: Partial<Record<RejectionReason, number>> = {};
   for (const r of rejections) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
-  return {
+  const summary: BatchSummary = {
     records,
     accepted: accepted.length,
     rejected: rejections.length,
@@ -73,22 +83,35 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<BatchSumma
     redeliveredUsers: stats.redelivered,
     alreadyAppliedUsers: stats.alreadyApplied,
     offsetRestarts: stats.restarts.length,
-    restarts: stats.restarts,
+    copiesSkipped: stats.copies,
+    possibleCopies: stats.possibleCopies.reduce((n, p) => n + p.events, 0),
     durationMs: Math.round(performance.now() - started),
   };
+  return { summary, findings: { restarts: stats.restarts, possibleCopies: stats.possibleCopies } };
 }
 
 /** The scorer's Lambda edge: one structured summary per invocation, and a failure rethrown so the batch is retried. */
 export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
   return async (event: MSKEvent): Promise<BatchSummary> => {
     try {
-      const { restarts, ...summary } = await scoreBatch(event, deps);
+      const { summary, findings } = await scoreBatch(event, deps);
+      const { restarts, possibleCopies } = findings;
       if (restarts.length > 0) {
-        logger.warn('offsets started again below the stored ones (topic recreated, or another cluster): these events were counted as new', {
-          eventSourceArn: event.eventSourceArn,
-          restarts: restarts.slice(0, RESTARTS_LOGGED),
-          more: Math.max(0, restarts.length - RESTARTS_LOGGED),
-        });
+        logger.warn(
+          'offsets started again below the stored ones (topic recreated, or another cluster): events newer than the old log were counted, older ones taken as copies',
+          { eventSourceArn: event.eventSourceArn, restarts: restarts.slice(0, LISTED), more: Math.max(0, restarts.length - LISTED) },
+        );
+      }
+      if (possibleCopies.length > 0) {
+        logger.warn(
+          'counted events that may be copies of counted ones: on a log that started again their timestamps were set by the broker (LogAppendTime) or are missing, so they cannot tell (README, "Operations")',
+          {
+            eventSourceArn: event.eventSourceArn,
+            possibleCopies: summary.possibleCopies,
+            users: possibleCopies.slice(0, LISTED),
+            more: Math.max(0, possibleCopies.length - LISTED),
+          },
+        );
       }
       logger.info('batch scored', { ...summary });
       return summary;

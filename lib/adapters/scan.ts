@@ -1,5 +1,5 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SCORE_ATTRIBUTE, USER_KEY } from './store.js';
+import { SCORE_ATTRIBUTE, USER_KEY } from './score-item.js';
 import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from '../core/score-source.js';
 
 /**

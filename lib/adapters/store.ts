@@ -1,29 +1,18 @@
 import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { remainingDelta, splitByPartitions, type OffsetRestart, type StoredPosition, type UserDelta } from '../core/user-deltas.js';
+import { splitByPartitions, partitionKey, type UserDelta } from '../core/user-deltas.js';
+import { remainingDelta, type OffsetRestart, type PossibleCopies, type StoredPosition } from '../core/positions.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { AppError } from '../core/errors.js';
+import { ItemUpdate, readPosition, SCORE_ATTRIBUTE, setPositionIfAllNew, setPositionIfUnchanged, USER_KEY } from './score-item.js';
 
-// Item shape: { user_id: S, score: N, "o:<topic>:<partition>": N (highest offset applied),
-// "t:<topic>:<partition>": N (newest record timestamp applied there) }.
-// The offsets make a redelivered batch harmless: an update only applies above them. The timestamps
-// tell a log that started again (recreated topic, other cluster) from a redelivery.
-export const USER_KEY = 'user_id';
-export const SCORE_ATTRIBUTE = 'score';
-const OFFSET_PREFIX = 'o:';
-const NEWEST_PREFIX = 't:';
+// What each user item remembers per topic-partition (score-item.ts) makes a redelivered batch
+// harmless: an update only applies above the stored offsets. The timestamps tell a log that started
+// again (recreated topic, other cluster) from a redelivery, and its copies from new events.
 const MAX_ATTEMPTS = 5;
 /** Topic-partitions per UpdateItem: keeps each expression well under DynamoDB's 4 KB (see store.test.ts). */
 export const MAX_PARTITIONS_PER_WRITE = 32;
 /** Above this a score read as a JavaScript number is no longer exact. */
 const MAX_EXACT_SCORE = BigInt(Number.MAX_SAFE_INTEGER);
-
-export function offsetAttribute(topic: string, partition: number): string {
-  return `${OFFSET_PREFIX}${topic}:${partition}`;
-}
-
-export function newestAttribute(topic: string, partition: number): string {
-  return `${NEWEST_PREFIX}${topic}:${partition}`;
-}
 
 export interface ApplyStats {
   /** UpdateItem requests sent, conditional retries included. */
@@ -32,8 +21,12 @@ export interface ApplyStats {
   redelivered: number;
   /** Users whose events had all been applied before; nothing was added. */
   alreadyApplied: number;
-  /** Topic-partitions whose offsets started again below the stored ones; their events were counted. */
+  /** Topic-partitions whose offsets started again below the stored ones; their new events were counted. */
   restarts: OffsetRestart[];
+  /** Events left out as copies of counted ones (stamped at or before the previous log's newest). */
+  copies: number;
+  /** Events counted on a restarted log that may be copies: their timestamps cannot tell. */
+  possibleCopies: PossibleCopies[];
 }
 
 /** A sum that would leave the range where it stays exact: refused, never rounded. */
@@ -60,7 +53,7 @@ export class StoredOffsetsMovingError extends AppError {
  * re-cut of that user's events.
  */
 export async function applyScoreDeltas(client: DynamoDBClient, table: string, users: Iterable<UserDelta>, concurrency: number): Promise<ApplyStats> {
-  const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, restarts: [] };
+  const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, restarts: [], copies: 0, possibleCopies: [] };
   await mapWithConcurrency(users, concurrency, async (user) => {
     let collided = false;
     let applied = false;
@@ -79,38 +72,56 @@ type PartOutcome = 'applied' | 'recut' | 'already-applied';
 
 async function applyPart(client: DynamoDBClient, table: string, part: UserDelta, stats: ApplyStats): Promise<PartOutcome> {
   let pending: UserDelta = part;
-  let expected: Record<string, AttributeValue> | undefined;
+  let recut: Recut | undefined;
   for (let attempt = 1; ; attempt++) {
     stats.writes++;
-    const failed = await conditionalAdd(client, table, pending, expected);
-    if (failed === undefined) return attempt === 1 ? 'applied' : 'recut';
+    const failed = await conditionalAdd(client, table, pending, recut);
+    if (failed === undefined) {
+      // What the written cut found; a re-cut made against newer stored offsets replaced any earlier one.
+      if (recut !== undefined) record(stats, recut.remaining);
+      return attempt === 1 ? 'applied' : 'recut';
+    }
     if (attempt >= MAX_ATTEMPTS) throw new StoredOffsetsMovingError(part.userId, MAX_ATTEMPTS);
     // Re-cut from the whole part against what is stored now, and write only if it is still stored then.
-    expected = failed.item ?? (await readItem(client, table, part.userId)) ?? {};
-    const item = expected;
-    const { rest, restarts } = remainingDelta(part, (topic, partition) => storedPosition(item, topic, partition));
-    if (rest === undefined) return 'already-applied';
+    const item = failed.item ?? (await readItem(client, table, part.userId)) ?? {};
+    const remaining = remainingDelta(part, (topic, partition) => readPosition(item, topic, partition));
+    if (remaining.rest === undefined) {
+      record(stats, remaining);
+      return 'already-applied';
+    }
     const storedScore = item[SCORE_ATTRIBUTE]?.N;
-    if (storedScore !== undefined && BigInt(storedScore) + BigInt(rest.delta) > MAX_EXACT_SCORE)
-      throw new ScoreOverflowError(part.userId, storedScore, rest.delta);
-    if (attempt === 1) stats.restarts.push(...restarts);
-    pending = rest;
+    if (storedScore !== undefined && BigInt(storedScore) + BigInt(remaining.rest.delta) > MAX_EXACT_SCORE)
+      throw new ScoreOverflowError(part.userId, storedScore, remaining.rest.delta);
+    recut = { item, positions: remaining.positions, remaining };
+    pending = remaining.rest;
   }
 }
 
+/** A re-cut: the item it was made against, and the position to store per topic-partition. */
+interface Recut {
+  item: Record<string, AttributeValue>;
+  positions: Map<string, StoredPosition>;
+  remaining: Pick<ApplyStats, 'restarts' | 'copies' | 'possibleCopies'>;
+}
+
+function record(stats: ApplyStats, found: Pick<ApplyStats, 'restarts' | 'copies' | 'possibleCopies'>): void {
+  stats.restarts.push(...found.restarts);
+  stats.copies += found.copies;
+  stats.possibleCopies.push(...found.possibleCopies);
+}
+
 /**
- * One conditional UpdateItem. Without `expected` (the first attempt) each partition's stored offset
- * must lie below this write's events; with it (a re-cut) each partition must still hold exactly the
- * offsets and timestamps the re-cut was made against. Returns undefined when applied, or what is
- * stored when the condition failed.
+ * One conditional UpdateItem. Without a re-cut (the first attempt) every event must be new against
+ * what is stored; with one, each partition must still hold what the re-cut was made against.
+ * Returns undefined when applied, or what is stored when the condition failed.
  */
 async function conditionalAdd(
   client: DynamoDBClient,
   table: string,
   user: UserDelta,
-  expected: Record<string, AttributeValue> | undefined,
+  recut: Recut | undefined,
 ): Promise<{ item?: Record<string, AttributeValue> } | undefined> {
-  const { update, condition, names, values } = updateExpressions(user, expected);
+  const { update, condition, names, values } = updateExpressions(user, recut);
   try {
     await client.send(
       new UpdateItemCommand({
@@ -131,54 +142,20 @@ async function conditionalAdd(
 }
 
 /** The expressions of one write; exported so their length can be checked against DynamoDB's limit. */
-export function updateExpressions(user: UserDelta, expected: Record<string, AttributeValue> | undefined) {
-  const names: Record<string, string> = { '#s': SCORE_ATTRIBUTE };
+export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | 'positions'> | undefined) {
+  const u = new ItemUpdate();
+  const score = u.name(SCORE_ATTRIBUTE);
+  u.adds.push(`${score} ${u.value(user.delta)}`);
   // The score stays exact: the write is refused if the sum would pass 2^53 - 1.
-  const values: Record<string, AttributeValue> = { ':d': { N: String(user.delta) }, ':smax': { N: String(MAX_EXACT_SCORE - BigInt(user.delta)) } };
-  const sets: string[] = [];
-  const conditions: string[] = ['(attribute_not_exists(#s) OR #s <= :smax)'];
-  let i = 0;
+  u.conditions.push(`(attribute_not_exists(${score}) OR ${score} <= ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
   for (const span of user.spans.values()) {
-    const o = `#o${i}`;
-    const t = `#t${i}`;
-    names[o] = offsetAttribute(span.topic, span.partition);
-    names[t] = newestAttribute(span.topic, span.partition);
-    values[`:max${i}`] = { N: String(span.max) };
-    if (expected === undefined) {
-      values[`:min${i}`] = { N: String(span.min) };
-      values[`:new${i}`] = { N: String(span.newest) };
-      sets.push(`${o} = :max${i}`, `${t} = :new${i}`);
-      // The newest timestamp only ever grows here; an older one sends this write to the re-cut, which keeps the maximum.
-      conditions.push(`(attribute_not_exists(${o}) OR (${o} < :min${i} AND (attribute_not_exists(${t}) OR ${t} <= :new${i})))`);
-    } else {
-      const position = storedPosition(expected, span.topic, span.partition);
-      const restarted = position !== undefined && span.min <= position.offset;
-      const newest = restarted || position?.newest === undefined ? span.newest : Math.max(position.newest, span.newest);
-      values[`:new${i}`] = { N: String(newest) };
-      sets.push(`${o} = :max${i}`, `${t} = :new${i}`);
-      if (position === undefined) conditions.push(`attribute_not_exists(${o})`);
-      else {
-        values[`:was${i}`] = { N: String(position.offset) };
-        if (position.newest === undefined) conditions.push(`(${o} = :was${i} AND attribute_not_exists(${t}))`);
-        else {
-          values[`:wasnew${i}`] = { N: String(position.newest) };
-          conditions.push(`(${o} = :was${i} AND ${t} = :wasnew${i})`);
-        }
-      }
-    }
-    i++;
+    if (recut === undefined) setPositionIfAllNew(u, span);
+    else setPositionIfUnchanged(u, span.topic, span.partition, recut.item, recut.positions.get(partitionKey(span.topic, span.partition))!);
   }
-  return { update: `ADD #s :d SET ${sets.join(', ')}`, condition: conditions.join(' AND '), names, values };
+  return { update: u.update, condition: u.condition, names: u.names, values: u.values };
 }
 
 async function readItem(client: DynamoDBClient, table: string, userId: string): Promise<Record<string, AttributeValue> | undefined> {
   const out = await client.send(new GetItemCommand({ TableName: table, Key: { [USER_KEY]: { S: userId } }, ConsistentRead: true }));
   return out.Item;
-}
-
-function storedPosition(item: Record<string, AttributeValue> | undefined, topic: string, partition: number): StoredPosition | undefined {
-  const offset = item?.[offsetAttribute(topic, partition)]?.N;
-  if (offset === undefined) return undefined;
-  const newest = item?.[newestAttribute(topic, partition)]?.N;
-  return newest === undefined ? { offset: Number(offset) } : { offset: Number(offset), newest: Number(newest) };
 }

@@ -29,8 +29,10 @@ export interface Activity extends RecordPosition {
   userId: string;
   activity: string;
   score: number;
-  /** The record's timestamp in ms, or -1 when it has none: tells a restarted log from a redelivery. */
+  /** The record's timestamp in ms, or -1 when it has none (or a negative one): tells a restarted log from a redelivery. */
   timestamp: number;
+  /** The broker set the timestamp (the topic's LogAppendTime): on a copied log it says when the copy was made. */
+  brokerTimestamp: boolean;
 }
 
 export interface Rejection {
@@ -100,7 +102,8 @@ export function decodeActivity(record: MSKRecord, weights: Readonly<Record<strin
       topic: record.topic,
       partition: record.partition,
       offset: record.offset,
-      timestamp: Number.isSafeInteger(record.timestamp) ? record.timestamp : -1,
+      timestamp: Number.isSafeInteger(record.timestamp) && record.timestamp >= 0 ? record.timestamp : -1,
+      brokerTimestamp: record.timestampType === 'LOG_APPEND_TIME',
     },
   };
 }

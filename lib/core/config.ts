@@ -3,6 +3,7 @@
 import { maxPublishBatch, maxUserRecordBytes } from './popular-run.js';
 import { readKafka, type KafkaSettings } from './kafka-settings.js';
 import { SettingsReader, type Env } from './settings-reader.js';
+import { repeatedTopLevelKeys } from './json-keys.js';
 
 export { ConfigError, type Env } from './settings-reader.js';
 export type { KafkaSettings, SaslMechanism } from './kafka-settings.js';
@@ -75,6 +76,13 @@ function readWeights(r: SettingsReader, name: string): Readonly<Record<string, n
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
     r.problems.push(`${name} must be a non-empty JSON object of activity -> integer score, ${example}`);
+    return DEFAULT_SCORE_WEIGHTS;
+  }
+  // JSON.parse would keep the last of the two silently: which weight was meant cannot be known.
+  const repeated = repeatedTopLevelKeys(value);
+  if (repeated.length > 0) {
+    const list = repeated.map((k) => JSON.stringify(k)).join(', ');
+    r.problems.push(`${name} names ${list} more than once; give every activity one score, ${example}`);
     return DEFAULT_SCORE_WEIGHTS;
   }
   // Integer weights keep every running sum exact, in JavaScript and in DynamoDB alike.

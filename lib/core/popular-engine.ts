@@ -6,7 +6,7 @@
 // outgrow the budget (small percentiles) or cannot prove the cutoff, the cutoff is searched with
 // passes that hold only a band of distinct values, and a last pass streams the users above it.
 import { estimatePercentile, estimateQuantile, mergePartials } from './digest.js';
-import { searchCutoff } from './cutoff-search.js';
+import { searchCutoff, type RemainingTime } from './cutoff-search.js';
 import type { ScoreSource } from './score-source.js';
 import { DEFAULT_SELECTION_POLICY, SegmentSelection, resolveCutoff, type PopularUser, type SelectionPolicy } from './selection.js';
 
@@ -22,6 +22,8 @@ export interface EngineOptions {
   policy?: Partial<SelectionPolicy>;
   /** Called after every page of the first pass with the users read so far. */
   onProgress?: (usersScanned: number) => void;
+  /** The time the caller may still run: a cutoff search that could not finish in it fails before starting another scan. */
+  remainingMs?: RemainingTime;
 }
 
 export interface EngineOutcome {
@@ -130,6 +132,8 @@ export async function selectPopularUsers(
     maxValues: maxHeldUsers,
     estimate: (q) => estimateQuantile(merged, q),
     count: first.users,
+    remainingMs: options.remainingMs,
+    firstScanMs: scanMs,
   });
   scanMs += performance.now() - searchStarted;
   let passes = 1 + search.passes;

@@ -17,6 +17,10 @@ export interface OffsetSpan {
   max: number;
   /** The newest record timestamp among these events (-1 when none has one). */
   newest: number;
+  /** The oldest known record timestamp among these events; absent when none has one. */
+  oldest?: number;
+  /** The lowest offset among events whose timestamp cannot tell a copy from a new event (see positions.ts). */
+  firstUndecidable?: number;
 }
 
 export interface ScoredEvent {
@@ -25,29 +29,12 @@ export interface ScoredEvent {
   offset: number;
   /** Record timestamp in ms, -1 when unknown. */
   timestamp: number;
+  /** The broker set the timestamp (LogAppendTime): when the record reached this log, not when it happened. */
+  brokerTimestamp?: boolean;
   score: number;
 }
 
-/** What a user item holds for one topic-partition: the highest offset applied and the newest timestamp applied. */
-export interface StoredPosition {
-  offset: number;
-  /** Absent on items written before timestamps were kept. */
-  newest?: number;
-}
-
-/** A topic-partition whose offsets started again below the stored ones: a recreated topic or another cluster. */
-export interface OffsetRestart {
-  userId: string;
-  topic: string;
-  partition: number;
-  storedOffset: number;
-  storedNewest: number;
-  firstOffset: number;
-  lastOffset: number;
-  newest: number;
-}
-
-function partitionKey(topic: string, partition: number): string {
+export function partitionKey(topic: string, partition: number): string {
   return `${topic}:${partition}`;
 }
 
@@ -78,58 +65,30 @@ export function splitByPartitions(user: UserDelta, maxPartitions: number): UserD
   return parts;
 }
 
-/**
- * Rebuilds a user's delta from the events not yet applied, given what the item stores per
- * topic-partition. An event at or below the stored offset was applied before, unless it is newer
- * than every event applied there: then the partition's log started again (topic recreated, or
- * another cluster) and all of this batch's events of that partition are new.
- */
-export function remainingDelta(
-  user: UserDelta,
-  stored: (topic: string, partition: number) => StoredPosition | undefined,
-): { rest: UserDelta | undefined; restarts: OffsetRestart[] } {
-  const restarts: OffsetRestart[] = [];
-  for (const span of user.spans.values()) {
-    const position = stored(span.topic, span.partition);
-    if (position?.newest === undefined || span.min > position.offset) continue;
-    const restarted = user.events.some(
-      (e) => e.topic === span.topic && e.partition === span.partition && e.offset <= position.offset && e.timestamp > position.newest!,
-    );
-    if (restarted) {
-      restarts.push({
-        userId: user.userId,
-        topic: span.topic,
-        partition: span.partition,
-        storedOffset: position.offset,
-        storedNewest: position.newest,
-        firstOffset: span.min,
-        lastOffset: span.max,
-        newest: span.newest,
-      });
-    }
-  }
-  const restartedKeys = new Set(restarts.map((r) => partitionKey(r.topic, r.partition)));
-  const rest = emptyDelta(user.userId);
-  for (const e of user.events) {
-    const done = stored(e.topic, e.partition)?.offset;
-    if (done === undefined || e.offset > done || restartedKeys.has(partitionKey(e.topic, e.partition))) addEvent(rest, e);
-  }
-  return { rest: rest.events.length > 0 ? rest : undefined, restarts };
-}
-
-function emptyDelta(userId: string): UserDelta {
+export function emptyDelta(userId: string): UserDelta {
   return { userId, delta: 0, spans: new Map(), events: [] };
 }
 
-function addEvent(user: UserDelta, e: ScoredEvent): void {
+/** A timestamp absent, or set by the broker: it cannot tell a copy of a counted event from a new one. */
+export function undecidable(e: ScoredEvent): boolean {
+  return e.timestamp < 0 || e.brokerTimestamp === true;
+}
+
+export function addEvent(user: UserDelta, e: ScoredEvent): void {
   user.delta += e.score;
-  user.events.push({ topic: e.topic, partition: e.partition, offset: e.offset, timestamp: e.timestamp, score: e.score });
+  const event: ScoredEvent = { topic: e.topic, partition: e.partition, offset: e.offset, timestamp: e.timestamp, score: e.score };
+  if (e.brokerTimestamp === true) event.brokerTimestamp = true;
+  user.events.push(event);
   const key = partitionKey(e.topic, e.partition);
-  const span = user.spans.get(key);
-  if (span === undefined) user.spans.set(key, { topic: e.topic, partition: e.partition, min: e.offset, max: e.offset, newest: e.timestamp });
-  else {
+  let span = user.spans.get(key);
+  if (span === undefined) {
+    span = { topic: e.topic, partition: e.partition, min: e.offset, max: e.offset, newest: e.timestamp };
+    user.spans.set(key, span);
+  } else {
     if (e.offset < span.min) span.min = e.offset;
     if (e.offset > span.max) span.max = e.offset;
     if (e.timestamp > span.newest) span.newest = e.timestamp;
   }
+  if (e.timestamp >= 0 && (span.oldest === undefined || e.timestamp < span.oldest)) span.oldest = e.timestamp;
+  if (undecidable(e) && (span.firstUndecidable === undefined || e.offset < span.firstUndecidable)) span.firstUndecidable = e.offset;
 }

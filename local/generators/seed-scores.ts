@@ -2,7 +2,7 @@
 // for tests and benchmarks of the popular-users job, without running the scorer on billions of events.
 import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
-import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/store.js';
+import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/score-item.js';
 import { seededRandom } from '../fixtures/activity.js';
 
 const BATCH_ITEMS = 25; // BatchWriteItem's limit

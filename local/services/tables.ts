@@ -1,5 +1,5 @@
 import { CreateTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { USER_KEY } from '../../lib/adapters/store.js';
+import { USER_KEY } from '../../lib/adapters/score-item.js';
 
 /** Creates the scores table as serverless.yml declares it (string key user_id, on demand); an existing one is kept. */
 export async function ensureScoresTable(client: DynamoDBClient, table: string): Promise<void> {

@@ -61,7 +61,7 @@ describe('two stages on one cluster', () => {
         namespace: `popular-users/${stage}`,
         clientIds: [`popular-users-${stage}-score`, `popular-users-${stage}-popular`],
       });
-      expect(v.alarmNames.length).toBe(5);
+      expect(v.alarmNames.length).toBe(6);
       for (const name of v.alarmNames) expect(name.startsWith(`popular-users-${stage}-`), name).toBe(true);
     }
   });

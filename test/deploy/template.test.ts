@@ -216,13 +216,14 @@ describe('metrics and alarms', () => {
     }
   });
 
-  it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate and on a missing job run', () => {
+  it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate, on possible copies and on a missing job run', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id]) => [id, props(id)]));
     expect(Object.keys(alarms).sort()).toEqual([
       'DeadLetterRateAlarm',
       'MappingOffsetLagAlarm',
       'PopularErrorsAlarm',
       'PopularRunMissingAlarm',
+      'PossibleCopiesAlarm',
       'ScoreErrorsAlarm',
     ]);
     for (const [id, alarm] of Object.entries(alarms)) {
@@ -254,6 +255,17 @@ describe('metrics and alarms', () => {
       });
     }
 
+    // Any event counted although it may be a copy is worth a look: the scorer could not tell.
+    expect(alarms.PossibleCopiesAlarm).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: 'PossibleCopies',
+      Dimensions: [{ Name: 'service', Value: 'activity-scorer' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+
     const dlq = alarms.DeadLetterRateAlarm!;
     const metric = (mid: string) => dlq.Metrics.find((m: { Id: string }) => m.Id === mid).MetricStat.Metric;
     expect(metric('rejected')).toEqual({ Namespace: NAMESPACE, MetricName: 'Rejected', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
@@ -278,7 +290,7 @@ describe('metrics and alarms', () => {
     const other = await packageService('test', { alarmTopicArn: topic, scheduleMinutes: '15' });
     try {
       const alarms = Object.entries(other.properties).filter(([id]) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm');
-      expect(alarms).toHaveLength(5);
+      expect(alarms).toHaveLength(6);
       for (const [id, alarm] of alarms) {
         expect(alarm.AlarmActions, id).toEqual([topic]);
         expect(alarm.OKActions, id).toEqual([topic]);

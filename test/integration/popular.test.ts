@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
@@ -10,7 +10,8 @@ import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { maxPublishBatch, popularUserMessage } from '../../lib/core/popular-run.js';
 import { startKafkaBroker } from '../../local/services/kafka-broker.js';
 import { freePort } from '../../local/services/service-process.js';
-import { exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { continuousScores, exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
 const dynamo = testDynamo();
@@ -362,5 +363,29 @@ describe('functions/popular.ts cold start', () => {
   it('loads with valid settings and exposes the handler', async () => {
     const module = (await importWith({})) as { handler: unknown };
     expect(typeof module.handler).toBe('function');
+  });
+
+  it("hands the invocation's remaining time to the cutoff search, which gives up before a pass it could not finish", async () => {
+    const table = await freshScoresTable(dynamo, 'deadline');
+    await writeUserScores(dynamo, table, continuousScores(3_000, 61));
+    const module = (await importWith({
+      SCORES_TABLE: table,
+      POPULAR_TOPIC: await freshTopic('deadline-popular'),
+      PERCENTILE: '50',
+      SCAN_SEGMENTS: '2',
+      // Below the popular set: the cutoff is searched.
+      MAX_HELD_USERS: '1000',
+      AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint,
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    })) as { handler: (event: ScheduledEvent, context: Context) => Promise<PopularRunSummary> };
+    const context = (remaining: number) => ({ awsRequestId: 'req-deadline', getRemainingTimeInMillis: () => remaining }) as unknown as Context;
+    // A millisecond left after the first scan: not enough for a search pass and the publishing scan.
+    await expect(module.handler(scheduledEvent, context(1))).rejects.toThrow(/stopped before search pass 1: .* remain before the function's time-out/);
+    const summary = await module.handler(scheduledEvent, context(600_000));
+    expect(summary).toMatchObject({ publishPath: 'stream', usersScanned: 3_000 });
+    expect(summary.passes).toBeGreaterThanOrEqual(3);
   });
 });

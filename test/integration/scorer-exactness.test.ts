@@ -1,6 +1,6 @@
 // The scorer's sums stay exact at the edges: one user in many partitions, offsets that start again, sums near 2^53.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
@@ -98,6 +98,40 @@ describe('offsets that start again below the stored ones', () => {
     const redelivered = [await handle(eventOf(first)), await handle(eventOf(second)), await handle(eventOf([...first, ...second]))];
     for (const s of redelivered) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
     expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums([...first, ...second])));
+  });
+});
+
+describe('restarts found while another writer moves the stored offsets', () => {
+  it('counts the restart that the written re-cut found, not only one found by the first re-cut', async () => {
+    const X = FIRST_TIMESTAMP;
+    const item = (o: number, t: number, score: number) => ({
+      user_id: { S: '20' },
+      score: { N: String(score) },
+      'o:activity:0': { N: String(o) },
+      't:activity:0': { N: String(t) },
+    });
+    // Before the re-cut's write goes out, a late writer of the old log stores offset 1009 with an older timestamp.
+    let writes = 0;
+    let table = '';
+    const send = dynamo.send.bind(dynamo) as (command: unknown) => Promise<unknown>;
+    const interposed = new Proxy(dynamo, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return async (command: unknown) => {
+          if (command instanceof UpdateItemCommand && ++writes === 2) await send(new PutItemCommand({ TableName: table, Item: item(1009, X + 1, 30) }));
+          return send(command);
+        };
+      },
+    });
+    const { config, handle } = await testScorer(dynamo, deadLetters, {}, interposed);
+    table = config.scoresTable;
+    await dynamo.send(new PutItemCommand({ TableName: table, Item: item(3, X + 3, 3) }));
+
+    // Offset 2 is at or below the stored 3 and older: the first re-cut sees a redelivery. Against 1009 it is a restart.
+    const summary = await handle(eventOf([view(20, 0, 2, X + 2), view(20, 0, 5, X + 5)]));
+    expect(writes).toBe(3);
+    expect(summary.offsetRestarts).toBe(1);
+    expect(sorted(await readSums(dynamo, table))).toEqual([['20', 36]]);
   });
 });
 

@@ -236,6 +236,10 @@ describe('cold start', () => {
   it.each([
     [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": "x"}' }, /SCORE_WEIGHTS has non-integer scores/],
     [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": 0}' }, /SCORE_WEIGHTS has scores outside 1-1000000/],
+    [
+      { SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"profile.view":1,"profile.view":1000000}' },
+      /SCORE_WEIGHTS names "profile.view" more than once/,
+    ],
     [{ KAFKA_BROKERS: 'h:1' }, /SCORES_TABLE is not set/],
     [{ SCORES_TABLE: 't' }, /KAFKA_BROKERS is not set/],
   ])('fails at import of the handler with the setting named (%o)', async (env, message) => {

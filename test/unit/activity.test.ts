@@ -15,7 +15,15 @@ const reasonOf = (value: string | Buffer | null) => {
 describe('decodeActivity', () => {
   it('scores a valid event and keeps its position', () => {
     const d = decode('{"user_id": 1234, "activity": "message.private"}');
-    expect(d).toEqual({ ok: true, activity: { userId: '1234', activity: 'message.private', score: 3, ...at } });
+    expect(d).toEqual({ ok: true, activity: { userId: '1234', activity: 'message.private', score: 3, ...at, brokerTimestamp: false } });
+  });
+
+  it('marks a timestamp the broker set (LogAppendTime), and keeps a negative one as unknown', () => {
+    const body = '{"user_id": 1, "activity": "profile.view"}';
+    const appended = decodeActivity(toMskRecord({ ...at, value: body, timestampType: 'LOG_APPEND_TIME' }), DEFAULT_SCORE_WEIGHTS);
+    expect(appended.ok && appended.activity).toMatchObject({ timestamp: at.timestamp, brokerTimestamp: true });
+    const negative = decodeActivity(toMskRecord({ ...at, value: body, timestamp: -5 }), DEFAULT_SCORE_WEIGHTS);
+    expect(negative.ok && negative.activity.timestamp).toBe(-1);
   });
 
   it('keeps a timestamp that is not a safe integer as unknown (-1) rather than failing the write', () => {

@@ -35,11 +35,18 @@ describe('loadScorerConfig', () => {
     ['{"a": 0}', /SCORE_WEIGHTS has scores outside 1-1000000 \("a": 0\); every score must be a positive integer/],
     ['{"a": 2, "b": -3}', /SCORE_WEIGHTS has scores outside 1-1000000 \("b": -3\)/],
     ['{"a": 1000001}', /SCORE_WEIGHTS has scores outside 1-1000000 \("a": 1000001\)/],
+    // JSON.parse alone keeps the last: a million-fold weight would slip in under a harmless first one.
+    ['{"profile.view":1,"profile.view":1000000}', /SCORE_WEIGHTS names "profile.view" more than once; give every activity one score/],
+    ['{"a": 1, "b": 2, "\\u0061": 3, "b": 2}', /SCORE_WEIGHTS names "a", "b" more than once/],
   ])('rejects SCORE_WEIGHTS=%s, naming the setting and the fix', (weights, message) => {
     const problems = problemsOf(() => loadScorerConfig({ ...base, SCORE_WEIGHTS: weights }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
     expect(problems[0]).toContain("e.g. SCORE_WEIGHTS='");
+  });
+
+  it('accepts the same name inside a value or a string, and keys that only look alike', () => {
+    expect(loadScorerConfig({ ...base, SCORE_WEIGHTS: '{"a": 1, "A": 2, "a\\"": 3, "a ": 4}' }).weights).toEqual({ a: 1, A: 2, 'a"': 3, 'a ': 4 });
   });
 
   it('reports every missing setting at once', () => {

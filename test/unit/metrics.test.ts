@@ -13,6 +13,8 @@ const batch: BatchSummary = {
   redeliveredUsers: 1,
   alreadyAppliedUsers: 0,
   offsetRestarts: 0,
+  copiesSkipped: 4,
+  possibleCopies: 2,
   durationMs: 42,
 };
 
@@ -48,6 +50,8 @@ describe('batchMetrics', () => {
       { name: 'Writes', unit: 'Count', value: 5 },
       { name: 'RedeliveredUsers', unit: 'Count', value: 1 },
       { name: 'OffsetRestarts', unit: 'Count', value: 0 },
+      { name: 'CopiesSkipped', unit: 'Count', value: 4 },
+      { name: 'PossibleCopies', unit: 'Count', value: 2 },
       { name: 'BatchDuration', unit: 'Milliseconds', value: 42 },
       { name: 'RejectedByReason', unit: 'Count', value: 2, dimensions: { reason: 'bad_json' } },
       { name: 'RejectedByReason', unit: 'Count', value: 1, dimensions: { reason: 'unknown_activity' } },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combineByUser, remainingDelta, splitByPartitions } from '../../lib/core/user-deltas.js';
+import { combineByUser, splitByPartitions } from '../../lib/core/user-deltas.js';
+import { remainingDelta } from '../../lib/core/positions.js';
 import type { Activity } from '../../lib/core/activity.js';
 
 const act = (userId: string, score: number, partition: number, offset: number, timestamp = 1_000 + offset): Activity => ({
@@ -10,6 +11,7 @@ const act = (userId: string, score: number, partition: number, offset: number, t
   partition,
   offset,
   timestamp,
+  brokerTimestamp: false,
 });
 
 describe('combineByUser', () => {
@@ -19,8 +21,8 @@ describe('combineByUser', () => {
     const a = users.get('a')!;
     expect(a.delta).toBe(6);
     expect([...a.spans.values()]).toEqual([
-      { topic: 'activity', partition: 0, min: 10, max: 12, newest: 1012 },
-      { topic: 'activity', partition: 1, min: 5, max: 5, newest: 1005 },
+      { topic: 'activity', partition: 0, min: 10, max: 12, newest: 1012, oldest: 1010 },
+      { topic: 'activity', partition: 1, min: 5, max: 5, newest: 1005, oldest: 1005 },
     ]);
     expect(users.get('b')!.delta).toBe(1);
   });
@@ -73,9 +75,12 @@ describe('remainingDelta', () => {
     expect(remainingDelta(user, () => undefined).rest!.delta).toBe(10);
   });
 
-  it('counts a partition whose offsets started again: at or below the stored offset, newer than anything applied there', () => {
-    const { rest, restarts } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 }));
-    expect(rest!.delta).toBe(5);
+  it('counts the new events of a partition whose offsets started again, and takes the older ones for copies', () => {
+    // Offset 12 is at or below the stored 1699 yet newer than anything applied there: the log started again.
+    // Offset 10, stamped before the newest applied, is a copy of a counted event.
+    const { rest, restarts, copies } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 }));
+    expect(rest!.delta).toBe(3);
+    expect(copies).toBe(1);
     expect(restarts).toEqual([
       { userId: 'a', topic: 'activity', partition: 0, storedOffset: 1699, storedNewest: 1011, firstOffset: 10, lastOffset: 12, newest: 1012 },
     ]);

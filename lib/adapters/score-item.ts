@@ -1,0 +1,110 @@
+// The user item of the scores table, the one place that knows its attributes:
+// { user_id: S, score: N, and per topic-partition of the events added:
+//   "o:<topic>:<partition>": N   the highest offset decided on the current log,
+//   "t:<topic>:<partition>": N   the newest record timestamp applied,
+//   "po:<topic>:<partition>": N, "pt:<topic>:<partition>": N   once the log started again, the highest
+//                                offset and newest timestamp applied on the logs before it }.
+// Four numbers per topic-partition at most, however often a log starts again.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { StoredPosition } from '../core/positions.js';
+import type { OffsetSpan } from '../core/user-deltas.js';
+
+export const USER_KEY = 'user_id';
+export const SCORE_ATTRIBUTE = 'score';
+
+const POSITION_PREFIXES = { offset: 'o:', newest: 't:', previousOffset: 'po:', previousNewest: 'pt:' } as const;
+type PositionField = keyof typeof POSITION_PREFIXES;
+
+export function positionAttribute(field: PositionField, topic: string, partition: number): string {
+  return `${POSITION_PREFIXES[field]}${topic}:${partition}`;
+}
+
+/** What the item holds for one topic-partition; undefined when it has never been written. */
+export function readPosition(item: Record<string, AttributeValue> | undefined, topic: string, partition: number): StoredPosition | undefined {
+  const read = (field: PositionField) => {
+    const n = item?.[positionAttribute(field, topic, partition)]?.N;
+    return n === undefined ? undefined : Number(n);
+  };
+  const offset = read('offset');
+  if (offset === undefined) return undefined;
+  const position: StoredPosition = { offset };
+  const newest = read('newest');
+  if (newest !== undefined) position.newest = newest;
+  const previousOffset = read('previousOffset');
+  const previousNewest = read('previousNewest');
+  if (previousOffset !== undefined && previousNewest !== undefined) position.previous = { newest: previousNewest, offset: previousOffset };
+  return position;
+}
+
+/** One UpdateItem's expressions, with short placeholders so 32 topic-partitions stay within DynamoDB's 4 KB. */
+export class ItemUpdate {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, AttributeValue> = {};
+  readonly adds: string[] = [];
+  readonly sets: string[] = [];
+  readonly conditions: string[] = [];
+  private readonly placeholders = new Map<string, string>();
+
+  name(attribute: string): string {
+    let placeholder = this.placeholders.get(attribute);
+    if (placeholder === undefined) {
+      placeholder = `#${this.placeholders.size}`;
+      this.placeholders.set(attribute, placeholder);
+      this.names[placeholder] = attribute;
+    }
+    return placeholder;
+  }
+
+  value(n: number | bigint | string): string {
+    const placeholder = `:${Object.keys(this.values).length}`;
+    this.values[placeholder] = { N: String(n) };
+    return placeholder;
+  }
+
+  get update(): string {
+    return [this.adds.length > 0 ? `ADD ${this.adds.join(', ')}` : '', this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : ''].filter(Boolean).join(' ');
+  }
+
+  get condition(): string {
+    return this.conditions.join(' AND ');
+  }
+}
+
+/**
+ * The first attempt, with no read: every event of the span counts if the partition's stored offset
+ * lies below them, its newest timestamp is not newer than theirs (it only ever grows), no previous
+ * log's newest reaches their oldest timestamp, and no event that cannot be judged by its timestamp
+ * lies where copies land. DynamoDB compares a missing attribute as false, so a partition never
+ * written passes.
+ */
+export function setPositionIfAllNew(update: ItemUpdate, span: OffsetSpan): void {
+  const attribute = (field: PositionField) => update.name(positionAttribute(field, span.topic, span.partition));
+  const o = attribute('offset');
+  const t = attribute('newest');
+  const refusals = [`${o} >= ${update.value(span.min)}`, `${t} > ${update.value(span.newest)}`];
+  if (span.oldest !== undefined) refusals.push(`${attribute('previousNewest')} >= ${update.value(span.oldest)}`);
+  if (span.firstUndecidable !== undefined) refusals.push(`${attribute('previousOffset')} >= ${update.value(span.firstUndecidable)}`);
+  update.conditions.push(`NOT (${refusals.join(' OR ')})`);
+  update.sets.push(`${o} = ${update.value(span.max)}`, `${t} = ${update.value(span.newest)}`);
+}
+
+/**
+ * A re-cut: stores `next` only if the partition still holds the offset and timestamp `item` held
+ * when the re-cut was made. Those two suffice: every write raises the timestamp, or keeps it and
+ * raises the offset, so no other write can leave them as they were.
+ */
+export function setPositionIfUnchanged(update: ItemUpdate, topic: string, partition: number, item: Record<string, AttributeValue>, next: StoredPosition): void {
+  for (const field of ['offset', 'newest'] as const) {
+    const attribute = positionAttribute(field, topic, partition);
+    const stored = item[attribute]?.N;
+    const placeholder = update.name(attribute);
+    update.conditions.push(stored === undefined ? `attribute_not_exists(${placeholder})` : `${placeholder} = ${update.value(stored)}`);
+  }
+  const set = (field: PositionField, n: number) => update.sets.push(`${update.name(positionAttribute(field, topic, partition))} = ${update.value(n)}`);
+  set('offset', next.offset);
+  if (next.newest !== undefined) set('newest', next.newest);
+  if (next.previous !== undefined) {
+    set('previousOffset', next.previous.offset);
+    set('previousNewest', next.previous.newest);
+  }
+}
