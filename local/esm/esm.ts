@@ -10,6 +10,7 @@ import { topicEnds } from '../services/topic-reader.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { failedBatchMessages, resolveFailurePolicy, tooOld, type GiveUpReason } from './esm-failure.js';
 import { startGroupReader, type GroupReader } from './group-reader.js';
+import { Lane } from './lane.js';
 import { Signal } from './signal.js';
 import {
   DEFAULT_BACKOFF,
@@ -25,18 +26,6 @@ import {
 export * from './mapping-options.js';
 
 const JOIN_TIMEOUT_MS = 30_000;
-/** One partition's records fetched but not yet committed, and the loop that hands them over a batch at a time. */
-interface Lane {
-  partition: number;
-  buffer: ConsumedMessage[];
-  /** When the batch now gathering started: the batching window runs from here. */
-  openedAt: number;
-  /** The last offset the function took: a record at or below it, fetched again after a rebalance, is not sent twice. */
-  delivered: number;
-  arrived: Signal;
-  loop?: Promise<void>;
-}
-
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
@@ -176,11 +165,11 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
 
   async function runLane(lane: Lane): Promise<void> {
     while (!stopping) {
-      if (lane.buffer.length === 0) {
+      if (lane.size === 0) {
         await lane.arrived.wait();
         continue;
       }
-      if (lane.buffer.length < batchSize) {
+      if (lane.size < batchSize) {
         const left = lane.openedAt + windowMs - Date.now();
         if (left > 0) {
           await lane.arrived.wait(left);
@@ -188,13 +177,11 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         }
       }
       const startedIn = generation;
-      const batch = lane.buffer.slice(0, batchSize);
+      const batch = lane.batch(batchSize);
       if (!(await deliver(lane.partition, batch, () => stopping || generation !== startedIn))) continue;
       const last = batch[batch.length - 1]!;
-      lane.delivered = Math.max(lane.delivered, last.offset);
-      // The batch, and after a rebalance any copy of it fetched again, leaves the buffer.
-      lane.buffer = lane.buffer.filter((m) => m.offset > lane.delivered);
-      lane.openedAt = Date.now();
+      // The batch leaves the lane, and so does any copy of it fetched again after a rebalance.
+      lane.delivered(last.offset);
       if (lanesBelowHighWater()) reader?.resume();
       const next = last.offset + 1;
       // A partition handed to another member meanwhile is that member's to commit: a late commit here could move it back.
@@ -210,22 +197,18 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
     }
   }
 
-  const lanesBelowHighWater = () => [...lanes.values()].every((lane) => lane.buffer.length < highWater);
+  const lanesBelowHighWater = () => [...lanes.values()].every((lane) => lane.size < highWater);
 
   function receive(message: ConsumedMessage, readIn: number): void {
     if (stopping || readIn !== generation) return;
     let lane = lanes.get(message.partition);
     if (lane === undefined) {
-      lane = { partition: message.partition, buffer: [], openedAt: Date.now(), delivered: -1, arrived: new Signal() };
+      lane = new Lane(message.partition);
       lanes.set(message.partition, lane);
       lane.loop = runLane(lane);
     }
-    if (message.offset <= lane.delivered) return;
-    if (lane.buffer.length === 0) lane.openedAt = Date.now();
-    lane.buffer.push(message);
-    lane.arrived.notify();
     // Fetching stops while a partition has this much waiting; its lane resumes it as it drains.
-    if (lane.buffer.length >= highWater) reader?.pause();
+    if (lane.add(message) && lane.size >= highWater) reader?.pause();
   }
 
   let reader: GroupReader | undefined;
@@ -241,10 +224,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       onRecord: receive,
       onRebalance: (joined) => {
         generation = joined;
-        for (const lane of lanes.values()) {
-          lane.buffer = [];
-          lane.arrived.notify();
-        }
+        for (const lane of lanes.values()) lane.clear();
         reader?.resume();
       },
       onError: (what) => {
