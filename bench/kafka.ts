@@ -125,7 +125,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
 /** Seconds for a fresh consumer group to read `total` records from the start (joining the group included). */
 async function timeConsume(kafka: KafkaClients, topic: string, total: number): Promise<number> {
   let failed: ((error: Error) => void) | undefined;
-  const consumer = kafka.consumer({ groupId: `bench-read-${randomUUID().slice(0, 8)}`, maxBytes: 32 << 20, maxBytesPerPartition: 8 << 20 }, (error) =>
+  const consumer = await kafka.consumer({ groupId: `bench-read-${randomUUID().slice(0, 8)}`, maxBytes: 32 << 20, maxBytesPerPartition: 8 << 20 }, (error) =>
     failed?.(error),
   );
   try {

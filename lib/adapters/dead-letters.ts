@@ -1,11 +1,10 @@
 // Rejected records -> the dead-letter topic, in produce requests the broker accepts.
-import { ConfigResourceTypes } from '@platformatic/kafka';
 import { isBase64, type Rejection } from '../core/activity.js';
 import { AppError } from '../core/errors.js';
 import type { MessageHeaders, OutgoingMessage } from '../core/kafka-message.js';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from '../core/record-size.js';
 import { namedKafkaFailure } from './kafka-authentication.js';
-import { kafkaFailureMessage } from './kafka-client.js';
+import { kafkaFailureMessage, kafkaLibrary } from './kafka-client.js';
 import type { LazyProducer } from './producer.js';
 
 export const DLQ_HEADER = {
@@ -114,7 +113,7 @@ function topicMessageLimit(producer: LazyProducer, topic: string): Promise<numbe
 }
 
 async function describeLimit(producer: LazyProducer, topic: string): Promise<number> {
-  const admin = producer.kafka.admin();
+  const [{ ConfigResourceTypes }, admin] = await Promise.all([kafkaLibrary(), producer.kafka.admin()]);
   try {
     const [described] = await admin.describeConfigs({
       resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ['max.message.bytes'] }],

@@ -1,16 +1,6 @@
 // The Kafka clients (@platformatic/kafka) for the configured brokers: plaintext locally, TLS and
 // SASL (IAM on MSK) in AWS, made in one place from KafkaSettings.
-import {
-  Admin,
-  Consumer,
-  Producer,
-  compatibilityPartitioner,
-  type BaseOptions,
-  type ConsumeBaseOptions,
-  type GroupOptions,
-  type ProducerOptions,
-  type SASLOptions,
-} from '@platformatic/kafka';
+import type { Admin, BaseOptions, ConsumeBaseOptions, Consumer, GroupOptions, Producer, ProducerOptions, SASLOptions } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { mskIamSasl } from './kafka-authentication.js';
@@ -57,6 +47,17 @@ export function kafkaClientOptions(settings: KafkaSettings): BaseOptions {
 /** A consumer's own settings (the classic group protocol, as MSK's mappings use), beside what every client shares. */
 export type ConsumerSettings = { groupId: string } & GroupOptions & ConsumeBaseOptions<Buffer, Buffer, Buffer, Buffer>;
 
+let library: Promise<typeof import('./kafka-library.js')> | undefined;
+
+/**
+ * The client library, loaded on first use rather than at a function's start: loading it compiles
+ * its option validators, tens of milliseconds a scorer container that never dead-letters never
+ * has to pay, and that the job pays while its scan runs.
+ */
+export function kafkaLibrary(): Promise<typeof import('./kafka-library.js')> {
+  return (library ??= import('./kafka-library.js'));
+}
+
 /** Makes the clients of one cluster, each with the same settings; every client must be closed by its user. */
 export class KafkaClients {
   readonly options: BaseOptions;
@@ -69,11 +70,13 @@ export class KafkaClients {
    * An idempotent producer: every request acknowledged by all in-sync replicas, a request retried
    * after a lost answer not written twice, and keys hashed to partitions as Java's client does.
    */
-  producer(overrides: Partial<ProducerOptions<Buffer, Buffer, Buffer, Buffer>> = {}): Producer {
+  async producer(overrides: Partial<ProducerOptions<Buffer, Buffer, Buffer, Buffer>> = {}): Promise<Producer> {
+    const { Producer, compatibilityPartitioner } = await kafkaLibrary();
     return new Producer({ ...this.options, idempotent: true, partitioner: compatibilityPartitioner, ...overrides });
   }
 
-  admin(): Admin {
+  async admin(): Promise<Admin> {
+    const { Admin } = await kafkaLibrary();
     return new Admin({ ...this.options });
   }
 
@@ -81,7 +84,8 @@ export class KafkaClients {
    * A consumer group member. The client reports a failed rejoin of the group as an 'error' event,
    * which would end the process if nobody listened: `onError` is where its user handles it.
    */
-  consumer(settings: ConsumerSettings, onError: (error: Error) => void): Consumer {
+  async consumer(settings: ConsumerSettings, onError: (error: Error) => void): Promise<Consumer> {
+    const { Consumer } = await kafkaLibrary();
     const consumer = new Consumer({ ...this.options, ...settings });
     consumer.on('error', onError);
     return consumer;

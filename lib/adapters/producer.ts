@@ -48,7 +48,7 @@ function failure(err: unknown, kafka: KafkaClients, what: string): unknown {
 
 /** An idempotent producer, connected, signed in and holding its producer id: an unreachable or refusing broker fails here. */
 export async function connectProducer(kafka: KafkaClients): Promise<ConnectedProducer> {
-  const producer = kafka.producer();
+  const producer = await kafka.producer();
   try {
     await producer.initIdempotentProducer({});
   } catch (err) {

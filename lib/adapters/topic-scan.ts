@@ -1,8 +1,7 @@
 // Reading a topic from its earliest records with a throwaway consumer group that commits nothing:
 // what a consumer of popular_users does, and what tools and tests read topics with.
 import { randomUUID } from 'node:crypto';
-import { ListOffsetTimestamps, MessagesStreamModes } from '@platformatic/kafka';
-import { kafkaFailureMessage, type KafkaClients } from './kafka-client.js';
+import { kafkaFailureMessage, kafkaLibrary, type KafkaClients } from './kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from './kafka-messages.js';
 
 export interface ScanOptions {
@@ -20,8 +19,9 @@ export interface ScanOptions {
 export async function scanFromEarliest(kafka: KafkaClients, topic: string, take: (message: ConsumedMessage) => boolean, options: ScanOptions): Promise<void> {
   let failed: ((error: Error) => void) | undefined;
   // A failed rejoin of the group ends the scan rather than the process.
-  const consumer = kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, autocommit: false, maxWaitTime: 100 }, (error) => failed?.(error));
+  const consumer = await kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, autocommit: false, maxWaitTime: 100 }, (error) => failed?.(error));
   try {
+    const { MessagesStreamModes } = await kafkaLibrary();
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 100 });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`${topic}: ${options.progress()} after ${options.timeoutMs} ms`)), options.timeoutMs);
@@ -57,8 +57,9 @@ export interface PartitionBounds {
 
 /** The bounds of every partition of `topic`, as they are now. */
 export async function topicBounds(kafka: KafkaClients, topic: string): Promise<PartitionBounds[]> {
-  const admin = kafka.admin();
+  const admin = await kafka.admin();
   try {
+    const { ListOffsetTimestamps } = await kafkaLibrary();
     const metadata = await admin.metadata({ topics: [topic] });
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
     const at = async (timestamp: bigint) => {

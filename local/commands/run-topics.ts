@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     replicationFactor: config.replicationFactor,
   });
 
-  const admin = createKafka(config.kafka).admin();
+  const admin = await createKafka(config.kafka).admin();
   try {
     const report = await applyTopicPlan(admin, plan);
     for (const t of report) {

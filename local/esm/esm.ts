@@ -51,7 +51,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   let generation = 0;
   const lanes = new Map<number, Lane>();
 
-  const admin = kafka.admin();
+  const admin = await kafka.admin();
   try {
     const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
     for (const { partitionIndex, committedOffset } of group?.topics.find((t) => t.name === topic)?.partitions ?? []) {

@@ -48,7 +48,7 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
   let rejoining = false;
   const closed = new Signal();
 
-  const consumer: Consumer = kafka.consumer(
+  const consumer: Consumer = await kafka.consumer(
     {
       groupId,
       autocommit: false,

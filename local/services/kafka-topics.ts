@@ -57,7 +57,7 @@ async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
 
 /** ensureTopics through a short-lived admin client, for tools and tests that have only the brokers. */
 export async function ensureTopicsOn(bootstrapServers: string, specs: readonly TopicSpec[]): Promise<string[]> {
-  const admin = plainKafka(bootstrapServers, 'topic-admin').admin();
+  const admin = await plainKafka(bootstrapServers, 'topic-admin').admin();
   try {
     return await ensureTopics(admin, specs);
   } finally {

@@ -27,8 +27,8 @@ describe('the local Kafka broker', () => {
   it('refuses to produce to a topic nobody created', async () => {
     // The client asks for auto-creation; the broker, like MSK by default, does not do it. (Not
     // idempotent: the client would raise so few retries to unlimited ones.)
-    const producer = testKafka().producer({ idempotent: false, autocreateTopics: true, retries: 1 });
-    const admin = testKafka().admin();
+    const producer = await testKafka().producer({ idempotent: false, autocreateTopics: true, retries: 1 });
+    const admin = await testKafka().admin();
     const topic = uniqueName('never-created');
     try {
       const sent = producer.send({ messages: [{ topic, value: Buffer.from('x') }] });

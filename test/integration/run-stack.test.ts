@@ -41,7 +41,7 @@ describe('npm run stack', () => {
     );
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const admin = plainKafka(String(env.KAFKA_BROKERS), 'run-stack-test').admin();
+    const admin = await plainKafka(String(env.KAFKA_BROKERS), 'run-stack-test').admin();
     const { topics } = await admin.metadata({ topics: ['activity', 'popular_users', 'activity-dlq'] });
     await admin.close();
     expect(Object.fromEntries([...topics].map(([name, t]) => [name, t.partitionsCount]))).toEqual({ activity: 4, popular_users: 1, 'activity-dlq': 1 });

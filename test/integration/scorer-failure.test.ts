@@ -30,12 +30,12 @@ class ObservedKafka extends KafkaClients {
     super({ brokers, clientId: 'unreachable', ssl: false, sasl: 'none' });
   }
 
-  override producer(overrides: Partial<ProducerOptions<Buffer, Buffer, Buffer, Buffer>> = {}): Producer {
-    return super.producer({ retries: 1, ...overrides }).on('client:broker:failed', this.onRefused);
+  override async producer(overrides: Partial<ProducerOptions<Buffer, Buffer, Buffer, Buffer>> = {}): Promise<Producer> {
+    return (await super.producer({ retries: 1, ...overrides })).on('client:broker:failed', this.onRefused);
   }
 
-  override admin(): Admin {
-    return super.admin().on('client:broker:failed', this.onRefused);
+  override async admin(): Promise<Admin> {
+    return (await super.admin()).on('client:broker:failed', this.onRefused);
   }
 }
 

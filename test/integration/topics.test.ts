@@ -15,7 +15,7 @@ const DAY_MS = 24 * 3600_000;
 
 let admin: Admin;
 beforeAll(async () => {
-  admin = testKafka().admin();
+  admin = await testKafka().admin();
 });
 afterAll(async () => {
   await admin?.close();

@@ -84,7 +84,7 @@ export function privateBroker(): () => KafkaBroker {
 
 /** What a consumer group has committed on `topic`, per partition (partitions without a commit left out). */
 export async function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
-  const admin = plainKafka(brokers, 'test-offsets').admin();
+  const admin = await plainKafka(brokers, 'test-offsets').admin();
   try {
     const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
     const committed: Record<number, number> = {};

@@ -16,7 +16,7 @@ class ScriptedKafka extends KafkaClients {
   constructor(private readonly behaviour: { init?: () => Promise<unknown>; send?: () => Promise<unknown> }) {
     super({ brokers: ['b-1:9098'], clientId: 'scorer', ssl: true, sasl: 'aws-iam', region: 'eu-west-1' });
   }
-  override producer(): Producer {
+  override async producer(): Promise<Producer> {
     const scripted = {
       initIdempotentProducer: this.behaviour.init ?? (async () => ({})),
       send: this.behaviour.send ?? (async () => ({})),
