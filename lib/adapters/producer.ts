@@ -7,7 +7,10 @@ import { namedKafkaFailure } from './kafka-authentication.js';
 import { kafkaFailureMessage, type KafkaClients } from './kafka-client.js';
 import { toClientMessage } from './kafka-messages.js';
 
-/** Sends messages to a topic in one produce request, resolving once all in-sync replicas hold them. */
+/**
+ * Sends messages to a topic in one produce request, resolving once all in-sync replicas hold them.
+ * Sends through one sender go one at a time, in the order they were asked for.
+ */
 export interface MessageSender {
   send(topic: string, messages: OutgoingMessage[]): Promise<void>;
 }
@@ -21,6 +24,9 @@ export interface ConnectedProducer extends MessageSender {
 }
 
 class ProducerSender implements ConnectedProducer {
+  /** The send in flight: the next one waits for it, failed or not. */
+  private last: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly producer: Producer,
     private readonly kafka: KafkaClients,
@@ -30,9 +36,19 @@ class ProducerSender implements ConnectedProducer {
     return this.producer.close();
   }
 
-  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    // One at a time. The idempotent producer has one request in flight per broker anyway; but a send
+    // that overtakes one the client is retrying (a partition's leader moved) breaks the sequence
+    // order, and the client then starts a new producer id and sends the whole request again,
+    // writing twice what the first attempt had written (seen: 3,369 records for 3,000).
+    const sent = this.last.then(() => this.sendNow(topic, messages));
+    this.last = sent.catch(() => undefined);
+    return sent;
+  }
+
+  private async sendNow(topic: string, messages: OutgoingMessage[]): Promise<void> {
     try {
-      // Idempotent, so acks are -1 (all in-sync replicas) and one request is in flight per broker.
+      // Idempotent, so acks are -1: every in-sync replica holds the records when this resolves.
       await this.producer.send({ messages: messages.map((m) => toClientMessage(topic, m)) });
     } catch (err) {
       throw failure(err, this.kafka, `sending ${messages.length} message(s) to ${topic} failed`);

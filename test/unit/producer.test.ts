@@ -52,3 +52,38 @@ describe('LazyProducer', () => {
     });
   });
 });
+
+describe('sends through one producer', () => {
+  it('go one at a time in the order asked, the next after the last has settled, failed or not', async () => {
+    const events: string[] = [];
+    const pending: Array<() => void> = [];
+    let calls = 0;
+    const kafka = new ScriptedKafka({
+      send: () => {
+        const call = ++calls;
+        events.push(`start ${call}`);
+        return new Promise((resolve, reject) =>
+          pending.push(() => {
+            events.push(`end ${call}`);
+            if (call === 1) reject(new Error('leader moved'));
+            else resolve({});
+          }),
+        );
+      },
+    });
+    const producer = await new LazyProducer(kafka).get();
+    const sends = [1, 2, 3].map((n) =>
+      producer.send('activity', [{ value: String(n) }]).then(
+        () => 'ok',
+        () => 'failed',
+      ),
+    );
+    // Let every send get as far as it may: only the first may have reached the client.
+    for (let round = 0; round < 3; round++) {
+      await new Promise((r) => setTimeout(r, 5));
+      pending.shift()?.();
+    }
+    expect(await Promise.all(sends)).toEqual(['failed', 'ok', 'ok']);
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+});
