@@ -40,17 +40,26 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   return created;
 }
 
-/** A topic just created has no leader for a moment; producing to it then would fail. */
+/**
+ * A topic just created has no leader for a moment, and then a leader that does not serve it yet
+ * (NOT_LEADER_OR_FOLLOWER): ready means every partition's leader answers for it.
+ */
 async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
   const deadline = Date.now() + LEADERS_TIMEOUT_MS;
   for (;;) {
     const metadata = await admin.metadata({ topics, forceUpdate: true }).catch(() => undefined);
-    const led = (topic: string) => {
-      const partitions = metadata?.topics.get(topic)?.partitions ?? [];
-      return partitions.length > 0 && partitions.every((p) => p.leader >= 0);
-    };
-    if (topics.every(led)) return;
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leader after ${LEADERS_TIMEOUT_MS / 1000} s`);
+    const counts = topics.map((topic) => metadata?.topics.get(topic)?.partitions ?? []);
+    if (counts.every((partitions) => partitions.length > 0 && partitions.every((p) => p.leader >= 0))) {
+      const request = topics.map((name, i) => ({ name, partitions: counts[i]!.map((_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
+      if (
+        await admin.listOffsets({ topics: request }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no serving leader after ${LEADERS_TIMEOUT_MS / 1000} s`);
     await sleep(100);
   }
 }
