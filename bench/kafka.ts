@@ -57,7 +57,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
   }
   const bytes = requests.flat().reduce((n, m) => n + Buffer.byteLength(m.value as string) + Buffer.byteLength(m.key as string), 0);
 
-  log(`kafka: producing ${count(options.records)} activity records (idempotent, acks=all, ${count(REQUEST_RECORDS)} per request, ${IN_FLIGHT} sends at once)`);
+  log(`kafka: producing ${count(options.records)} activity records (idempotent, acks=all, ${count(REQUEST_RECORDS)} per request)`);
   const producer = await connectProducer(kafka);
   const produceStarted = performance.now();
   let next = 0;
@@ -100,7 +100,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
     method: [
       `${count(options.records)} activity records (${mib(bytes)} of keys and values) to a ${PARTITIONS}-partition topic on the broker \`npm run stack\` starts, ` +
         "through the functions' client (@platformatic/kafka). " +
-        `Produce: one idempotent producer, acks=all, ${count(REQUEST_RECORDS)} records per send, ${IN_FLIGHT} sends at once. Consume: a plain consumer group's message stream from the beginning. ` +
+        `Produce: our idempotent producer (\`lib/adapters/producer.ts\`), acks=all, ${count(REQUEST_RECORDS)} records per send, ${IN_FLIGHT} callers, which it serves one send at a time. Consume: a plain consumer group's message stream from the beginning. ` +
         'Stand-in: `local/esm/esm.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side. ' +
         `Dead letters: \`publishDeadLetters\` (the scorer's own path: the topic's limit read once, requests sized to it, each acknowledged before the next) for ${count(options.deadLetters)} rejected 50-byte records with two headers, 1,000 per call.`,
     ],

@@ -26,7 +26,7 @@ export interface DataSetOptions {
   random?: Random;
   /** Messages per produce request. */
   chunkSize?: number;
-  /** Produce requests in flight at once. */
+  /** Chunks handed to the producer at once; it sends them one at a time, building the next while one is out. */
   inFlight?: number;
   onProgress?: (progress: ProduceProgress) => void;
 }
