@@ -187,7 +187,8 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       // A partition handed to another member meanwhile is that member's to commit: a late commit here could move it back.
       if (generation !== startedIn && !reader?.owns(lane.partition)) continue;
       try {
-        await reader?.commit(lane.partition, next, last.leaderEpoch);
+        // Records can arrive, and a batch succeed, while the group's first stream is still opening.
+        await (await joined).commit(lane.partition, next, last.leaderEpoch);
         stats.committed[lane.partition] = Math.max(stats.committed[lane.partition] ?? 0, next);
         stats.recordsCommitted += batch.length;
       } catch (err) {
@@ -212,7 +213,14 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   }
 
   let reader: GroupReader | undefined;
-  reader = await startGroupReader(
+  let readerStarted!: (started: GroupReader) => void;
+  let readerFailed!: (error: unknown) => void;
+  const joined = new Promise<GroupReader>((resolve, reject) => {
+    readerStarted = resolve;
+    readerFailed = reject;
+  });
+  joined.catch(() => undefined);
+  const starting = startGroupReader(
     {
       kafka,
       topic,
@@ -233,6 +241,17 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
     },
     JOIN_TIMEOUT_MS,
   );
+  try {
+    reader = await starting;
+  } catch (err) {
+    // Lanes that records already reached stop too, leaving nothing committed.
+    stopping = true;
+    stopped.notify();
+    readerFailed(err);
+    for (const lane of lanes.values()) lane.arrived.notify();
+    throw err;
+  }
+  readerStarted(reader);
 
   return {
     stats: () => ({ ...stats, committed: { ...stats.committed } }),

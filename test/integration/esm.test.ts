@@ -61,8 +61,11 @@ describe('event source mapping stand-in', () => {
     const topic = await freshTopic('esm-size', 4);
     await produce(topic, [...numbered(0, 0, 95), ...numbered(1, 0, 37)]);
     const target = recorder();
-    const esm = await mapping({ topic, invoke: target.invoke, batchSize: 10, batchingWindowMs: 200 });
+    const groupId = uniqueName('group');
+    const esm = await mapping({ topic, groupId, invoke: target.invoke, batchSize: 10, batchingWindowMs: 200 });
     await esm.caughtUp();
+    // What the stand-in counts as committed is what the group has on the broker.
+    expect(await committedOffsets(groupId, topic)).toEqual(esm.stats().committed);
 
     for (const event of target.events) expect(Object.keys(event.records)).toHaveLength(1);
     const sizes = (partition: number) => target.events.filter((e) => `${topic}-${partition}` in e.records).map((e) => recordsOf(e).length);
