@@ -10,6 +10,12 @@ const CONNECT_TIMEOUT_MS = 3000;
 const RETRIES = 3;
 const FIRST_RETRY_DELAY_MS = 200;
 const LONGEST_RETRY_DELAY_MS = 2000;
+/**
+ * Records a consumer's message stream holds before it stops fetching. The client's 1,024 is less
+ * than one fetch brings, so each fetch waited for the last to be read: consuming took 1.3-1.8x
+ * the time it does with room for a whole fetch (local broker, 300,000 records).
+ */
+const CONSUMER_BUFFERED_RECORDS = 16_384;
 
 function saslOptions(settings: KafkaSettings): SASLOptions | undefined {
   switch (settings.sasl) {
@@ -86,7 +92,7 @@ export class KafkaClients {
    */
   async consumer(settings: ConsumerSettings, onError: (error: Error) => void): Promise<Consumer> {
     const { Consumer } = await kafkaLibrary();
-    const consumer = new Consumer({ ...this.options, ...settings });
+    const consumer = new Consumer({ ...this.options, highWaterMark: CONSUMER_BUFFERED_RECORDS, ...settings });
     consumer.on('error', onError);
     return consumer;
   }
