@@ -7,8 +7,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // KafkaJS logs every refused connection at ERROR; the tests that stop brokers cause hundreds.
-    onConsoleLog: (log) => !log.includes('"logger":"kafkajs"'),
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/reliability/fuzz-decode.test.ts'] } },
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'] } },

@@ -184,7 +184,7 @@ function jobSection(rows: Row[], options: JobBenchOptions, loadRates: number[]):
         `*Bare scan*: \`scanScores\` with the job's page size (${count(SCAN_PAGE_ITEMS)} items, fewer above 8 segments) and nothing done per page, the raw limit. ` +
         '*Job*: `runPopularJob` at p95, timed end to end: scan with per-segment digests and candidates, exact cutoff, publish to Kafka, acknowledged.',
       'Memory: the child process\'s high-water resident set (`process.resourceUsage().maxRSS`), what Lambda reports as Max Memory Used; "at rest" is its RSS just before the run ' +
-        '(Node, tsx, SDK, KafkaJS and clients loaded). Peak heapUsed sampled every 5 ms.',
+        '(Node, tsx, the SDK and its clients loaded; the Kafka client loads during the run, as in a fresh container). Peak heapUsed sampled every 5 ms.',
     ],
     header: [
       'users',

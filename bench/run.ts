@@ -52,7 +52,8 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
   const stack: LocalStack = await startLocalStack();
   const stackStartSeconds = (performance.now() - stackStarted) / 1000;
   try {
-    if (wanted('kafka')) sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, stackStartSeconds }, log));
+    if (wanted('kafka'))
+      sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, deadLetters: quick ? 20_000 : 100_000, stackStartSeconds }, log));
     if (wanted('scorer')) {
       const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
       sections.push(await benchScorer(stack, { events, users: 100_000, batchSizes: [100, 1_000, 10_000], concurrency: 32 }, log));
@@ -87,5 +88,5 @@ writeFileSync(join(values.out, 'results.md'), markdown);
 for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(values.out, plot.file), plot.svg);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${formatDuration(wallSeconds)}; results and plots in ${values.out}`);
-// KafkaJS and the SDK keep sockets that would hold the process open for a while.
+// The SDK and the Kafka clients keep sockets that would hold the process open for a while.
 process.exit(0);

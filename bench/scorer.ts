@@ -176,7 +176,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
       }
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
     await deadLetters.disconnect();
     dynamo.destroy();
   }
@@ -186,7 +186,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     const topic = `bench-path-${name}-${stamp}`;
     await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: PARTITIONS }]);
     for (let i = 0; i < events.length; i += 10_000) {
-      await producer.send({ topic, acks: -1, messages: events.slice(i, i + 10_000).map(activityMessage) });
+      await producer.send(topic, events.slice(i, i + 10_000).map(activityMessage));
     }
     const table = await freshTable(`path-${name}`);
     const handle = handlerFor(table);

@@ -1,11 +1,12 @@
 // Publishing a run to Kafka: its users in acknowledged requests that always fit the broker's limit,
 // then the run-end marker, which a consumer needs before it may call the run complete.
-import type { Message, Producer } from 'kafkajs';
 import type { PopularSink } from '../core/popular-engine.js';
 import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from '../core/popular-run.js';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from '../core/record-size.js';
 import type { PopularUser } from '../core/selection.js';
 import { AppError } from '../core/errors.js';
+import type { OutgoingMessage } from '../core/kafka-message.js';
+import type { MessageSender } from './producer.js';
 
 /** A user's message alone exceeds the broker's limit: no retry can publish it. */
 export class MessageTooLargeError extends AppError {}
@@ -22,13 +23,13 @@ export interface PublishLimits {
  * limit, sending one at a time (so they land in order) with acks from all in-sync replicas.
  */
 export class RunPublisher implements PopularSink {
-  private batch: Message[] = [];
+  private batch: OutgoingMessage[] = [];
   private batchBytes = RECORD_BATCH_OVERHEAD;
   private sending: Promise<void> = Promise.resolve();
   private sentCount = 0;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: MessageSender,
     private readonly topic: string,
     private readonly run: PopularRun,
     private readonly cutoff: number,
@@ -57,7 +58,7 @@ export class RunPublisher implements PopularSink {
     this.batchBytes = RECORD_BATCH_OVERHEAD;
     if (messages.length > 0) {
       this.sending = this.sending.then(async () => {
-        await this.producer.send({ topic: this.topic, acks: -1, messages });
+        await this.producer.send(this.topic, messages);
         this.sentCount += messages.length;
       });
     }
@@ -71,6 +72,6 @@ export class RunPublisher implements PopularSink {
 }
 
 /** The run's last message: after it, a consumer holding `count` users of this run id holds all of them. */
-export async function publishRunEnd(producer: Producer, topic: string, run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): Promise<void> {
-  await producer.send({ topic, acks: -1, messages: [runEndMessage(run, end)] });
+export async function publishRunEnd(producer: MessageSender, topic: string, run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): Promise<void> {
+  await producer.send(topic, [runEndMessage(run, end)]);
 }

@@ -1,7 +1,7 @@
 // The format of a popular-users run on Kafka: its users, then one run-end marker; and how a consumer
 // tells a complete run from a partial one. Pure: the Kafka adapters are lib/adapters/popular-publish.ts and
 // lib/adapters/popular-reader.ts.
-import type { IHeaders, Message } from 'kafkajs';
+import type { MessageHeaders, OutgoingMessage } from './kafka-message.js';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 
 export interface PopularUser {
@@ -33,13 +33,16 @@ export interface RunEnd {
 
 const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end', source: 'run_source' } as const;
 
-function runHeaders(run: PopularRun): IHeaders {
-  const headers: IHeaders = { [POPULAR_HEADER.runId]: run.runId, [POPULAR_HEADER.startedAt]: run.startedAt.toISOString() };
-  if (run.source !== undefined) headers[POPULAR_HEADER.source] = run.source;
+function runHeaders(run: PopularRun): MessageHeaders {
+  const headers: MessageHeaders = [
+    [POPULAR_HEADER.runId, run.runId],
+    [POPULAR_HEADER.startedAt, run.startedAt.toISOString()],
+  ];
+  if (run.source !== undefined) headers.push([POPULAR_HEADER.source, run.source]);
   return headers;
 }
 
-export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: number): Message {
+export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: number): OutgoingMessage {
   return {
     key: run.key,
     value: JSON.stringify({ user_id: user.userId, score: user.score, cutoff, percentile: run.percentile }),
@@ -47,12 +50,12 @@ export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: n
   };
 }
 
-export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): Message {
+export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): OutgoingMessage {
   const value: RunEnd = { runId: run.runId, count: end.count, cutoff: end.cutoff, percentile: run.percentile, usersScanned: end.usersScanned };
   return {
     key: run.key,
     value: JSON.stringify({ run_id: value.runId, count: value.count, cutoff: value.cutoff, percentile: value.percentile, users_scanned: value.usersScanned }),
-    headers: { ...runHeaders(run), [POPULAR_HEADER.runEnd]: 'true' },
+    headers: [...runHeaders(run), [POPULAR_HEADER.runEnd, 'true']],
   };
 }
 

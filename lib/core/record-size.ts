@@ -1,6 +1,6 @@
 // Upper bounds of what messages take on the wire in Kafka's record batch (v2), so a producer can
 // keep each request within the broker's message.max.bytes instead of learning it from a refusal.
-import type { IHeaders, Message } from 'kafkajs';
+import type { OutgoingMessage } from './kafka-message.js';
 
 /** Bytes of a record batch before its first record. */
 export const RECORD_BATCH_OVERHEAD = 61;
@@ -19,22 +19,11 @@ function varintBytes(n: number): number {
   return bytes;
 }
 
-/** Every header as a [name, value] pair on the wire: a repeated name (an array) is one header per value. */
-export function headerEntries(headers: IHeaders | undefined): Array<[string, Buffer | string]> {
-  const entries: Array<[string, Buffer | string]> = [];
-  if (headers === undefined) return entries;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined) entries.push([name, one]);
-  }
-  return entries;
-}
-
 /** One message inside a record batch: attributes, the largest timestamp and offset deltas, key, value and headers, each with its length. */
-export function recordBytes(message: Message): number {
+export function recordBytes(message: OutgoingMessage): number {
   let body = 1 + 10 + 5;
   for (const part of [message.key, message.value]) body += part === null || part === undefined ? 1 : varintBytes(byteLength(part)) + byteLength(part);
-  const headers = headerEntries(message.headers);
+  const headers = message.headers ?? [];
   body += varintBytes(headers.length);
   for (const [name, value] of headers) body += varintBytes(byteLength(name)) + byteLength(name) + varintBytes(byteLength(value)) + byteLength(value);
   return varintBytes(body) + body;

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     await mapping.stop();
-    await producer.disconnect();
+    await producer.close();
     await deadLetters.disconnect();
     await popularProducer.disconnect();
     dynamo.destroy();

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     const seconds = result.elapsedMs / 1000;
     console.log(`${result.sent.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds).toLocaleString('en-US')}/s)`);
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 

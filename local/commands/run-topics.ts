@@ -3,7 +3,8 @@
 // without --stage) and prints what the cluster has.
 import { parseArgs } from 'node:util';
 import { loadTopicsToolConfig } from './settings.js';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { namedKafkaFailure } from '../../lib/adapters/kafka-authentication.js';
+import { createKafka, kafkaFailureMessage } from '../../lib/adapters/kafka-client.js';
 import { applyTopicPlan, topicPlan } from '../services/topics.js';
 
 const USAGE = `Usage: npm run topics -- --brokers HOST:PORT[,...] [--sasl none|aws-iam] [--region REGION]
@@ -45,8 +46,7 @@ async function main(): Promise<number> {
     replicationFactor: config.replicationFactor,
   });
 
-  const admin = createKafka(config.kafka).admin();
-  await admin.connect();
+  const admin = await createKafka(config.kafka).admin();
   try {
     const report = await applyTopicPlan(admin, plan);
     for (const t of report) {
@@ -58,15 +58,17 @@ async function main(): Promise<number> {
       for (const p of t.problems) console.error(`         PROBLEM: ${p}`);
     }
     return report.some((t) => t.problems.length > 0) ? 1 : 0;
+  } catch (err) {
+    throw namedKafkaFailure(err, config.kafka);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
+    console.error(kafkaFailureMessage(err));
     console.error(USAGE);
     process.exit(2);
   },

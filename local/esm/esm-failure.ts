@@ -1,7 +1,8 @@
 // What the stand-in does when it gives up on a batch, as AWS's Kafka mapping does in provisioned
 // mode: after MaximumRetryAttempts retries, or once a record is older than MaximumRecordAgeInSeconds,
 // the batch is skipped, and sent first to the on-failure Kafka topic when one is configured.
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { resent, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
+import type { MessageHeaders, OutgoingMessage } from '../../lib/core/kafka-message.js';
 
 export interface FailurePolicy {
   /** Retries after the first attempt; -1 = until it succeeds (AWS's default). */
@@ -53,23 +54,24 @@ export const FAILURE_HEADER = {
 export function failedBatchMessages(
   topic: string,
   partition: number,
-  messages: KafkaMessage[],
+  messages: ConsumedMessage[],
   failure: { reason: GiveUpReason; attempts: number; error?: string },
-): Message[] {
+): OutgoingMessage[] {
   return messages.map((m) => {
-    const headers: IHeaders = { ...m.headers };
-    headers[FAILURE_HEADER.reason] = failure.reason;
-    if (failure.error !== undefined) headers[FAILURE_HEADER.error] = failure.error.slice(0, 1000);
-    headers[FAILURE_HEADER.attempts] = String(failure.attempts);
-    headers[FAILURE_HEADER.topic] = topic;
-    headers[FAILURE_HEADER.partition] = String(partition);
-    headers[FAILURE_HEADER.offset] = m.offset;
-    return { key: m.key, value: m.value, headers, timestamp: m.timestamp };
+    const headers: MessageHeaders = [[FAILURE_HEADER.reason, failure.reason]];
+    if (failure.error !== undefined) headers.push([FAILURE_HEADER.error, failure.error.slice(0, 1000)]);
+    headers.push(
+      [FAILURE_HEADER.attempts, String(failure.attempts)],
+      [FAILURE_HEADER.topic, topic],
+      [FAILURE_HEADER.partition, String(partition)],
+      [FAILURE_HEADER.offset, String(m.offset)],
+    );
+    return resent(m, headers);
   });
 }
 
 /** True when the batch's oldest record is past the age limit at `now`. */
-export function tooOld(messages: KafkaMessage[], maxAgeMs: number, now = Date.now()): boolean {
+export function tooOld(messages: ConsumedMessage[], maxAgeMs: number, now = Date.now()): boolean {
   if (!Number.isFinite(maxAgeMs)) return false;
-  return messages.some((m) => now - Number(m.timestamp) > maxAgeMs);
+  return messages.some((m) => now - m.timestamp > maxAgeMs);
 }

@@ -1,14 +1,16 @@
 // The event source mapping stand-in: a Kafka consumer group that hands batches to the scorer the
 // way AWS's MSK mapping does (batch size, batching window, one batch in flight per partition,
 // commit only after success, retry the same batch until it succeeds).
-import { Kafka, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { createKafka, KafkaClients, kafkaFailureMessage } from '../../lib/adapters/kafka-client.js';
+import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 import { errorMessage } from '../../lib/core/errors.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { toMskEvent } from './esm-event.js';
 import { topicEnds } from '../services/topic-reader.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { failedBatchMessages, resolveFailurePolicy, tooOld, type GiveUpReason } from './esm-failure.js';
+import { startGroupReader, type GroupReader } from './group-reader.js';
+import { Lane } from './lane.js';
 import { Signal } from './signal.js';
 import {
   DEFAULT_BACKOFF,
@@ -23,19 +25,7 @@ import {
 
 export * from './mapping-options.js';
 
-const HEARTBEAT_EVERY_MS = 3000;
 const JOIN_TIMEOUT_MS = 30_000;
-/** One partition's records fetched but not yet committed, and the loop that hands them over a batch at a time. */
-interface Lane {
-  partition: number;
-  buffer: KafkaMessage[];
-  /** When the batch now gathering started: the batching window runs from here. */
-  openedAt: number;
-  arrived: Signal;
-  drained: Signal;
-  loop?: Promise<void>;
-}
-
 export async function startEventSourceMapping(options: MappingOptions): Promise<EventSourceMapping> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
@@ -49,9 +39,8 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   // Fetching pauses while a partition has this many records waiting.
   const highWater = Math.max(2 * batchSize, 20_000);
 
-  const kafka = options.kafka instanceof Kafka ? options.kafka : createKafka(options.kafka);
-  const bootstrapServers = options.bootstrapServers ?? (options.kafka instanceof Kafka ? undefined : options.kafka.brokers.join(','));
-  if (bootstrapServers === undefined) throw new TypeError('bootstrapServers is required when kafka is a client rather than settings');
+  const kafka = options.kafka instanceof KafkaClients ? options.kafka : createKafka(options.kafka);
+  const bootstrapServers = options.bootstrapServers ?? kafka.settings.brokers.join(',');
   const source = { eventSourceArn: options.eventSourceArn ?? LOCAL_CLUSTER_ARN, bootstrapServers };
 
   const stats: MappingStats = { invocations: 0, failedInvocations: 0, recordsCommitted: 0, recordsGivenUp: 0, committed: {} };
@@ -62,17 +51,16 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   let generation = 0;
   const lanes = new Map<number, Lane>();
 
-  const admin = kafka.admin();
-  await admin.connect();
-  let partitions: number;
+  const admin = await kafka.admin();
   try {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    partitions = metadata.topics[0]?.partitions.length ?? 1;
-    for (const { partition, offset } of (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []) {
-      if (Number(offset) >= 0) stats.committed[partition] = Number(offset);
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+    for (const { partitionIndex, committedOffset } of group?.topics.find((t) => t.name === topic)?.partitions ?? []) {
+      if (committedOffset >= 0n) stats.committed[partitionIndex] = Number(committedOffset);
     }
+  } catch (err) {
+    throw new Error(`reading the offsets of group ${groupId} on ${bootstrapServers} failed: ${kafkaFailureMessage(err)}`, { cause: err });
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 
   // A progress callback that throws must not look like a failed batch.
@@ -85,14 +73,14 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   };
 
   /** Invokes with the same event until it succeeds; false when abandoned first (stop or rebalance). */
-  async function deliver(partition: number, messages: KafkaMessage[], abandon: () => boolean): Promise<boolean> {
+  async function deliver(partition: number, messages: ConsumedMessage[], abandon: () => boolean): Promise<boolean> {
     const event = toMskEvent(topic, partition, messages, source);
     const report = {
       topic,
       partition,
       records: messages.length,
-      firstOffset: Number(messages[0]!.offset),
-      lastOffset: Number(messages[messages.length - 1]!.offset),
+      firstOffset: messages[0]!.offset,
+      lastOffset: messages[messages.length - 1]!.offset,
     };
     let lastError: string | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -144,7 +132,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
    */
   async function giveUp(
     partition: number,
-    messages: KafkaMessage[],
+    messages: ConsumedMessage[],
     failure: { reason: GiveUpReason; attempts: number; error?: string | undefined },
     report: Omit<BatchReport, 'ok'>,
     abandon: () => boolean,
@@ -160,7 +148,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         try {
           const producer = await failureProducer.get();
           // Acknowledged by all in-sync replicas before the offset moves past the batch.
-          for (let i = 0; i < failed.length; i += 500) await producer.send({ topic: policy.onFailureTopic, acks: -1, messages: failed.slice(i, i + 500) });
+          for (let i = 0; i < failed.length; i += 500) await producer.send(policy.onFailureTopic, failed.slice(i, i + 500));
           break;
         } catch (err) {
           stats.lastError = `sending a failed batch of ${topic}-${partition} to ${policy.onFailureTopic} failed: ${errorMessage(err)}`;
@@ -177,11 +165,11 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
 
   async function runLane(lane: Lane): Promise<void> {
     while (!stopping) {
-      if (lane.buffer.length === 0) {
+      if (lane.size === 0) {
         await lane.arrived.wait();
         continue;
       }
-      if (lane.buffer.length < batchSize) {
+      if (lane.size < batchSize) {
         const left = lane.openedAt + windowMs - Date.now();
         if (left > 0) {
           await lane.arrived.wait(left);
@@ -189,78 +177,81 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         }
       }
       const startedIn = generation;
-      const batch = lane.buffer.slice(0, batchSize);
+      const batch = lane.batch(batchSize);
       if (!(await deliver(lane.partition, batch, () => stopping || generation !== startedIn))) continue;
-      if (generation === startedIn) {
-        lane.buffer.splice(0, batch.length);
-        lane.openedAt = Date.now();
-      }
-      const next = Number(batch[batch.length - 1]!.offset) + 1;
+      const last = batch[batch.length - 1]!;
+      // The batch leaves the lane, and so does any copy of it fetched again after a rebalance.
+      lane.delivered(last.offset);
+      if (lanesBelowHighWater()) reader?.resume();
+      const next = last.offset + 1;
+      // A partition handed to another member meanwhile is that member's to commit: a late commit here could move it back.
+      if (generation !== startedIn && !reader?.owns(lane.partition)) continue;
       try {
-        await consumer.commitOffsets([{ topic, partition: lane.partition, offset: String(next) }]);
+        // Records can arrive, and a batch succeed, while the group's first stream is still opening.
+        await (await joined).commit(lane.partition, next, last.leaderEpoch);
         stats.committed[lane.partition] = Math.max(stats.committed[lane.partition] ?? 0, next);
         stats.recordsCommitted += batch.length;
       } catch (err) {
         // Processed but not committed: a later commit covers it, or a rebalance redelivers it (at least once).
-        stats.lastError = `commit of ${topic}-${lane.partition} at ${next} failed: ${errorMessage(err)}`;
+        stats.lastError = `commit of ${topic}-${lane.partition} at ${next} failed: ${kafkaFailureMessage(err)}`;
       }
-      lane.drained.notify();
     }
   }
 
-  // oxlint-disable-next-line typescript/unbound-method -- KafkaJS hands these over as closures, not methods
-  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || stopping) return;
-    let lane = lanes.get(batch.partition);
+  const lanesBelowHighWater = () => [...lanes.values()].every((lane) => lane.size < highWater);
+
+  function receive(message: ConsumedMessage, readIn: number): void {
+    if (stopping || readIn !== generation) return;
+    let lane = lanes.get(message.partition);
     if (lane === undefined) {
-      lane = { partition: batch.partition, buffer: [], openedAt: Date.now(), arrived: new Signal(), drained: new Signal() };
-      lanes.set(batch.partition, lane);
+      lane = new Lane(message.partition);
+      lanes.set(message.partition, lane);
       lane.loop = runLane(lane);
     }
-    if (lane.buffer.length === 0) lane.openedAt = Date.now();
-    for (const message of batch.messages) lane.buffer.push(message);
-    // Resolving only moves the fetch position on; the commit waits for the function's success.
-    resolveOffset(batch.lastOffset());
-    lane.arrived.notify();
-    while (lane.buffer.length >= highWater && !stopping && isRunning() && !isStale()) {
-      await lane.drained.wait(HEARTBEAT_EVERY_MS);
-      await heartbeat();
-    }
+    // Fetching stops while a partition has this much waiting; its lane resumes it as it drains.
+    if (lane.add(message) && lane.size >= highWater) reader?.pause();
   }
 
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    // Room for full 10,000-record batches in one fetch.
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    maxWaitTimeInMs: 250,
-    // Shorter than KafkaJS's 30 s so a restarted stand-in gets its partitions back soon.
-    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+  let reader: GroupReader | undefined;
+  let readerStarted!: (started: GroupReader) => void;
+  let readerFailed!: (error: unknown) => void;
+  const joined = new Promise<GroupReader>((resolve, reject) => {
+    readerStarted = resolve;
+    readerFailed = reject;
   });
-  const joined = new Signal();
-  let hasJoined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    generation++;
-    for (const lane of lanes.values()) {
-      lane.buffer = [];
-      lane.arrived.notify();
-    }
-    hasJoined = true;
-    joined.notify();
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    stats.lastError = `consumer crashed: ${payload.error.message}`;
-  });
-  await consumer.connect();
+  joined.catch(() => undefined);
+  const starting = startGroupReader(
+    {
+      kafka,
+      topic,
+      groupId,
+      startingPosition: options.startingPosition ?? 'trim_horizon',
+      // Shorter than the client's default minute, so a restarted stand-in gets its partitions back soon.
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      retryDelayMs: (attempt) => Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1)),
+      onRecord: receive,
+      onRebalance: (joined) => {
+        generation = joined;
+        for (const lane of lanes.values()) lane.clear();
+        reader?.resume();
+      },
+      onError: (what) => {
+        stats.lastError = what;
+      },
+    },
+    JOIN_TIMEOUT_MS,
+  );
   try {
-    await consumer.subscribe({ topic, fromBeginning: (options.startingPosition ?? 'trim_horizon') === 'trim_horizon' });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitions, eachBatch });
-    if (!hasJoined) await joined.wait(JOIN_TIMEOUT_MS);
-    if (!hasJoined) throw new Error(`consumer group ${groupId} did not join within ${JOIN_TIMEOUT_MS / 1000} s; is the broker at ${bootstrapServers} up?`);
+    reader = await starting;
   } catch (err) {
-    await consumer.disconnect();
+    // Lanes that records already reached stop too, leaving nothing committed.
+    stopping = true;
+    stopped.notify();
+    readerFailed(err);
+    for (const lane of lanes.values()) lane.arrived.notify();
     throw err;
   }
+  readerStarted(reader);
 
   return {
     stats: () => ({ ...stats, committed: { ...stats.committed } }),
@@ -275,13 +266,10 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       if (stopping) return;
       stopping = true;
       stopped.notify();
-      for (const lane of lanes.values()) {
-        lane.arrived.notify();
-        lane.drained.notify();
-      }
+      for (const lane of lanes.values()) lane.arrived.notify();
       // Each lane finishes the invocation in flight, committing it if it succeeded; then the group is left.
       await Promise.all([...lanes.values()].map((lane) => lane.loop ?? Promise.resolve()));
-      await consumer.disconnect();
+      await reader?.close();
       await failureProducer?.disconnect();
     },
   };

@@ -1,7 +1,7 @@
 // What the event source mapping stand-in is given and what it reports, named after AWS's settings
 // (BatchSize, MaximumBatchingWindowInSeconds, StartingPosition, the error handling of Kafka sources).
 import type { MSKEvent } from 'aws-lambda';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MappingConfig, StartingPosition } from '../commands/settings.js';
 import type { FailurePolicy, GiveUpReason } from './esm-failure.js';
@@ -23,7 +23,7 @@ export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, mu
 
 /** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm/esm-failure.ts. */
 export interface MappingOptions extends FailurePolicy {
-  kafka: Kafka | KafkaSettings;
+  kafka: KafkaClients | KafkaSettings;
   topic: string;
   groupId: string;
   /** The function the mapping feeds: in process, or `lambdaInvoker(...)` for the Lambda Invoke API. */
@@ -33,7 +33,7 @@ export interface MappingOptions extends FailurePolicy {
   /** Where a group with no committed offsets starts, as AWS's StartingPosition. */
   startingPosition?: StartingPosition;
   eventSourceArn?: string;
-  /** Needed when `kafka` is a client rather than settings: the events carry it. */
+  /** What the events name as the bootstrap servers; the client's brokers when absent. */
   bootstrapServers?: string;
   backoff?: Partial<RetryBackoff>;
   /** How long the group waits for a silent member before handing its partitions on. */

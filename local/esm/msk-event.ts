@@ -1,5 +1,6 @@
 // Kafka records -> the event AWS's MSK event source mapping hands to Lambda, byte for byte in shape.
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MessageHeaders } from '../../lib/core/kafka-message.js';
 
 export type RecordHeaders = Record<string, Buffer | string | Array<Buffer | string> | undefined>;
 
@@ -13,8 +14,8 @@ export interface KafkaRecord {
   key?: Buffer | string | null;
   /** null is a tombstone: the event then carries no value, as AWS sends it. */
   value: Buffer | string | null;
-  /** A name with several values (an array) is a header repeated in that order, as KafkaJS reads them. */
-  headers?: RecordHeaders;
+  /** Header pairs in wire order, or by name, where several values (an array) are a header repeated in that order. */
+  headers?: MessageHeaders | RecordHeaders;
 }
 
 export interface MskEventSource {
@@ -41,15 +42,15 @@ export function toMskRecord(r: KafkaRecord): MSKRecord {
 }
 
 /** Kafka headers as AWS lists them: one {name: bytes} object per header, repeated names kept in order. */
-function mskHeaders(headers: RecordHeaders | undefined): MSKRecord['headers'] {
+function mskHeaders(headers: MessageHeaders | RecordHeaders | undefined): MSKRecord['headers'] {
+  const pairs = Array.isArray(headers)
+    ? headers
+    : Object.entries(headers ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one) => [name, one] as const));
   const list: MSKRecord['headers'] = [];
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    for (const one of Array.isArray(value) ? value : [value]) {
-      // KafkaJS decodes a header named like an Object.prototype member (constructor, toString) into
-      // [that member, bytes]: keep the bytes, never let the member fail the whole batch.
-      if (typeof one !== 'string' && !Buffer.isBuffer(one)) continue;
-      list.push({ [name]: [...toBuffer(one)] });
-    }
+  for (const [name, value] of pairs) {
+    if (value === undefined) continue;
+    // A computed key: even "__proto__" becomes an own property of the entry.
+    list.push({ [name]: [...toBuffer(value)] });
   }
   return list;
 }

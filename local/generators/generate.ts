@@ -1,16 +1,16 @@
 // The seed's two generators: a static data set produced as fast as the broker takes it, and a
 // continuous stream at a steady rate. Records are keyed by user id, so a user's events share a partition.
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
+import { connectProducer, type ConnectedProducer, type MessageSender } from '../../lib/adapters/producer.js';
+import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from '../fixtures/activity.js';
 
 // The commands pick their population and seed from here.
 export { defaultPopulation, SEED_DEFAULTS, seededRandom } from '../fixtures/activity.js';
 
 /** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
-export async function connectActivityProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
-  await producer.connect();
-  return producer;
+export function connectActivityProducer(kafka: KafkaClients): Promise<ConnectedProducer> {
+  return connectProducer(kafka);
 }
 
 export interface ProduceProgress {
@@ -26,13 +26,13 @@ export interface DataSetOptions {
   random?: Random;
   /** Messages per produce request. */
   chunkSize?: number;
-  /** Produce requests in flight at once. */
+  /** Chunks handed to the producer at once; it sends them one at a time, building the next while one is out. */
   inFlight?: number;
   onProgress?: (progress: ProduceProgress) => void;
 }
 
 /** Produces the static data set and resolves once every chunk is acknowledged by all in-sync replicas. */
-export async function produceDataSet(producer: Producer, topic: string, options: DataSetOptions = {}): Promise<ProduceProgress> {
+export async function produceDataSet(producer: MessageSender, topic: string, options: DataSetOptions = {}): Promise<ProduceProgress> {
   const rows = options.rows ?? SEED_DEFAULTS.rows;
   const population = options.population ?? defaultPopulation();
   const random = options.random ?? Math.random;
@@ -45,13 +45,13 @@ export async function produceDataSet(producer: Producer, topic: string, options:
   const sender = async (): Promise<void> => {
     for (;;) {
       // Each sender takes its next chunk synchronously, so the generator is never shared mid-chunk.
-      const messages: Message[] = [];
+      const messages: OutgoingMessage[] = [];
       for (let r = rowsLeft.next(); !r.done; r = rowsLeft.next()) {
         messages.push(activityMessage(r.value));
         if (messages.length === chunkSize) break;
       }
       if (messages.length === 0) return;
-      await producer.send({ topic, acks: -1, messages });
+      await producer.send(topic, messages);
       sent += messages.length;
       options.onProgress?.({ sent, total: rows, elapsedMs: performance.now() - started });
     }
@@ -78,7 +78,7 @@ export interface ActivityStream {
 }
 
 /** Sends events continuously at `rate` per second, catching up on its schedule when a send ran long. */
-export function startActivityStream(producer: Producer, topic: string, options: StreamOptions): ActivityStream {
+export function startActivityStream(producer: MessageSender, topic: string, options: StreamOptions): ActivityStream {
   if (!(options.rate > 0)) throw new RangeError(`rate ${options.rate} must be a positive number of events per second`);
   const population = options.population ?? defaultPopulation();
   const random = options.random ?? Math.random;
@@ -95,7 +95,7 @@ export function startActivityStream(producer: Producer, topic: string, options: 
         // A cap per send keeps one request well under the broker's 1 MiB after a long stall.
         const messages = Array.from({ length: Math.min(due, 10_000) }, () => activityMessage(randomActivity(population, random)));
         try {
-          await producer.send({ topic, acks: -1, messages });
+          await producer.send(topic, messages);
           sent += messages.length;
           options.onProgress?.({ sent, elapsedMs: performance.now() - started });
         } catch (err) {

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
 
-/** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and spoken by KafkaJS 2.2. */
+/** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and in the range @platformatic/kafka is tested against (3.5-4.2). */
 const DEFAULT_KAFKA_VERSION = '4.1.2';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOG_CONFIG = join(ROOT, 'local/kafka/log4j2.properties');
@@ -149,33 +149,23 @@ function formatStorage(classpath: string, propsFile: string): void {
 
 /** Ready means ready for clients: the node answers a metadata request as a broker. */
 async function answersMetadata(bootstrapServers: string): Promise<void> {
-  const admin = new Kafka({ brokers: [bootstrapServers], logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 0 } }).admin();
+  const admin = new Admin({ clientId: 'local-readiness', bootstrapBrokers: [bootstrapServers], connectTimeout: 1000, retries: 0 });
   try {
-    await admin.connect();
-    await admin.describeCluster();
+    await admin.metadata({ topics: [] });
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
 /**
- * The group and transaction coordinators' topics are made on first use, and a client that comes
- * first is told "coordinator loading" for a while; made here, every client finds them ready.
+ * The group coordinator's topic is made on first use, and a consumer that comes first is told
+ * "coordinator not available" for a while; made here, every client finds it ready.
  */
 async function createCoordinatorTopics(bootstrapServers: string): Promise<void> {
-  const kafka = new Kafka({
-    brokers: [bootstrapServers],
-    clientId: 'local-warm-up',
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 500 },
-  });
-  const admin = kafka.admin();
-  // A transactional producer asks for the transaction coordinator, as every idempotent producer does.
-  const producer = kafka.producer({ transactionalId: 'local-warm-up', idempotent: true, maxInFlightRequests: 1 });
-  await Promise.all([admin.connect(), producer.connect()]);
+  const admin = new Admin({ clientId: 'local-warm-up', bootstrapBrokers: [bootstrapServers], retries: 30, retryDelay: 200 });
   try {
-    await Promise.all([admin.describeGroups(['local-warm-up']), producer.transaction().then((t) => t.abort())]);
+    await admin.describeGroups({ groups: ['local-warm-up'] });
   } finally {
-    await Promise.all([admin.disconnect(), producer.disconnect()]);
+    await admin.close();
   }
 }

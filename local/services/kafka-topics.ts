@@ -1,5 +1,7 @@
 // Topics made through the Kafka admin API, as on MSK, where nothing is created on first use.
-import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findErrorBy, type Admin } from '@platformatic/kafka';
+import { plainKafka } from '../../lib/adapters/kafka-client.js';
 
 export interface TopicSpec {
   topic: string;
@@ -8,28 +10,66 @@ export interface TopicSpec {
   configs?: Record<string, string>;
 }
 
+const LEADERS_TIMEOUT_MS = 30_000;
+
 /** Creates the topics that do not exist yet, waiting for their leaders; returns the names it created. */
 export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
-  if (missing.length === 0) return [];
-  const topics: ITopicConfig[] = missing.map((s) => ({
-    topic: s.topic,
-    numPartitions: s.partitions,
-    replicationFactor: s.replicationFactor ?? 1,
-    configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-  }));
-  await admin.createTopics({ topics, waitForLeaders: true });
-  return missing.map((s) => s.topic);
+  const created: string[] = [];
+  // One request per topic: the client applies a request's configs to all of its topics.
+  for (const spec of missing) {
+    try {
+      await admin.createTopics({
+        topics: [spec.topic],
+        partitions: spec.partitions,
+        replicas: spec.replicationFactor ?? 1,
+        configs: Object.entries(spec.configs ?? {}).map(([name, value]) => ({ name, value })),
+      });
+      created.push(spec.topic);
+    } catch (err) {
+      // Made meanwhile by someone else: it exists, which is all we asked for.
+      if (findErrorBy(err as Error, 'apiId', 'TOPIC_ALREADY_EXISTS') === null) throw err;
+    }
+  }
+  if (missing.length > 0)
+    await waitForLeaders(
+      admin,
+      missing.map((s) => s.topic),
+    );
+  return created;
+}
+
+/**
+ * A topic just created has no leader for a moment, and then a leader that does not serve it yet
+ * (NOT_LEADER_OR_FOLLOWER): ready means every partition's leader answers for it.
+ */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+  for (;;) {
+    const metadata = await admin.metadata({ topics, forceUpdate: true }).catch(() => undefined);
+    const counts = topics.map((topic) => metadata?.topics.get(topic)?.partitions ?? []);
+    if (counts.every((partitions) => partitions.length > 0 && partitions.every((p) => p.leader >= 0))) {
+      const request = topics.map((name, i) => ({ name, partitions: counts[i]!.map((_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
+      if (
+        await admin.listOffsets({ topics: request }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no serving leader after ${LEADERS_TIMEOUT_MS / 1000} s`);
+    await sleep(100);
+  }
 }
 
 /** ensureTopics through a short-lived admin client, for tools and tests that have only the brokers. */
 export async function ensureTopicsOn(bootstrapServers: string, specs: readonly TopicSpec[]): Promise<string[]> {
-  const admin = new Kafka({ brokers: bootstrapServers.split(','), clientId: 'topic-admin', logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
+  const admin = await plainKafka(bootstrapServers, 'topic-admin').admin();
   try {
     return await ensureTopics(admin, specs);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

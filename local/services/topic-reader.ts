@@ -1,61 +1,42 @@
 // Reads a topic from the beginning with a throwaway consumer group until enough matching messages
 // came: the one topic reader of the tests, the benchmarks and the demo.
-import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
+import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
+import { scanFromEarliest, topicBounds } from '../../lib/adapters/topic-scan.js';
+
+export type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 
 export interface ReadOptions {
   /** Only messages this accepts count towards `count` and are returned. */
-  accept?: (message: KafkaMessage) => boolean;
+  accept?: (message: ConsumedMessage) => boolean;
   timeoutMs?: number;
 }
 
-/** Resolves with `count` accepted messages (each with its partition), or rejects after the timeout saying how many came. */
-export async function readFromBeginning(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  options: ReadOptions = {},
-): Promise<Array<KafkaMessage & { partition: number }>> {
+/** Resolves with `count` accepted messages, or rejects after the timeout saying how many came. */
+export async function readFromBeginning(kafka: KafkaClients, topic: string, count: number, options: ReadOptions = {}): Promise<ConsumedMessage[]> {
   const { accept = () => true, timeoutMs = 20_000 } = options;
-  const messages: Array<KafkaMessage & { partition: number }> = [];
+  const messages: ConsumedMessage[] = [];
   if (count === 0) return messages;
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          if (messages.length >= count || !accept(message)) return;
-          messages.push({ ...message, partition });
-          if (messages.length === count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await scanFromEarliest(
+    kafka,
+    topic,
+    (message) => {
+      if (accept(message)) messages.push(message);
+      return messages.length >= count;
+    },
+    { groupPrefix: 'reader', timeoutMs, progress: () => `read ${messages.length} of ${count} messages` },
+  );
   return messages;
 }
 
 /** The next offset to be written, per partition: what a consumer must reach to have read everything. */
-export async function topicEnds(kafka: Kafka, topic: string): Promise<{ partition: number; end: number }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, end: Number(high) }));
-  } finally {
-    await admin.disconnect();
-  }
+export async function topicEnds(kafka: KafkaClients, topic: string): Promise<{ partition: number; end: number }[]> {
+  return (await topicBounds(kafka, topic)).map(({ partition, end }) => ({ partition, end }));
 }
 
 /** Every message up to the topic's end offsets at the time of the call. */
-export async function readToEnd(kafka: Kafka, topic: string, timeoutMs = 30_000): Promise<Array<KafkaMessage & { partition: number }>> {
-  const total = (await topicEnds(kafka, topic)).reduce((sum, { end }) => sum + end, 0);
+export async function readToEnd(kafka: KafkaClients, topic: string, timeoutMs = 30_000): Promise<ConsumedMessage[]> {
+  const total = (await topicBounds(kafka, topic)).reduce((sum, { start, end }) => sum + end - start, 0);
   return readFromBeginning(kafka, topic, total, { timeoutMs });
 }
 
@@ -68,19 +49,22 @@ export interface TextMessage {
   offset: string;
 }
 
-export function asText(message: KafkaMessage & { partition: number }): TextMessage {
+export function asText(message: ConsumedMessage): TextMessage {
   return {
-    key: message.key?.toString() ?? null,
+    key: message.key?.toString('utf8') ?? null,
     value: message.value,
     headers: headersAsText(message.headers),
     partition: message.partition,
-    offset: message.offset,
+    offset: String(message.offset),
   };
 }
 
-/** A repeated header's values joined by commas. */
-function headersAsText(headers: IHeaders | undefined): Record<string, string> {
+/** A repeated header's values joined by commas; a name like "__proto__" is an own property like any other. */
+function headersAsText(headers: ConsumedMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers ?? {})) out[k] = Array.isArray(v) ? v.map(String).join(',') : (v?.toString() ?? '');
+  for (const [name, value] of headers) {
+    const text = Object.hasOwn(out, name) ? `${out[name]},${value.toString('utf8')}` : value.toString('utf8');
+    Object.defineProperty(out, name, { value: text, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }

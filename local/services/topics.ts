@@ -1,12 +1,10 @@
 // The three topics the deployment needs, with settings fit for the job, created through the Kafka
 // admin API (MSK creates nothing on first use). Existing topics are left alone and reported,
 // with any setting that differs from the plan; a compacted popular-users topic is an error.
-import kafkajs, { type Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from '@platformatic/kafka';
 import { ensureTopics, type TopicSpec } from './kafka-topics.js';
 
 const DAY_MS = 24 * 3600_000;
-// KafkaJS is CommonJS; Node's ES module loader does not see this one as a named export.
-const { ConfigResourceTypes } = kafkajs;
 
 export interface TopicPlanOptions {
   /** Prefix of the topics a stage writes: "<service>-<stage>-" as serverless.yml names them, or "" for the bare names. */
@@ -74,15 +72,15 @@ export interface TopicReport {
 /** Creates what is missing, then describes every planned topic as the cluster has it. */
 export async function applyTopicPlan(admin: Admin, plan: PlannedTopic[]): Promise<TopicReport[]> {
   const created = new Set(await ensureTopics(admin, plan));
-  const metadata = await admin.fetchTopicMetadata({ topics: plan.map((p) => p.topic) });
+  const metadata = await admin.metadata({ topics: plan.map((p) => p.topic), forceUpdate: true });
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: plan.map((p) => ({ type: ConfigResourceTypes.TOPIC, name: p.topic, configNames: Object.keys(p.configs ?? {}) })),
+    resources: plan.map((p) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: p.topic, configurationKeys: Object.keys(p.configs ?? {}) })),
   });
   return plan.map((p) => {
-    const meta = metadata.topics.find((t) => t.name === p.topic)!;
-    const entries = described.resources.find((r) => r.resourceName === p.topic)?.configEntries ?? [];
-    const configs = Object.fromEntries(entries.map((e) => [e.configName, e.configValue]));
+    const meta = metadata.topics.get(p.topic)!;
+    const entries = described.find((r) => r.resourceName === p.topic)?.configs ?? [];
+    const configs = Object.fromEntries(entries.map((e) => [e.name, e.value ?? '']));
     const differences = Object.entries(p.configs ?? {})
       .filter(([name, value]) => configs[name] !== value)
       .map(([name, value]) => `${name}: ${configs[name]} -> ${value}`);

@@ -57,7 +57,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     const topic = await freshTopic('activity');
     const failed = await freshTopic('activity-failed');
     await produce(topic, [
-      { partition: 0, key: 'k1', value: 'bad', headers: { trace: 't-1' } },
+      { partition: 0, key: 'k1', value: 'bad', headers: [['trace', 't-1']] },
       { partition: 0, key: 'k2', value: 'also-in-the-batch' },
     ]);
     const t = target(new Set(['bad']));
@@ -93,7 +93,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
   it('never invokes with a record older than maximumRecordAgeSeconds, and sends it to the on-failure topic', async () => {
     const topic = await freshTopic('activity');
     const failed = await freshTopic('activity-failed');
-    const twoHoursAgo = String(Date.now() - 2 * 3600_000);
+    const twoHoursAgo = Date.now() - 2 * 3600_000;
     await produce(topic, [{ partition: 0, key: 'old', value: 'stale', timestamp: twoHoursAgo }]);
     const t = target(new Set());
     const m = await mapping({ topic, invoke: t.invoke, maximumRecordAgeSeconds: 3600, onFailureTopic: failed });

@@ -16,7 +16,7 @@ describe('activity generators on the broker', () => {
       chunkSize: 500,
       onProgress: (p) => progress.push(p),
     });
-    await producer.disconnect();
+    await producer.close();
 
     expect(result.sent).toBe(3000);
     expect(progress.map((p) => p.sent).sort((a, b) => a - b)).toEqual([500, 1000, 1500, 2000, 2500, 3000]);
@@ -45,7 +45,7 @@ describe('activity generators on the broker', () => {
     const stream = startActivityStream(producer, topic, { rate: 2000, population: defaultPopulation({ users: 20 }), tickMs: 20 });
     while (stream.sent() < 300) await new Promise((r) => setTimeout(r, 20));
     const { sent } = await stream.stop();
-    await producer.disconnect();
+    await producer.close();
 
     const messages = await readTopic(topic, sent);
     expect(messages).toHaveLength(sent);

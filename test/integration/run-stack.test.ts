@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { plainKafka } from '../../lib/adapters/kafka-client.js';
 
 const script = resolve('local/commands/run-stack.ts');
 // The stack runs in a scratch folder (its .local/ is written there), so tsx is named by path.
@@ -41,11 +41,10 @@ describe('npm run stack', () => {
     );
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const admin = new Kafka({ brokers: [env.KAFKA_BROKERS!], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const topics = (await admin.fetchTopicMetadata({ topics: ['activity', 'popular_users', 'activity-dlq'] })).topics;
-    await admin.disconnect();
-    expect(Object.fromEntries(topics.map((t) => [t.name, t.partitions.length]))).toEqual({ activity: 4, popular_users: 1, 'activity-dlq': 1 });
+    const admin = await plainKafka(String(env.KAFKA_BROKERS), 'run-stack-test').admin();
+    const { topics } = await admin.metadata({ topics: ['activity', 'popular_users', 'activity-dlq'] });
+    await admin.close();
+    expect(Object.fromEntries([...topics].map(([name, t]) => [name, t.partitionsCount]))).toEqual({ activity: 4, popular_users: 1, 'activity-dlq': 1 });
 
     stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);

@@ -2,7 +2,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Producer, Admin, ProducerOptions } from '@platformatic/kafka';
+import { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
@@ -20,26 +21,22 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** The real client; `onRefused` runs when any of its producers or admins fails to connect. */
-function observedKafka(kafka: Kafka, onRefused: () => void): Kafka {
-  const observe = <T extends { connect(): Promise<void> }>(client: T): T => {
-    const connect = client.connect.bind(client);
-    client.connect = () =>
-      connect().catch((err: unknown) => {
-        onRefused();
-        throw err;
-      });
-    return client;
-  };
-  return new Proxy(kafka, {
-    get(target, property, receiver) {
-      if (property === 'producer' || property === 'admin') {
-        const create = Reflect.get(target, property, receiver) as (...a: unknown[]) => { connect(): Promise<void> };
-        return (...args: unknown[]) => observe(create.apply(target, args));
-      }
-      return Reflect.get(target, property, receiver);
-    },
-  });
+/** The real clients; `onRefused` runs when any producer or admin they make fails to connect to a broker. */
+class ObservedKafka extends KafkaClients {
+  constructor(
+    brokers: string[],
+    private readonly onRefused: () => void,
+  ) {
+    super({ brokers, clientId: 'unreachable', ssl: false, sasl: 'none' });
+  }
+
+  override async producer(overrides: Partial<ProducerOptions<Buffer, Buffer, Buffer, Buffer>> = {}): Promise<Producer> {
+    return (await super.producer({ retries: 1, ...overrides })).on('client:broker:failed', this.onRefused);
+  }
+
+  override async admin(): Promise<Admin> {
+    return (await super.admin()).on('client:broker:failed', this.onRefused);
+  }
 }
 
 /** The real DynamoDB client, its UpdateItems held until `gate` opens, with a count of those in flight. */
@@ -68,8 +65,7 @@ describe('failure path', () => {
   it('a failed dead-letter send leaves no DynamoDB write in flight once the invocation has failed', async () => {
     let refused!: () => void;
     const deadLetterFailed = new Promise<void>((resolve) => (refused = resolve));
-    const unreachable = new Kafka({ brokers: [`127.0.0.1:${await closedPort()}`], clientId: 'unreachable', retry: { retries: 1 }, logLevel: logLevel.NOTHING });
-    const deadLetters = new LazyProducer(observedKafka(unreachable, refused));
+    const deadLetters = new LazyProducer(new ObservedKafka([`127.0.0.1:${await closedPort()}`], refused));
     // Every write waits until the dead-letter send has failed: without the fix the invocation fails while they run.
     const { gated, state } = gatedWrites(dynamo, deadLetterFailed);
     const { config, handle } = await testScorer(dynamo, deadLetters, { writeConcurrency: 8 }, gated);

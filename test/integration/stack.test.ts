@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { connectProducer } from '../../lib/adapters/producer.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka } from '../support/stack.js';
 
 describe('local stack', () => {
@@ -10,10 +11,9 @@ describe('local stack', () => {
     expect(described.Table?.KeySchema).toEqual([{ AttributeName: 'user_id', KeyType: 'HASH' }]);
 
     const topic = await freshTopic('roundtrip');
-    const producer = testKafka().producer();
-    await producer.connect();
-    await producer.send({ topic, messages: [{ key: 'k', value: 'hello' }] });
-    await producer.disconnect();
+    const producer = await connectProducer(testKafka());
+    await producer.send(topic, [{ key: 'k', value: 'hello' }]);
+    await producer.close();
     const [message] = await readTopic(topic, 1);
     expect(message?.value?.toString()).toBe('hello');
     expect(stackEndpoints().kafkaBrokers).toMatch(/:\d+$/);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import { ensureTopics } from '../../local/services/kafka-topics.js';
 import { applyTopicPlan, topicPlan } from '../../local/services/topics.js';
 import { stackEndpoints, testKafka, uniqueName } from '../support/stack.js';
@@ -15,11 +15,10 @@ const DAY_MS = 24 * 3600_000;
 
 let admin: Admin;
 beforeAll(async () => {
-  admin = testKafka().admin();
-  await admin.connect();
+  admin = await testKafka().admin();
 });
 afterAll(async () => {
-  await admin?.disconnect();
+  await admin?.close();
 });
 
 const plan = (stage: string) =>

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
+import { LazyProducer, type MessageSender } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings, privateBroker } from '../support/stack.js';
@@ -26,6 +26,20 @@ async function jobOnPrivateBroker(name: string, shape: Pick<PopularConfig, 'scan
   };
 }
 
+/**
+ * Kills the private broker as soon as the broker has acknowledged the `nth` produce request sent
+ * through `sender`, before the next one goes; `restore` puts the sender back as it was.
+ */
+function killBrokerAfterRequest(sender: MessageSender, nth: number) {
+  const send = sender.send.bind(sender);
+  const state = { requests: 0, restore: () => (sender.send = send) };
+  sender.send = async (topic, messages) => {
+    await send(topic, messages);
+    if (++state.requests === nth) await broker().kill();
+  };
+  return state;
+}
+
 describe('reliability: the broker stops while the job publishes', () => {
   it('the run rejects; once the broker is back the next run publishes the complete set, told apart from the partial one', async () => {
     const scores = seedShapedScores(6_000, 37);
@@ -37,18 +51,12 @@ describe('reliability: the broker stops while the job publishes', () => {
     // The same producer across both runs, as a warm Lambda container keeps it.
     const producer = new LazyProducer(createKafka(config.kafka));
     try {
-      const connected = await producer.get();
-      let produceRequests = 0;
-      let killed: Promise<void> | undefined;
       // The broker dies right after the first produce request of the run was answered: mid-publish.
-      const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === 1) killed = broker().kill();
-      });
+      const kill = killBrokerAfterRequest(await producer.get(), 1);
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
-      unsubscribe();
-      expect(produceRequests).toBeGreaterThanOrEqual(1);
+      kill.restore();
+      expect(kill.requests).toBeGreaterThanOrEqual(1);
 
-      await killed;
       await broker().restart(); // same log folder and port, as a crashed broker comes back
       const second = await runPopularJob({ config, dynamo, producer });
       expect(second.published).toBe(expected.size);
@@ -79,17 +87,11 @@ describe('reliability: the broker stops while the job publishes', () => {
 
     const producer = new LazyProducer(createKafka(config.kafka));
     try {
-      const connected = await producer.get();
-      let produceRequests = 0;
-      let killed: Promise<void> | undefined;
       // Every user is acknowledged, then the broker dies before the marker goes out.
-      const unsubscribe = connected.on(connected.events.REQUEST, ({ payload }) => {
-        if (payload.apiName === 'Produce' && ++produceRequests === userRequests) killed = broker().kill();
-      });
+      const kill = killBrokerAfterRequest(await producer.get(), userRequests);
       await expect(runPopularJob({ config, dynamo, producer })).rejects.toThrow();
-      unsubscribe();
-      expect(produceRequests).toBe(userRequests);
-      await killed;
+      kill.restore();
+      expect(kill.requests).toBe(userRequests);
       await broker().restart();
 
       const cutOff = byRun(await readPublished(broker().bootstrapServers, config.popularTopic));

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Partitioners, type Message } from 'kafkajs';
+import { connectProducer } from '../../lib/adapters/producer.js';
+import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import type { ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
@@ -19,15 +20,14 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
   it('never crashes: every record is counted once or dead-lettered with the reason the documented rules give', async () => {
     const topic = await freshTopic('fuzz', 4);
     const fuzz = fuzzRecords(RECORDS, SEED, PARTITIONS);
-    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
+    const producer = await connectProducer(testKafka());
     // In order, in requests under the broker's 1 MiB limit (some fuzzed values alone are 64 KiB and more).
     for (const chunk of chunksUnder(
       900 * 1024,
       fuzz.map((f) => f.message),
     ))
-      await producer.send({ topic, acks: -1, messages: chunk });
-    await producer.disconnect();
+      await producer.send(topic, chunk);
+    await producer.close();
 
     // Where each record landed: offsets count up per partition in the order sent.
     const next = new Array<number>(PARTITIONS).fill(0);
@@ -64,8 +64,8 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
   });
 });
 
-function* chunksUnder(maxBytes: number, messages: Message[]): Generator<Message[]> {
-  let chunk: Message[] = [];
+function* chunksUnder(maxBytes: number, messages: OutgoingMessage[]): Generator<OutgoingMessage[]> {
+  let chunk: OutgoingMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
     const size = Buffer.byteLength(m.value ?? '') + Buffer.byteLength(m.key ?? '') + 64;

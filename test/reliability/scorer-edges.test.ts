@@ -1,7 +1,7 @@
 // The scorer at its edges, end to end: users in many partitions, a recreated topic, and dead letters
 // larger together than one broker request, consumed by the mapping stand-in from the real broker.
 import { afterAll, describe, expect, it } from 'vitest';
-import { Partitioners } from 'kafkajs';
+import { connectProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
@@ -30,12 +30,11 @@ describe('reliability: the scorer at its edges', () => {
 
     const good = Array.from({ length: 400 }, (_, i) => ({ key: String(i % 40), value: JSON.stringify({ user_id: i % 40, activity: 'profile.view' }) }));
     const bad = Array.from({ length: 40 }, (_, i) => ({ key: `bad-${i}`, value: `{"user_id": ${i}, "pad": "${'p'.repeat(60 * 1024)}` }));
-    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
+    const producer = await connectProducer(testKafka());
     // Ten at a time: the source topic has the same 1 MiB limit.
     const messages = [...good.slice(0, 200), ...bad, ...good.slice(200)];
-    for (let i = 0; i < messages.length; i += 10) await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 10) });
-    await producer.disconnect();
+    for (let i = 0; i < messages.length; i += 10) await producer.send(topic, messages.slice(i, i + 10));
+    await producer.close();
 
     const config: ScorerConfig = {
       scoresTable: await freshScoresTable(dynamo, 'edges'),

@@ -1,7 +1,8 @@
 // Stand-ins for one test file: started on the run's broker with test-friendly defaults, and each
 // stopped after the test that started it.
 import { afterEach } from 'vitest';
-import type { Message } from 'kafkajs';
+import { connectProducer } from '../../lib/adapters/producer.js';
+import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
 import { testKafka, testKafkaSettings, uniqueName } from './stack.js';
 
@@ -19,9 +20,11 @@ export function mappingsStoppedAfterEach(clientId: string, defaults: Partial<Map
   };
 }
 
-export async function produce(topic: string, messages: Message[]): Promise<void> {
-  const producer = testKafka().producer();
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages });
-  await producer.disconnect();
+export async function produce(topic: string, messages: OutgoingMessage[]): Promise<void> {
+  const producer = await connectProducer(testKafka());
+  try {
+    await producer.send(topic, messages);
+  } finally {
+    await producer.close();
+  }
 }

@@ -1,12 +1,13 @@
 // What integration tests share: clients on the run's local stack, and a fresh table or topic per test.
 import { afterAll, beforeAll, inject } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
+import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
+import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
 import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
@@ -23,8 +24,8 @@ export function testKafkaSettings(clientId = 'test'): KafkaSettings {
   return { brokers: stackEndpoints().kafkaBrokers.split(','), clientId, ssl: false, sasl: 'none' };
 }
 
-export function testKafka(): Kafka {
-  return new Kafka({ brokers: stackEndpoints().kafkaBrokers.split(','), clientId: 'test-reader', logLevel: logLevel.NOTHING });
+export function testKafka(): KafkaClients {
+  return plainKafka(stackEndpoints().kafkaBrokers, 'test-reader');
 }
 
 export function uniqueName(prefix: string): string {
@@ -52,15 +53,14 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
 
 /** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */
 export async function produceRecords(topic: string, records: readonly KafkaRecord[], brokers = stackEndpoints().kafkaBrokers): Promise<void> {
-  const producer = new Kafka({ brokers: brokers.split(','), clientId: 'test-producer', logLevel: logLevel.NOTHING }).producer({ idempotent: true });
-  await producer.connect();
+  const producer = await connectProducer(plainKafka(brokers, 'test-producer'));
   try {
     for (let i = 0; i < records.length; i += 2000) {
-      const messages = records.slice(i, i + 2000).map((r) => ({ partition: r.partition, key: r.key === null ? null : String(r.key), value: String(r.value) }));
-      await producer.send({ topic, acks: -1, messages });
+      const messages = records.slice(i, i + 2000).map((r) => ({ partition: r.partition, key: r.key ?? null, value: r.value }));
+      await producer.send(topic, messages);
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 
@@ -80,4 +80,18 @@ export function privateBroker(): () => KafkaBroker {
     if (broker === undefined) throw new Error('the private broker is used before its beforeAll ran');
     return broker;
   };
+}
+
+/** What a consumer group has committed on `topic`, per partition (partitions without a commit left out). */
+export async function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
+  const admin = await plainKafka(brokers, 'test-offsets').admin();
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+    const committed: Record<number, number> = {};
+    for (const p of group?.topics.find((t) => t.name === topic)?.partitions ?? [])
+      if (p.committedOffset >= 0n) committed[p.partitionIndex] = Number(p.committedOffset);
+    return committed;
+  } finally {
+    await admin.close();
+  }
 }

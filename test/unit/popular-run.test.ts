@@ -6,7 +6,7 @@ const run = (id: string, second: number): PopularRun => ({ runId: id, key: `popu
 
 /** A message as a consumer decodes it off the topic. */
 function decoded(message: ReturnType<typeof popularUserMessage>): PopularMessage {
-  const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+  const headers = Object.fromEntries((message.headers ?? []).map(([k, v]) => [k, String(v)]));
   return decodePopularMessage(String(message.key), String(message.value), headers)!;
 }
 

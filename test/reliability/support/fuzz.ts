@@ -1,6 +1,6 @@
 // Seeded hostile records, and the documented validation rules written out again independently,
 // so the scorer can be checked against a reference rather than against itself.
-import type { Message } from 'kafkajs';
+import type { OutgoingMessage } from '../../../lib/core/kafka-message.js';
 import { seededRandom } from '../../../local/fixtures/index.js';
 
 export const FUZZ_WEIGHTS: Readonly<Record<string, number>> = { 'profile.picture.like': 2, 'profile.view': 1, 'message.private': 3 };
@@ -8,7 +8,7 @@ const MAX_VALUE_BYTES = 64 * 1024;
 
 export interface FuzzRecord {
   kind: string;
-  message: Message & { partition: number };
+  message: OutgoingMessage & { partition: number };
 }
 
 type Verdict = { counted: true; userId: string; score: number } | { counted: false; reason: string };
@@ -160,7 +160,13 @@ export function fuzzRecords(count: number, seed: number, partitions: number): Fu
     // Every kind once, every tricky id early, then half valid so the sums have something to be exact about.
     const [kind, make] = i < makers.length ? makers[i]! : i < 2 * TRICKY_IDS.length ? makers[1]! : random() < 0.5 ? makers[0]! : pick(random, makers.slice(1));
     const key = random() < 0.2 ? null : random() < 0.5 ? bytes(8) : Buffer.from(String(i));
-    const headers = random() < 0.3 ? { 'trace-ü': Buffer.from('✓'), raw: bytes(4) } : undefined;
+    const headers: OutgoingMessage['headers'] =
+      random() < 0.3
+        ? [
+            ['trace-ü', Buffer.from('✓')],
+            ['raw', bytes(4)],
+          ]
+        : undefined;
     records.push({ kind, message: { partition: i % partitions, key, value: make(), ...(headers && { headers }) } });
   }
   return records;

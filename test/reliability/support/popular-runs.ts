@@ -1,5 +1,5 @@
 // Reading popular-users runs back as a consumer would, from any broker.
-import { Kafka, logLevel } from 'kafkajs';
+import { plainKafka } from '../../../lib/adapters/kafka-client.js';
 import { decodePopularMessage, type RunEnd } from '../../../lib/core/popular-run.js';
 import { asText, readToEnd } from '../../../local/fixtures/index.js';
 
@@ -14,7 +14,7 @@ export interface PublishedMessage {
 
 /** Every message on a topic, read from the beginning until the topic's end offsets at the time of the call. */
 export async function readPublished(brokers: string, topic: string): Promise<PublishedMessage[]> {
-  const kafka = new Kafka({ brokers: [brokers], clientId: 'reliability-reader', logLevel: logLevel.NOTHING });
+  const kafka = plainKafka(brokers, 'reliability-reader');
   return (await readToEnd(kafka, topic)).map((raw) => {
     const message = asText(raw);
     const decoded = decodePopularMessage(message.key, message.value?.toString() ?? null, message.headers);
