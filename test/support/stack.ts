@@ -9,7 +9,7 @@ import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
+import { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../local/services/kafka-broker.js';
 
 export function stackEndpoints() {
   return inject('stack');
@@ -23,8 +23,8 @@ export function testKafkaSettings(clientId = 'test'): KafkaSettings {
   return { brokers: stackEndpoints().kafkaBrokers.split(','), clientId, ssl: false, sasl: 'none' };
 }
 
-export function testKafka(): Kafka {
-  return new Kafka({ brokers: stackEndpoints().kafkaBrokers.split(','), clientId: 'test-reader', logLevel: logLevel.NOTHING });
+export function testKafka(brokers = stackEndpoints().kafkaBrokers): Kafka {
+  return new Kafka({ brokers: brokers.split(','), clientId: 'test-reader', logLevel: logLevel.NOTHING });
 }
 
 export function uniqueName(prefix: string): string {
@@ -46,8 +46,8 @@ export async function freshScoresTable(client: DynamoDBClient, prefix = 'scores'
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<TextMessage[]> {
-  return (await readFromBeginning(testKafka(), topic, count, { timeoutMs })).map(asText);
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000, brokers = stackEndpoints().kafkaBrokers): Promise<TextMessage[]> {
+  return (await readFromBeginning(testKafka(brokers), topic, count, { timeoutMs })).map(asText);
 }
 
 /** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */
@@ -68,10 +68,10 @@ export async function produceRecords(topic: string, records: readonly KafkaRecor
  * A Kafka broker of the calling test file's own, started before its tests and stopped after them,
  * so crashing it disturbs no other file.
  */
-export function privateBroker(): () => KafkaBroker {
+export function privateBroker(options: KafkaBrokerOptions = {}): () => KafkaBroker {
   let broker: KafkaBroker | undefined;
   beforeAll(async () => {
-    broker = await startKafkaBroker();
+    broker = await startKafkaBroker(options);
   });
   afterAll(async () => {
     await broker?.stop();
