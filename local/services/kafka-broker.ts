@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
-import { prepareMskIamListener, type MskIamIdentity, type MskIamListener, type MskIamListenerSetup } from './msk-iam-listener.js';
+import { prepareMskIamListener, type MskIamListenerOptions, type MskIamListener, type MskIamListenerSetup } from './msk-iam-listener.js';
 
 /** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and spoken by KafkaJS 2.2. */
 const DEFAULT_KAFKA_VERSION = '4.1.2';
@@ -49,7 +49,7 @@ export interface KafkaBroker {
 
 export interface KafkaBrokerOptions {
   /** Adds a listener that authenticates as MSK IAM does, accepting tokens signed for this identity only. */
-  mskIam?: MskIamIdentity;
+  mskIam?: MskIamListenerOptions;
 }
 
 /** Settings that matter to us follow Amazon MSK's defaults; the rest keep one node small and quick. */

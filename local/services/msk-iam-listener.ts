@@ -23,6 +23,11 @@ export interface MskIamIdentity {
   sessionToken?: string;
 }
 
+export interface MskIamListenerOptions extends MskIamIdentity {
+  /** How long a sign-in lasts before the client must sign in again on its connection (connections.max.reauth.ms); unset, for ever. */
+  sessionLifetimeMs?: number;
+}
+
 export interface MskIamListener {
   bootstrapServers: string;
   /** The listener certificate in PEM, which a client trusts as a private CA (e.g. NODE_EXTRA_CA_CERTS). */
@@ -55,21 +60,23 @@ export async function prepareMskIamListener(o: {
   dir: string;
   port: number;
   kafka: { libs: string; version: string };
-  identity: MskIamIdentity;
+  identity: MskIamListenerOptions;
 }): Promise<MskIamListenerSetup> {
   const [classpath, tls] = await Promise.all([compileValidator(o.kafka), makeCertificate(o.dir)]);
   const tokenLog = join(o.dir, 'msk-iam-tokens.tsv');
   const prefix = `listener.name.${LISTENER.toLowerCase()}`;
+  const { sessionLifetimeMs, ...identity } = o.identity;
   return {
     listener: `${LISTENER}://127.0.0.1:${o.port}`,
     protocolMapEntry: `${LISTENER}:SASL_SSL`,
     classpath,
     serverProperties: [
       `${prefix}.sasl.enabled.mechanisms=OAUTHBEARER`,
-      `${prefix}.oauthbearer.sasl.jaas.config=${jaasConfig(o.identity, tokenLog)}`,
+      `${prefix}.oauthbearer.sasl.jaas.config=${jaasConfig(identity, tokenLog)}`,
       `${prefix}.oauthbearer.sasl.server.callback.handler.class=${VALIDATOR_CLASS}`,
       // The broker never signs in to this listener; without this it would try Kafka's unsecured JWT login.
       `${prefix}.oauthbearer.sasl.login.callback.handler.class=${VALIDATOR_CLASS}`,
+      ...(sessionLifetimeMs === undefined ? [] : [`${prefix}.oauthbearer.connections.max.reauth.ms=${sessionLifetimeMs}`]),
       `${prefix}.ssl.keystore.type=PKCS12`,
       `${prefix}.ssl.keystore.location=${tls.keystore}`,
       `${prefix}.ssl.keystore.password=${tls.password}`,

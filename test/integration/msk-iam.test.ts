@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Producer } from '@platformatic/kafka';
+import { Producer, stringSerializers } from '@platformatic/kafka';
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkaAuthenticationError, namedKafkaFailure, refusedTokenIsAnError } from '../../lib/adapters/kafka-authentication.js';
@@ -23,7 +23,9 @@ const identity: MskIamIdentity = {
   region: 'eu-west-1',
   sessionToken: 'local-session/token+=',
 };
-const broker = privateBroker({ mskIam: identity });
+/** Short, so the client must sign in again on its connection within a test. */
+const SESSION_LIFETIME_MS = 3000;
+const broker = privateBroker({ mskIam: { ...identity, sessionLifetimeMs: SESSION_LIFETIME_MS } });
 
 function listener() {
   const mskIam = broker().mskIam;
@@ -54,6 +56,13 @@ async function runFunctionProcess(env: Record<string, string>) {
   if (!outcome.startsWith('{')) throw new Error(`the function process printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
   return { code: child.code, outcome: JSON.parse(outcome) as { sent: boolean; error?: { name: string; message: string; causes: string[] } } };
 }
+
+/** A token from the signer for the test's identity, or with some of it changed. */
+const signedToken = (overrides: Partial<MskIamIdentity> = {}) =>
+  generateAuthTokenFromCredentialsProvider({
+    region: overrides.region ?? identity.region,
+    awsCredentialsProvider: async () => ({ ...identity, ...overrides }),
+  }).then((t) => t.token);
 
 /** The tokens the listener records while `action` runs. */
 async function tokensPresentedDuring<T>(action: () => Promise<T>): Promise<{ result: T; tokens: PresentedToken[] }> {
@@ -123,12 +132,6 @@ describe('the listener refuses what MSK would', () => {
   afterEach(() => vi.useRealTimers());
 
   const settings: KafkaSettings = { brokers: [], clientId: 'validator-check', ssl: true, sasl: 'aws-iam', region: identity.region };
-  const signedToken = (overrides: Partial<MskIamIdentity>) =>
-    generateAuthTokenFromCredentialsProvider({
-      region: overrides.region ?? identity.region,
-      awsCredentialsProvider: async () => ({ ...identity, ...overrides }),
-    }).then((t) => t.token);
-
   /** Presents one token, with no retries, and returns the client's failure and the listener's verdict. */
   async function present(token: string) {
     const producer = new Producer({
@@ -184,5 +187,37 @@ describe('the listener refuses what MSK would', () => {
 
     expect(failure).toBeUndefined();
     expect(tokens).toEqual([expect.objectContaining({ verdict: 'accepted', detail: identity.accessKeyId })]);
+  });
+});
+
+describe('a connection that outlives its sign-in', () => {
+  it('signs in again on the same connection with a fresh token when the broker ends its session', async () => {
+    const topic = await freshTopic('msk-iam-session', 1, broker().bootstrapServers);
+    const producer = new Producer({
+      clientId: 'session-check',
+      bootstrapBrokers: [listener().bootstrapServers],
+      tls: { ca: readFileSync(listener().caFile) },
+      sasl: { mechanism: 'OAUTHBEARER', token: () => signedToken(), authBytesValidator: refusedTokenIsAnError },
+      serializers: stringSerializers,
+    });
+    const signedInAgain = new Promise<void>((resolve, reject) => {
+      producer.once('client:broker:sasl:authentication:extended', () => resolve());
+      setTimeout(() => reject(new Error(`no second sign-in on the connection within ${5 * SESSION_LIFETIME_MS} ms`)), 5 * SESSION_LIFETIME_MS);
+    });
+    try {
+      const { tokens } = await tokensPresentedDuring(async () => {
+        await producer.send({ messages: [{ topic, value: 'first session' }] });
+        await signedInAgain;
+        await producer.send({ messages: [{ topic, value: 'second session' }] });
+      });
+
+      expect((await readTopic(topic, 2, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual(['first session', 'second session']);
+      expect(tokens.length).toBeGreaterThanOrEqual(2);
+      for (const presented of tokens) expect(presented.verdict).toBe('accepted');
+      // Signed seconds apart, so a fresh token and not the first one again.
+      expect(tokens.at(-1)!.token).not.toBe(tokens[0]!.token);
+    } finally {
+      await producer.close();
+    }
   });
 });
