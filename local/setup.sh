@@ -5,7 +5,7 @@
 #   Maven       - fetches the Apache Kafka broker release from Maven Central into .cache/kafka/
 #   npm ci      - the project's Node dependencies, and the Node.js 24 every npm script runs on
 #                 (node_modules/.bin/node, from the node-<os>-<cpu> package; README, "Which Node runs what")
-# KAFKA_VERSION picks another Kafka release than the default (see README, "The local stack").
+# KAFKA_VERSION picks another Kafka release than the default (see docs/local-stack.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The default release is written once, in the broker's module; KAFKA_VERSION overrides it.

@@ -42,7 +42,7 @@ export class ScoreOverflowError extends AppError {
     super(
       `user ${JSON.stringify(userId)}: adding ${delta} to the stored score ${stored} would pass 2^53 - 1 (${Number.MAX_SAFE_INTEGER}), ` +
         'beyond which a score is no longer exact as a number; the batch is refused rather than rounded. ' +
-        'Lower SCORE_WEIGHTS or rescale the stored scores (README, "Operations").',
+        'Lower SCORE_WEIGHTS or rescale the stored scores (docs/operations.md, "A score near 2^53").',
     );
   }
 }

@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     }
     const scored = mapping.stats().recordsCommitted;
     scoreBar.finish(scored);
-    if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see Troubleshooting in the README.`);
+    if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see docs/troubleshooting.md.`);
     stages.push({
       stage: 'score (Kafka -> stand-in -> scorer -> DynamoDB)',
       seconds: (performance.now() - pipelineStarted) / 1000,

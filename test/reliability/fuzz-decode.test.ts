@@ -1,5 +1,5 @@
 // The fuzzed records against the validator alone, no I/O: many seeds in well under a second,
-// so a rule that disagrees with the README shows up with its record.
+// so a rule that disagrees with docs/exactly-once.md shows up with its record.
 import { describe, expect, it } from 'vitest';
 import { decodeActivity } from '../../lib/core/activity.js';
 import { toMskRecord } from '../../local/esm/msk-event.js';

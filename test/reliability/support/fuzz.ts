@@ -16,7 +16,7 @@ type Verdict = { counted: true; userId: string; score: number } | { counted: fal
 const deep = (depth: number, leaf: string) => '['.repeat(depth) + leaf + ']'.repeat(depth);
 const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
-/** The README's rules: UTF-8 JSON object, user_id an integer or 1-128 characters, a known activity, at most 64 KiB. */
+/** The rules of docs/exactly-once.md: UTF-8 JSON object, user_id an integer or 1-128 characters, a known activity, at most 64 KiB. */
 export function referenceVerdict(value: Buffer | null): Verdict {
   if (value === null || value.length === 0) return { counted: false, reason: 'tombstone' };
   if (value.length > MAX_VALUE_BYTES) return { counted: false, reason: 'too_large' };
