@@ -1,23 +1,28 @@
-// Signing in to Kafka: MSK IAM's SASL OAUTHBEARER token for @platformatic/kafka, and one named
-// error for every refused authentication, whatever the client wrapped it in.
+// Signing in to Kafka: MSK IAM's OAUTHBEARER token for the client, and one named error for a
+// refused sign-in, however deep the client nested it.
 import type { SASLOptions } from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 
-/** The broker refused this client's credentials, or they could not be made; retrying with the same ones cannot help. */
+/** The broker refused our credentials (or they could not be made): the same ones will be refused again. */
 export class KafkaAuthenticationError extends AppError {}
 
-type AuthBytesValidator = NonNullable<SASLOptions['authBytesValidator']>;
-
 /**
- * MSK IAM: the token is a SigV4-presigned kafka-cluster:Connect URL, signed with the function's own
- * credentials for the cluster's region and made afresh for every connection (it lasts 15 minutes).
+ * RFC 7628: a server that refuses an OAUTHBEARER token answers with a JSON error in the auth bytes
+ * (Kafka sends {"status":"invalid_token"}) and waits for the client to end the exchange; an
+ * accepted token gets no bytes. Kafka reports both with error code 0, so the bytes decide.
  */
+export function refusedTokenIsAnError(authBytes: Buffer, callback: (error: Error | null, authBytes?: Buffer) => void): void {
+  if (authBytes.length === 0) callback(null, authBytes);
+  else callback(new KafkaAuthenticationError(`the broker refused the OAUTHBEARER token: ${authBytes.toString('utf8').slice(0, 200)}`));
+}
+
+/** MSK IAM: a SigV4-signed token from the function's own credentials, made for each connection and re-authentication. */
 export function mskIamSasl(region: string): SASLOptions {
   return {
     mechanism: 'OAUTHBEARER',
     token: async () => {
-      // Imported on first use: the signer and the AWS credential chain cost start-up time only where IAM is used.
+      // Loaded on first use, so functions without IAM never pay for the signer and its credential chain.
       const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
       return (await generateAuthToken({ region })).token;
     },
@@ -25,54 +30,37 @@ export function mskIamSasl(region: string): SASLOptions {
   };
 }
 
-/**
- * Kafka's OAUTHBEARER server answers a refused token with an RFC 7628 error, e.g.
- * {"status":"invalid_token"}, in a response whose error code says success, and an accepted one
- * with nothing. Without this check the client would take the refusal for a sign-in and fail later
- * on an unrelated request with ILLEGAL_SASL_STATE.
- */
-export const refusedTokenIsAnError: AuthBytesValidator = (authBytes, callback) => {
-  if (authBytes.length === 0) callback(null, authBytes);
-  else callback(new KafkaAuthenticationError(`the broker refused the token: ${authBytes.toString('utf8').slice(0, 200)}`));
-};
+/** The client's own authentication failure, found anywhere among the causes and nested errors of `err`. */
+function authenticationFailure(err: unknown, seen = new Set<unknown>()): Error | undefined {
+  if (!(err instanceof Error) || seen.has(err)) return undefined;
+  seen.add(err);
+  if (err instanceof KafkaAuthenticationError || (err as { code?: unknown }).code === 'PLT_KFK_AUTHENTICATION') return err;
+  for (const inner of [...(err instanceof AggregateError ? (err.errors as unknown[]) : []), err.cause]) {
+    const found = authenticationFailure(inner, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
-/** What to check when the broker refuses, by mechanism. */
-function remedy(settings: KafkaSettings): string {
-  if (settings.sasl === 'aws-iam')
-    return (
-      `MSK IAM signs with the function's credentials for region ${settings.region}: check that its role may kafka-cluster:Connect ` +
-      "to this cluster, that AWS_REGION is the cluster's region, and that KAFKA_BROKERS lists the cluster's IAM brokers (port 9098)"
-    );
-  return `check KAFKA_SASL_MECHANISM (${settings.sasl}), KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD against the listener's`;
+function whatToCheck(settings: KafkaSettings): string {
+  return settings.sasl === 'aws-iam'
+    ? `the function's role must be allowed kafka-cluster:Connect on the cluster, AWS_REGION (${settings.region}) must be the cluster's region, ` +
+        "and KAFKA_BROKERS must list the cluster's IAM bootstrap brokers (port 9098)"
+    : `KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be a user the cluster knows for SASL ${settings.sasl}`;
 }
 
 /**
- * A failed Kafka call as one named error when a refused authentication is anywhere in it (the
- * client nests it under connection errors and retries); any other failure comes back unchanged.
+ * A failed Kafka call, as a KafkaAuthenticationError that says what to check when the failure was
+ * a refused sign-in; any other failure is returned as it came.
  */
 export function namedKafkaFailure(err: unknown, settings: KafkaSettings): unknown {
   if (err instanceof KafkaAuthenticationError) return err;
-  const path = pathToAuthenticationFailure(err);
-  if (path === undefined) return err;
-  // The connection error above it names the broker; the causes below it say what was refused.
-  const broker = path.map((e) => /^Connection to (\S+) failed/.exec(e.message)?.[1]).find((b) => b !== undefined);
+  const refused = authenticationFailure(err);
+  if (refused === undefined) return err;
   const reasons: string[] = [];
-  for (let e: unknown = path.at(-1); e instanceof Error; e = e.cause) reasons.push(e.message.replace(/\.$/, ''));
+  for (let e: unknown = refused; e instanceof Error; e = e.cause) reasons.push(e.message.replace(/\.$/, ''));
   return new KafkaAuthenticationError(
-    `Kafka refused to authenticate ${settings.clientId} (SASL ${settings.sasl})${broker ? ` at ${broker}` : ''}: ${reasons.join(': ')}. ${remedy(settings)}.`,
+    `Kafka refused to authenticate ${settings.clientId} with SASL ${settings.sasl} at ${settings.brokers.join(',')}: ${reasons.join(': ')}; ${whatToCheck(settings)}`,
     { cause: err },
   );
-}
-
-/** The errors from `err` down to the first authentication failure of the client (code PLT_KFK_AUTHENTICATION). */
-function pathToAuthenticationFailure(err: unknown, seen = new Set<unknown>()): Error[] | undefined {
-  if (!(err instanceof Error) || seen.has(err)) return undefined;
-  seen.add(err);
-  if ((err as { code?: unknown }).code === 'PLT_KFK_AUTHENTICATION') return [err];
-  const children: unknown[] = [...(err instanceof AggregateError ? (err.errors as unknown[]) : []), err.cause];
-  for (const child of children) {
-    const below = pathToAuthenticationFailure(child, seen);
-    if (below) return [err, ...below];
-  }
-  return undefined;
 }

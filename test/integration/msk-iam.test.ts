@@ -107,8 +107,8 @@ describe('a function signing in with MSK IAM', () => {
     expect(result.code).toBe(1);
     expect(result.outcome.sent).toBe(false);
     expect(result.outcome.error?.name).toBe('KafkaAuthenticationError');
-    expect(result.outcome.error?.message).toContain(`Kafka refused to authenticate activity-scorer (SASL aws-iam) at ${listener().bootstrapServers}`);
-    expect(result.outcome.error?.message).toContain('the broker refused the token: {"status":"invalid_token"}');
+    expect(result.outcome.error?.message).toContain(`Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`);
+    expect(result.outcome.error?.message).toContain('the broker refused the OAUTHBEARER token: {"status":"invalid_token"}');
     expect(result.outcome.error?.message).toContain('kafka-cluster:Connect');
     // The broker did see the tokens, and refused each for its signature, not for anything else.
     expect(tokens.length).toBeGreaterThan(0);
