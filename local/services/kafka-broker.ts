@@ -4,11 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
 import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
+import { prepareMskIamListener, type MskIamListenerOptions, type MskIamListener, type MskIamListenerSetup } from './msk-iam-listener.js';
 
 /** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and in the range @platformatic/kafka is tested against (3.5-4.2). */
 const DEFAULT_KAFKA_VERSION = '4.1.2';
@@ -42,19 +43,29 @@ export interface KafkaBroker {
   kill(): Promise<void>;
   /** Starts again on the same log folder and ports, after stop() or kill(). */
   restart(): Promise<void>;
+  /** The SASL_SSL OAUTHBEARER listener taking MSK IAM tokens, when asked for. */
+  mskIam?: MskIamListener;
+}
+
+export interface KafkaBrokerOptions {
+  /** Adds a listener that authenticates as MSK IAM does, accepting tokens signed for this identity only. */
+  mskIam?: MskIamListenerOptions;
 }
 
 /** Settings that matter to us follow Amazon MSK's defaults; the rest keep one node small and quick. */
-function serverProperties(o: { port: number; controllerPort: number; logDir: string; partitions: number }): string {
+function serverProperties(o: { port: number; controllerPort: number; logDir: string; partitions: number; mskIam?: MskIamListenerSetup }): string {
+  const extra = o.mskIam === undefined ? '' : `,${o.mskIam.listener}`;
+  const extraProtocol = o.mskIam === undefined ? '' : `,${o.mskIam.protocolMapEntry}`;
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${o.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}`,
+    `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}${extra}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}${extra}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${extraProtocol}`,
+    ...(o.mskIam?.serverProperties ?? []),
     `log.dirs=${o.logDir}`,
     // As on MSK: topics exist only when created, and one request carries at most about 1 MiB.
     'auto.create.topics.enable=false',
@@ -80,16 +91,19 @@ function serverProperties(o: { port: number; controllerPort: number; logDir: str
   ].join('\n');
 }
 
-export async function startKafkaBroker(): Promise<KafkaBroker> {
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
   checkJava();
   const libs = kafkaLibs();
   // A log folder of its own: restart() keeps it, stop() removes it.
   const dataDir = mkdtempSync(join(tmpdir(), 'kafka-'));
   const logDir = join(dataDir, 'log');
   const propsFile = join(dataDir, 'server.properties');
-  const classpath = join(libs, '*');
   const port = await freePort();
-  writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1 }));
+  const mskIam =
+    options.mskIam &&
+    (await prepareMskIamListener({ dir: dataDir, port: await freePort(), kafka: { libs, version: kafkaVersion() }, identity: options.mskIam }));
+  const classpath = [join(libs, '*'), ...(mskIam ? [mskIam.classpath] : [])].join(delimiter);
+  writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1, mskIam }));
   formatStorage(classpath, propsFile);
   const bootstrapServers = `127.0.0.1:${port}`;
   const heap = '512m';
@@ -112,6 +126,7 @@ export async function startKafkaBroker(): Promise<KafkaBroker> {
   return {
     bootstrapServers,
     dataDir,
+    ...(mskIam && { mskIam: mskIam.info }),
     pid: () => service?.child.pid,
     stop: async () => {
       await service?.stop();

@@ -10,7 +10,7 @@ import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.j
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
-import { startKafkaBroker, type KafkaBroker } from '../../local/services/kafka-broker.js';
+import { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../local/services/kafka-broker.js';
 
 export function stackEndpoints() {
   return inject('stack');
@@ -24,8 +24,8 @@ export function testKafkaSettings(clientId = 'test'): KafkaSettings {
   return { brokers: stackEndpoints().kafkaBrokers.split(','), clientId, ssl: false, sasl: 'none' };
 }
 
-export function testKafka(): KafkaClients {
-  return plainKafka(stackEndpoints().kafkaBrokers, 'test-reader');
+export function testKafka(brokers = stackEndpoints().kafkaBrokers): KafkaClients {
+  return plainKafka(brokers, 'test-reader');
 }
 
 export function uniqueName(prefix: string): string {
@@ -47,8 +47,8 @@ export async function freshScoresTable(client: DynamoDBClient, prefix = 'scores'
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000): Promise<TextMessage[]> {
-  return (await readFromBeginning(testKafka(), topic, count, { timeoutMs })).map(asText);
+export async function readTopic(topic: string, count: number, timeoutMs = 20_000, brokers = stackEndpoints().kafkaBrokers): Promise<TextMessage[]> {
+  return (await readFromBeginning(testKafka(brokers), topic, count, { timeoutMs })).map(asText);
 }
 
 /** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */
@@ -68,10 +68,10 @@ export async function produceRecords(topic: string, records: readonly KafkaRecor
  * A Kafka broker of the calling test file's own, started before its tests and stopped after them,
  * so crashing it disturbs no other file.
  */
-export function privateBroker(): () => KafkaBroker {
+export function privateBroker(options: KafkaBrokerOptions = {}): () => KafkaBroker {
   let broker: KafkaBroker | undefined;
   beforeAll(async () => {
-    broker = await startKafkaBroker();
+    broker = await startKafkaBroker(options);
   });
   afterAll(async () => {
     await broker?.stop();

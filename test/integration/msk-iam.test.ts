@@ -1,0 +1,223 @@
+// MSK IAM on the real broker: a SASL_SSL listener whose validator (local/kafka/MskIamTokenValidator.java)
+// checks each OAUTHBEARER token's SigV4 signature against one known identity and records it. The
+// function's side runs in a process of its own with only the environment Lambda would give it.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Producer, stringSerializers } from '@platformatic/kafka';
+import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { KafkaAuthenticationError, namedKafkaFailure, refusedTokenIsAnError } from '../../lib/adapters/kafka-authentication.js';
+import type { KafkaSettings } from '../../lib/core/config.js';
+import type { MskIamIdentity, PresentedToken } from '../../local/services/msk-iam-listener.js';
+import { freshTopic, privateBroker, readTopic, uniqueName } from '../support/stack.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// Fake but well-formed role credentials; '/', '+' and '=' make the signer escape them in the URL.
+const identity: MskIamIdentity = {
+  accessKeyId: 'ASIAMSKIAMLOCALTEST',
+  secretAccessKey: 'local/msk+iam=secret',
+  region: 'eu-west-1',
+  sessionToken: 'local-session/token+=',
+};
+/** Short, so the client must sign in again on its connection within a test. */
+const SESSION_LIFETIME_MS = 3000;
+const broker = privateBroker({ mskIam: { ...identity, sessionLifetimeMs: SESSION_LIFETIME_MS } });
+
+function listener() {
+  const mskIam = broker().mskIam;
+  if (mskIam === undefined) throw new Error('the private broker was started without its MSK IAM listener');
+  return mskIam;
+}
+
+/** Runs the function-side fixture with Lambda's kind of environment and nothing else of ours. */
+async function runFunctionProcess(env: Record<string, string>) {
+  const lambdaEnv = {
+    PATH: process.env.PATH!,
+    AWS_REGION: identity.region,
+    AWS_ACCESS_KEY_ID: identity.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: identity.secretAccessKey,
+    AWS_SESSION_TOKEN: identity.sessionToken!,
+    KAFKA_BROKERS: listener().bootstrapServers,
+    KAFKA_SASL_MECHANISM: 'aws-iam',
+    // The listener's certificate is its own CA, trusted as a private CA would be.
+    NODE_EXTRA_CA_CERTS: listener().caFile,
+    SCORES_TABLE: 'unused',
+    ...env,
+  };
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/msk-iam-producer.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+    (done) => ({ ...done, code: 0 }),
+    (failed: { stdout: string; stderr: string; code: number }) => failed,
+  );
+  const outcome = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (!outcome.startsWith('{')) throw new Error(`the function process printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
+  return { code: child.code, outcome: JSON.parse(outcome) as { sent: boolean; error?: { name: string; message: string; causes: string[] } } };
+}
+
+/** A token from the signer for the test's identity, or with some of it changed. */
+const signedToken = (overrides: Partial<MskIamIdentity> = {}) =>
+  generateAuthTokenFromCredentialsProvider({
+    region: overrides.region ?? identity.region,
+    awsCredentialsProvider: async () => ({ ...identity, ...overrides }),
+  }).then((t) => t.token);
+
+/** The tokens the listener records while `action` runs. */
+async function tokensPresentedDuring<T>(action: () => Promise<T>): Promise<{ result: T; tokens: PresentedToken[] }> {
+  const before = listener().presentedTokens().length;
+  const result = await action();
+  return { result, tokens: listener().presentedTokens().slice(before) };
+}
+
+describe('a function signing in with MSK IAM', () => {
+  it('authenticates with the token the signer makes from its credentials, and its message lands on the topic', async () => {
+    const topic = await freshTopic('msk-iam', 1, broker().bootstrapServers);
+    const message = uniqueName('signed-in');
+
+    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, MESSAGE: message }));
+
+    expect(result).toEqual({ code: 0, outcome: { sent: true } });
+    // Read back over the plaintext listener: the message really is on the broker.
+    expect((await readTopic(topic, 1, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual([message]);
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const presented of tokens) expect(presented).toMatchObject({ verdict: 'accepted', detail: identity.accessKeyId });
+
+    const url = new URL(Buffer.from(tokens[0]!.token, 'base64url').toString('utf8'));
+    expect(`${url.protocol}//${url.host}${url.pathname}`).toBe('https://kafka.eu-west-1.amazonaws.com/');
+    const query = Object.fromEntries(url.searchParams);
+    expect(query).toMatchObject({
+      Action: 'kafka-cluster:Connect',
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Expires': '900',
+      'X-Amz-Security-Token': identity.sessionToken,
+    });
+    expect(query['X-Amz-Credential']).toMatch(new RegExp(`^${identity.accessKeyId}/\\d{8}/eu-west-1/kafka-cluster/aws4_request$`));
+    expect(query['X-Amz-Signature']).toMatch(/^[0-9a-f]{64}$/);
+    expect(query['User-Agent']).toMatch(/^aws-msk-iam-sasl-signer-js\//);
+  });
+
+  it('fails with a KafkaAuthenticationError naming the broker and what to check when the broker refuses its token', async () => {
+    const topic = await freshTopic('msk-iam-refused', 1, broker().bootstrapServers);
+
+    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, AWS_SECRET_ACCESS_KEY: 'not/the+secret' }));
+
+    expect(result.code).toBe(1);
+    expect(result.outcome.sent).toBe(false);
+    expect(result.outcome.error?.name).toBe('KafkaAuthenticationError');
+    expect(result.outcome.error?.message).toContain(`Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`);
+    expect(result.outcome.error?.message).toContain('the broker refused the OAUTHBEARER token: {"status":"invalid_token"}');
+    expect(result.outcome.error?.message).toContain('kafka-cluster:Connect');
+    // The broker did see the tokens, and refused each for its signature, not for anything else.
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const presented of tokens)
+      expect(presented).toMatchObject({ verdict: 'refused', detail: `the signature does not match the secret key of ${identity.accessKeyId}` });
+  });
+
+  it('sends no token to a broker whose certificate it does not trust', async () => {
+    const topic = await freshTopic('msk-iam-untrusted', 1, broker().bootstrapServers);
+
+    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, NODE_EXTRA_CA_CERTS: '' }));
+
+    expect(result.code).toBe(1);
+    expect(result.outcome.error?.name).not.toBe('KafkaAuthenticationError');
+    expect(result.outcome.error?.causes.join('\n')).toMatch(/self-signed certificate/);
+    expect(tokens).toEqual([]);
+  });
+});
+
+describe('the listener refuses what MSK would', () => {
+  afterEach(() => vi.useRealTimers());
+
+  const settings: KafkaSettings = { brokers: [], clientId: 'validator-check', ssl: true, sasl: 'aws-iam', region: identity.region };
+  /** Presents one token, with no retries, and returns the client's failure and the listener's verdict. */
+  async function present(token: string) {
+    const producer = new Producer({
+      clientId: settings.clientId,
+      bootstrapBrokers: [listener().bootstrapServers],
+      tls: { ca: readFileSync(listener().caFile) },
+      sasl: { mechanism: 'OAUTHBEARER', token, authBytesValidator: refusedTokenIsAnError },
+      retries: 0,
+    });
+    try {
+      const { result, tokens } = await tokensPresentedDuring(() =>
+        producer.metadata({ topics: [] }).then(
+          () => undefined,
+          (err: unknown) => err,
+        ),
+      );
+      return { failure: namedKafkaFailure(result, settings), tokens };
+    } finally {
+      await producer.close();
+    }
+  }
+
+  it.each([
+    ['another access key id', () => signedToken({ accessKeyId: 'ASIAANOTHERKEY' }), 'X-Amz-Credential names another access key id (ASIAANOTHERKEY)'],
+    ['another region', () => signedToken({ region: 'us-east-1' }), 'the URL is not https://kafka.eu-west-1.amazonaws.com/'],
+    ['another session token', () => signedToken({ sessionToken: 'stolen' }), 'X-Amz-Security-Token is not the expected session token'],
+    [
+      'a token signed 20 minutes ago',
+      async () => {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        vi.setSystemTime(Date.now() - 20 * 60_000);
+        return signedToken({}).finally(() => vi.useRealTimers());
+      },
+      'the token expired at',
+    ],
+    // What Kafka's own unsecured OAUTHBEARER validator would take: an unsigned JWT.
+    [
+      'an unsigned JWT',
+      async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"me"}').toString('base64url')}.`,
+      'the token is not base64url',
+    ],
+  ])('refuses %s', async (_case, makeToken, reason) => {
+    const { failure, tokens } = await present(await makeToken());
+
+    expect(failure).toBeInstanceOf(KafkaAuthenticationError);
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.verdict).toBe('refused');
+    expect(tokens[0]!.detail).toContain(reason);
+  });
+
+  it('accepts a token signed for its identity, so the refusals above are not all it can do', async () => {
+    const { failure, tokens } = await present(await signedToken({}));
+
+    expect(failure).toBeUndefined();
+    expect(tokens).toEqual([expect.objectContaining({ verdict: 'accepted', detail: identity.accessKeyId })]);
+  });
+});
+
+describe('a connection that outlives its sign-in', () => {
+  it('signs in again on the same connection with a fresh token when the broker ends its session', async () => {
+    const topic = await freshTopic('msk-iam-session', 1, broker().bootstrapServers);
+    const producer = new Producer({
+      clientId: 'session-check',
+      bootstrapBrokers: [listener().bootstrapServers],
+      tls: { ca: readFileSync(listener().caFile) },
+      sasl: { mechanism: 'OAUTHBEARER', token: () => signedToken(), authBytesValidator: refusedTokenIsAnError },
+      serializers: stringSerializers,
+    });
+    const signedInAgain = new Promise<void>((resolve, reject) => {
+      producer.once('client:broker:sasl:authentication:extended', () => resolve());
+      setTimeout(() => reject(new Error(`no second sign-in on the connection within ${5 * SESSION_LIFETIME_MS} ms`)), 5 * SESSION_LIFETIME_MS);
+    });
+    try {
+      const { tokens } = await tokensPresentedDuring(async () => {
+        await producer.send({ messages: [{ topic, value: 'first session' }] });
+        await signedInAgain;
+        await producer.send({ messages: [{ topic, value: 'second session' }] });
+      });
+
+      expect((await readTopic(topic, 2, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual(['first session', 'second session']);
+      expect(tokens.length).toBeGreaterThanOrEqual(2);
+      for (const presented of tokens) expect(presented.verdict).toBe('accepted');
+      // Signed seconds apart, so a fresh token and not the first one again.
+      expect(tokens.at(-1)!.token).not.toBe(tokens[0]!.token);
+    } finally {
+      await producer.close();
+    }
+  });
+});
