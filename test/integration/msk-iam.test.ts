@@ -11,7 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkaAuthenticationError, namedKafkaFailure, refusedTokenIsAnError } from '../../lib/adapters/kafka-authentication.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MskIamIdentity, PresentedToken } from '../../local/services/msk-iam-listener.js';
-import { freshTopic, privateBroker, readTopic, uniqueName } from '../support/stack.js';
+import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
+import { plainKafka } from '../../lib/adapters/kafka-client.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { writeUserScores } from '../../local/fixtures/index.js';
+import { freshScoresTable, freshTopic, privateBroker, readTopic, stackEndpoints, testDynamo } from '../support/stack.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,8 +37,14 @@ function listener() {
   return mskIam;
 }
 
-/** Runs the function-side fixture with Lambda's kind of environment and nothing else of ours. */
-async function runFunctionProcess(env: Record<string, string>) {
+interface Outcome {
+  code: number;
+  summary?: Record<string, unknown>;
+  error?: { name: string; message: string; causes: string[] };
+}
+
+/** One invocation of a function's real handler, in a process with Lambda's kind of environment and nothing else of ours. */
+async function invokeFunction(name: 'score' | 'popular', event: object, env: Record<string, string>): Promise<Outcome> {
   const lambdaEnv = {
     PATH: process.env.PATH!,
     AWS_REGION: identity.region,
@@ -45,16 +55,33 @@ async function runFunctionProcess(env: Record<string, string>) {
     KAFKA_SASL_MECHANISM: 'aws-iam',
     // The listener's certificate is its own CA, trusted as a private CA would be.
     NODE_EXTRA_CA_CERTS: listener().caFile,
-    SCORES_TABLE: 'unused',
+    AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    FUNCTION: name,
+    EVENT: JSON.stringify(event),
     ...env,
   };
-  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/msk-iam-producer.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
     (done) => ({ ...done, code: 0 }),
     (failed: { stdout: string; stderr: string; code: number }) => failed,
   );
   const outcome = child.stdout.trim().split('\n').at(-1) ?? '';
-  if (!outcome.startsWith('{')) throw new Error(`the function process printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
-  return { code: child.code, outcome: JSON.parse(outcome) as { sent: boolean; error?: { name: string; message: string; causes: string[] } } };
+  if (!outcome.startsWith('{')) throw new Error(`the function printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
+  return { code: child.code, ...(JSON.parse(outcome) as Omit<Outcome, 'code'>) };
+}
+
+/** A batch of one good and one malformed record, so the scorer writes one score and sends one dead letter. */
+const scorerEvent = buildMskEvent(
+  [
+    { topic: 'activity', partition: 0, offset: 0, value: JSON.stringify({ user_id: 1, activity: 'profile.view' }) },
+    { topic: 'activity', partition: 0, offset: 1, value: 'not an activity' },
+  ],
+  { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: 'b-1.example:9098' },
+);
+
+/** What the scorer needs besides Kafka: a table of its own, and a dead-letter topic made over the plaintext listener. */
+async function scorerEnv(prefix: string) {
+  return { SCORES_TABLE: await freshScoresTable(testDynamo(), prefix), DLQ_TOPIC: await freshTopic(`${prefix}-dlq`, 1, broker().bootstrapServers) };
 }
 
 /** A token from the signer for the test's identity, or with some of it changed. */
@@ -71,16 +98,18 @@ async function tokensPresentedDuring<T>(action: () => Promise<T>): Promise<{ res
   return { result, tokens: listener().presentedTokens().slice(before) };
 }
 
-describe('a function signing in with MSK IAM', () => {
-  it('authenticates with the token the signer makes from its credentials, and its message lands on the topic', async () => {
-    const topic = await freshTopic('msk-iam', 1, broker().bootstrapServers);
-    const message = uniqueName('signed-in');
+describe('the functions signing in with MSK IAM', () => {
+  it("score: sends its dead letter with the token the signer makes from the function's credentials", async () => {
+    const env = await scorerEnv('msk-iam');
 
-    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, MESSAGE: message }));
+    const { result, tokens } = await tokensPresentedDuring(() => invokeFunction('score', scorerEvent, env));
 
-    expect(result).toEqual({ code: 0, outcome: { sent: true } });
-    // Read back over the plaintext listener: the message really is on the broker.
-    expect((await readTopic(topic, 1, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual([message]);
+    expect(result).toMatchObject({ code: 0, summary: { records: 2, accepted: 1, rejected: 1, writes: 1 } });
+    // Read back over the plaintext listener: the dead letter really is on the broker.
+    const [deadLetter, ...more] = await readTopic(env.DLQ_TOPIC, 1, 20_000, broker().bootstrapServers);
+    expect(more).toEqual([]);
+    expect(deadLetter!.value?.toString()).toBe('not an activity');
+    expect(deadLetter!.headers['dlq.source.offset']).toBe('1');
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens) expect(presented).toMatchObject({ verdict: 'accepted', detail: identity.accessKeyId });
 
@@ -99,31 +128,46 @@ describe('a function signing in with MSK IAM', () => {
     expect(query['User-Agent']).toMatch(/^aws-msk-iam-sasl-signer-js\//);
   });
 
-  it('fails with a KafkaAuthenticationError naming the broker and what to check when the broker refuses its token', async () => {
-    const topic = await freshTopic('msk-iam-refused', 1, broker().bootstrapServers);
+  it('popular: publishes a complete run over the MSK IAM listener', async () => {
+    const table = await freshScoresTable(testDynamo(), 'msk-iam-popular');
+    await writeUserScores(testDynamo(), table, [1, 2, 3, 4, 50]);
+    const topic = await freshTopic('msk-iam-popular', 1, broker().bootstrapServers);
 
-    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, AWS_SECRET_ACCESS_KEY: 'not/the+secret' }));
+    const { result, tokens } = await tokensPresentedDuring(() =>
+      invokeFunction('popular', { id: 'scheduled' }, { SCORES_TABLE: table, POPULAR_TOPIC: topic, PERCENTILE: '50' }),
+    );
+
+    expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2 } });
+    const run = await readLatestCompleteRun(plainKafka(broker().bootstrapServers, 'msk-iam-reader'), topic, { timeoutMs: 20_000 });
+    expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
+    expect(tokens.length).toBeGreaterThan(0);
+    for (const presented of tokens) expect(presented.verdict).toBe('accepted');
+  });
+
+  it('score: fails the invocation with a KafkaAuthenticationError naming the broker and what to check when the broker refuses its token', async () => {
+    const env = await scorerEnv('msk-iam-refused');
+
+    const { result, tokens } = await tokensPresentedDuring(() => invokeFunction('score', scorerEvent, { ...env, AWS_SECRET_ACCESS_KEY: 'not/the+secret' }));
 
     expect(result.code).toBe(1);
-    expect(result.outcome.sent).toBe(false);
-    expect(result.outcome.error?.name).toBe('KafkaAuthenticationError');
-    expect(result.outcome.error?.message).toContain(`Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`);
-    expect(result.outcome.error?.message).toContain('the broker refused the OAUTHBEARER token: {"status":"invalid_token"}');
-    expect(result.outcome.error?.message).toContain('kafka-cluster:Connect');
+    expect(result.error?.name).toBe('KafkaAuthenticationError');
+    expect(result.error?.message).toContain(`Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`);
+    expect(result.error?.message).toContain('the broker refused the OAUTHBEARER token: {"status":"invalid_token"}');
+    expect(result.error?.message).toContain('kafka-cluster:Connect');
     // The broker did see the tokens, and refused each for its signature, not for anything else.
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens)
       expect(presented).toMatchObject({ verdict: 'refused', detail: `the signature does not match the secret key of ${identity.accessKeyId}` });
   });
 
-  it('sends no token to a broker whose certificate it does not trust', async () => {
-    const topic = await freshTopic('msk-iam-untrusted', 1, broker().bootstrapServers);
+  it('score: sends no token to a broker whose certificate it does not trust', async () => {
+    const env = await scorerEnv('msk-iam-untrusted');
 
-    const { result, tokens } = await tokensPresentedDuring(() => runFunctionProcess({ DLQ_TOPIC: topic, NODE_EXTRA_CA_CERTS: '' }));
+    const { result, tokens } = await tokensPresentedDuring(() => invokeFunction('score', scorerEvent, { ...env, NODE_EXTRA_CA_CERTS: '' }));
 
     expect(result.code).toBe(1);
-    expect(result.outcome.error?.name).not.toBe('KafkaAuthenticationError');
-    expect(result.outcome.error?.causes.join('\n')).toMatch(/self-signed certificate/);
+    expect(result.error?.name).not.toBe('KafkaAuthenticationError');
+    expect(result.error?.causes.join('\n')).toMatch(/self-signed certificate/);
     expect(tokens).toEqual([]);
   });
 });
