@@ -5,7 +5,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
