@@ -75,3 +75,21 @@ export function requestsWithin<T extends OutgoingMessage>(messages: readonly T[]
   if (current.length > 0) requests.push(current);
   return requests;
 }
+
+/** Where an offset delta's varint grows by a byte: records 64, 8,192, 1,048,576 and 134,217,728 of a batch. */
+const DELTA_WIDTHS: readonly number[] = [0, 64, 8_192, 1_048_576, 134_217_728, Number.MAX_SAFE_INTEGER];
+
+/** How many copies of `message` one record batch can hold within `limit` bytes. */
+export function maxRecordsWithin(message: OutgoingMessage, limit: number): number {
+  let room = limit - RECORD_BATCH_OVERHEAD;
+  let count = 0;
+  // Every record from one width boundary to the next takes the same bytes.
+  for (let w = 1; w < DELTA_WIDTHS.length; w++) {
+    const [from, to] = [DELTA_WIDTHS[w - 1] ?? 0, DELTA_WIDTHS[w] ?? 0];
+    const fit = Math.min(to - from, Math.floor(room / recordBytes(message, from)));
+    count += Math.max(0, fit);
+    room -= fit * recordBytes(message, from);
+    if (fit < to - from) break;
+  }
+  return count;
+}

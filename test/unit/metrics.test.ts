@@ -31,6 +31,8 @@ const run: PopularRunSummary = {
   cutoff: 102,
   popularCount: 49,
   published: 49,
+  requestLimitBytes: 1_048_588,
+  topicMaxMessageBytes: 1_048_588,
   passes: 1,
   candidatesKept: 70,
   scanMs: 100,
