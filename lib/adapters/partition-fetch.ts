@@ -121,7 +121,8 @@ export class PartitionFetcher {
 
   private message(partition: number, batch: RecordsBatch, record: RecordsBatch['records'][number], offset: number): ConsumedMessage {
     // As Java's client reads it: under LogAppendTime every record carries the time the broker wrote the batch.
-    const timestamp = (batch.attributes & LOG_APPEND_TIME) !== 0 ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta;
+    const appended = (batch.attributes & LOG_APPEND_TIME) !== 0;
+    const timestamp = appended ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta;
     return {
       topic: this.topic,
       partition,
@@ -131,6 +132,7 @@ export class PartitionFetcher {
       value: record.value,
       headers: record.headers.map(([name, value]) => [(name ?? EMPTY).toString('utf8'), value ?? EMPTY]),
       leaderEpoch: batch.partitionLeaderEpoch,
+      timestampType: appended ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
     };
   }
 
