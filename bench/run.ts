@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
-//        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,reader,
+//        --job-users 100000,1000000, --events N (scorer events per row), --reader-users N (users per run), --out DIR.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,9 +15,10 @@ import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
+import { benchReader } from './reader.js';
 import { renderResults, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory', 'reader'] as const;
 type Area = (typeof AREAS)[number];
 
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'job-users': { type: 'string' },
     events: { type: 'string' },
+    'reader-users': { type: 'string' },
     out: { type: 'string', default: resolve(import.meta.dirname, 'results') },
   },
 });
@@ -46,7 +48,7 @@ if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 :
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('reader')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -64,6 +66,10 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     }
     if (wanted('job-memory')) {
       sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8 }, log));
+    }
+    if (wanted('reader')) {
+      const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;
+      sections.push(await benchReader(stack, { runs: [10, 300], users, calls: 3 }, log));
     }
   } finally {
     await stack.stop();
