@@ -84,39 +84,45 @@ export class PartitionFetcher {
 
   /**
    * Hands every record of `partition` from offset `from` up to, not including, `to` to `take`, in
-   * offset order. Records the broker no longer holds (retention) are skipped. Returns the offset
-   * reading started at, which is later than `from` when the partition's start moved past it.
+   * offset order. The broker sends the whole record batch `from` falls in, so its records before
+   * `from` are handed over too rather than fetched again later. Records the broker no longer holds
+   * (retention) are skipped. Returns the offset of the first record handed over (or where reading
+   * would have started, when there was none).
    */
   async read(partition: number, from: number, to: number, take: (message: ConsumedMessage) => void): Promise<number> {
     let offset = from;
-    let started = from;
+    let lowest = from;
+    // The next offset to hand over: records below it were handed over, or are not wanted.
+    let next: number | undefined;
     while (offset < to) {
       const response = await this.fetchAt(partition, offset, to);
       if (response === 'moved') {
         const start = (await this.offsetsAt(-2n))[partition]!;
         if (start <= offset) throw new Error(`${this.topic}-${partition}: offset ${offset} out of range, though the partition starts at ${start}`);
-        offset = started = Math.min(start, to);
+        offset = lowest = Math.min(start, to);
         continue;
       }
+      next ??= lowest = Math.min(lowest, Number(response[0]?.firstOffset ?? lowest));
       const before = offset;
       for (const batch of response) {
         this.fetched += batch.records.length;
         this.recordBytes = Math.max(1, Math.round((this.recordBytes * 7 + batch.length / Math.max(1, batch.records.length)) / 8));
-        const last = Number(batch.firstOffset) + batch.lastOffsetDelta;
+        const base = Number(batch.firstOffset);
         if ((batch.attributes & CONTROL) === 0) {
           for (const record of batch.records) {
-            const at = Number(batch.firstOffset) + record.offsetDelta;
-            if (at < offset || at >= to) continue;
+            const at = base + record.offsetDelta;
+            if (at < next || at >= to) continue;
             take(this.message(partition, batch, record, at));
+            next = at + 1;
           }
         }
-        offset = Math.max(offset, last + 1);
+        offset = Math.max(offset, base + batch.lastOffsetDelta + 1);
         if (offset >= to) break;
       }
       // Nothing at or after `offset` below `to`: the records there are gone (compacted or aborted).
       if (offset === before) break;
     }
-    return started;
+    return lowest;
   }
 
   private message(partition: number, batch: RecordsBatch, record: RecordsBatch['records'][number], offset: number): ConsumedMessage {
