@@ -14,9 +14,9 @@ import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { connectActivityProducer } from '../local/generators/generate.js';
-import { startEventSourceMapping } from '../local/esm/esm.js';
+import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
 import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ratio, type Log, type Section } from './report.js';
@@ -253,7 +253,7 @@ function scorerSection(results: Measurement[], options: ScorerBenchOptions): Sec
       `${count(options.events)} events per row (at least one full batch) over ${count(options.users)} users, weights 1 to 3; uniform users (the seed's shape) and skewed users (Zipf, s = 1: ` +
         `${count(exampleDistinct)} distinct users in ${count(Math.min(10_000, options.events))} events). Each row writes a fresh table; "exact" checks the table's total against plain arithmetic.`,
       `*Handler alone*: \`createScoreHandler\` called with pre-built MSK events one after another (one invocation in flight). *Whole path*: the events produced to a ${PARTITIONS}-partition topic, ` +
-        'then the stand-in (`local/esm/esm.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
+        'then the stand-in (`local/event-source-mapping/mapping.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
         `Its ${PARTITIONS} partitions are ${PARTITIONS} lanes in flight at once, as AWS runs one invocation per partition.`,
       `*Raw*: the same per-batch user deltas written as plain unconditional \`ADD score :d\` UpdateItems (no offsets, no condition) into a fresh table, ` +
         `with the same client (keep-alive, 64 sockets) and the same ${options.concurrency} requests in flight, taking turns with the handler batch by batch (alternating which goes first), ` +

@@ -13,8 +13,8 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { adoptStackEnv } from './cli-env.js';
-import { mappingOptions, startEventSourceMapping, type MskInvoker } from '../esm/esm.js';
-import { lambdaInvoker } from '../esm/lambda-invoker.js';
+import { mappingOptions, startEventSourceMapping, type MskInvoker } from '../event-source-mapping/mapping.js';
+import { lambdaInvoker } from '../event-source-mapping/lambda-invoker.js';
 import { createProgressBar } from '../report/progress.js';
 
 const USAGE = `Usage: npm run esm -- [--invoke FUNCTION_NAME] [--batch-size N] [--window SECONDS] [--topic NAME] [--group ID] [--verbose]

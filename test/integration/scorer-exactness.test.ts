@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
 import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../../local/fixtures/index.js';
 import { eventOf, quietLogger, testScorer } from '../support/scorer.js';

@@ -7,7 +7,7 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
 import { FIRST_TIMESTAMP, readSums } from '../../local/fixtures/index.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { batchMetrics } from '../../lib/metrics.js';
 import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
 import { buildCases, deliverCases, mismatches, RESTART_SCENARIOS } from '../support/restart-cases.js';

@@ -5,7 +5,7 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
+import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName, privateBroker } from '../support/stack.js';
 import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 import { byRun, readPublished } from './support/popular-runs.js';

@@ -12,7 +12,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/services/dyn
 import { freePort } from '../../local/services/service-process.js';
 import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 import { stackEndpoints, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
 

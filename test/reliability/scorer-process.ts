@@ -8,7 +8,7 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { localDynamoClient } from '../../local/services/clients.js';
-import { mappingOptions, startEventSourceMapping } from '../../local/esm/esm.js';
+import { mappingOptions, startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 

@@ -5,9 +5,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
+import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { freshScoresTable, freshTopic, stackEndpoints, uniqueName } from './stack.js';
 
 export const quietLogger = new Logger({ serviceName: 'scorer-test', logLevel: 'SILENT' });

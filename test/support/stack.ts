@@ -9,7 +9,7 @@ import { asText, readFromBeginning, type TextMessage } from '../../local/fixture
 import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../local/services/kafka-broker.js';
 
 export function stackEndpoints() {

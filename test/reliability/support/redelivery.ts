@@ -7,7 +7,7 @@ import { createKafka } from '../../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../../lib/adapters/producer.js';
 import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/core/config.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/event-source-mapping/msk-event.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
 import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../../local/fixtures/index.js';
 

@@ -2,9 +2,9 @@
 // mapping: MaximumRetryAttempts, MaximumRecordAgeInSeconds and a Kafka on-failure topic.
 import { describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
-import type { BatchReport } from '../../local/esm/esm.js';
-import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm/esm-failure.js';
-import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
+import type { BatchReport } from '../../local/event-source-mapping/mapping.js';
+import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/event-source-mapping/failure-policy.js';
+import { mappingsStoppedAfterEach, produce } from '../support/mappings.js';
 import { freshTopic, readTopic } from '../support/stack.js';
 
 const mapping = mappingsStoppedAfterEach('esm-failure-test', { batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 } });

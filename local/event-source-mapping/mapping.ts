@@ -5,10 +5,10 @@ import { createKafka, KafkaClients, kafkaFailureMessage } from '../../lib/adapte
 import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 import { errorMessage } from '../../lib/core/errors.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
-import { toMskEvent } from './esm-event.js';
+import { toMskEvent } from './batch-event.js';
 import { topicEnds } from '../services/topic-reader.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import { failedBatchMessages, resolveFailurePolicy, tooOld, type GiveUpReason } from './esm-failure.js';
+import { failedBatchMessages, resolveFailurePolicy, tooOld, type GiveUpReason } from './failure-policy.js';
 import { startGroupReader, type GroupReader } from './group-reader.js';
 import { Lane } from './lane.js';
 import { Signal } from './signal.js';

@@ -3,7 +3,7 @@
 import { afterEach } from 'vitest';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/esm/esm.js';
+import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/event-source-mapping/mapping.js';
 import { testKafka, testKafkaSettings, uniqueName } from './stack.js';
 
 export type StartMapping = (options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>) => Promise<EventSourceMapping>;

@@ -7,7 +7,7 @@ import { defaultPopulation, readSums, seededRandom, staticDataSet, sumsOf } from
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
-import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
+import { mappingsStoppedAfterEach, produce } from '../support/mappings.js';
 import { committedOffsets, freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 
 const mapping = mappingsStoppedAfterEach('esm-test', { backoff: { initialMs: 20, maxMs: 200 } });

@@ -4,7 +4,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MappingConfig, StartingPosition } from '../commands/settings.js';
-import type { FailurePolicy, GiveUpReason } from './esm-failure.js';
+import type { FailurePolicy, GiveUpReason } from './failure-policy.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
@@ -21,7 +21,7 @@ export interface RetryBackoff {
 
 export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
-/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm/esm-failure.ts. */
+/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/event-source-mapping/failure-policy.ts. */
 export interface MappingOptions extends FailurePolicy {
   kafka: KafkaClients | KafkaSettings;
   topic: string;
