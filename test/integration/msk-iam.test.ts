@@ -61,7 +61,7 @@ async function invokeFunction(name: 'score' | 'popular', event: object, env: Rec
     EVENT: JSON.stringify(event),
     ...env,
   };
-  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/support/processes/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
     (done) => ({ ...done, code: 0 }),
     (failed: { stdout: string; stderr: string; code: number }) => failed,
   );

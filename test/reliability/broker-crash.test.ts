@@ -8,7 +8,7 @@ import { runPopularJob } from '../../lib/popular-job.js';
 import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName, privateBroker } from '../support/stack.js';
 import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
-import { byRun, readPublished } from './support/popular-runs.js';
+import { byRun, readPublished } from '../support/popular-runs.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.

@@ -24,7 +24,7 @@ interface Life {
 
 /** Runs the stand-in + scorer process once; kills it at a random moment inside a batch when `kill` says so. */
 function runOnce(env: NodeJS.ProcessEnv, scored: Set<string>, kill: () => number | undefined): Promise<Life> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/scorer-process.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/scorer.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const life: Life = { starts: 0, scored: 0, alreadyApplied: 0, exit: '' };
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

@@ -3,13 +3,13 @@
 import { expect } from 'vitest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../../lib/adapters/producer.js';
-import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.js';
-import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/core/config.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/event-source-mapping/msk-event.js';
-import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
-import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../../local/fixtures/index.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from './stack.js';
+import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../local/fixtures/index.js';
 
 export interface RedeliveryCase {
   events: number;
