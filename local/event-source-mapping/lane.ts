@@ -1,6 +1,23 @@
-// One partition's records fetched but not yet committed, in offset order, each held once.
+// One partition's lane: its records fetched but not yet committed, in offset order, each held once,
+// and the loop that hands them to the function a batch at a time, as AWS's mapping keeps one batch
+// in flight per partition.
 import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
+import type { Deliver } from './delivery.js';
 import { Signal } from './signal.js';
+
+/** What a lane's loop works with, shared by every lane of a mapping. */
+export interface LaneWork {
+  batchSize: number;
+  /** How long a batch smaller than batchSize may gather records (AWS's batching window). */
+  windowMs: number;
+  /** The mapping's stop: the loop ends after the batch in flight. */
+  stop: AbortSignal;
+  /** The group generation this member is in now. */
+  generation(): number;
+  deliver: Deliver;
+  /** The function took `batch`, handed over in group generation `startedIn`: commit it if that still holds. */
+  settle(partition: number, batch: ConsumedMessage[], startedIn: number): Promise<void>;
+}
 
 export class Lane {
   private held: ConsumedMessage[] = [];
@@ -10,7 +27,7 @@ export class Lane {
   openedAt = Date.now();
   /** Wakes the loop that hands batches over. */
   readonly arrived = new Signal();
-  loop?: Promise<void>;
+  private loop: Promise<void> = Promise.resolve();
 
   constructor(readonly partition: number) {}
 
@@ -48,5 +65,42 @@ export class Lane {
     this.held = [];
     this.next = -1;
     this.arrived.notify();
+  }
+
+  /** Starts handing batches over, until the mapping stops. */
+  start(work: LaneWork): void {
+    work.stop.addEventListener('abort', () => this.arrived.notify(), { once: true });
+    this.loop = this.run(work);
+  }
+
+  /** Resolves once the loop ended: after the mapping stopped, and the batch in flight was settled. */
+  finished(): Promise<void> {
+    return this.loop;
+  }
+
+  private async run(work: LaneWork): Promise<void> {
+    while (!work.stop.aborted) {
+      const gathering = this.gathering(work);
+      if (gathering !== undefined) {
+        await gathering;
+        continue;
+      }
+      // Taken together with the batch: a rebalance after this point abandons it.
+      const startedIn = work.generation();
+      const batch = this.batch(work.batchSize);
+      const abandoned = () => work.stop.aborted || work.generation() !== startedIn;
+      if (!(await work.deliver(this.partition, batch, abandoned))) continue;
+      // The batch leaves the lane, and so does any copy of it fetched again after a rebalance.
+      this.delivered(batch[batch.length - 1]!.offset);
+      await work.settle(this.partition, batch, startedIn);
+    }
+  }
+
+  /** A wait while no batch is ready (none held, or a small one inside its window); undefined once one is. */
+  private gathering({ batchSize, windowMs }: LaneWork): Promise<void> | undefined {
+    if (this.size === 0) return this.arrived.wait();
+    if (this.size >= batchSize) return undefined;
+    const left = this.openedAt + windowMs - Date.now();
+    return left > 0 ? this.arrived.wait(left) : undefined;
   }
 }

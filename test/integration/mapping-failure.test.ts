@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
 import type { BatchReport } from '../../local/event-source-mapping/mapping.js';
-import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/event-source-mapping/failure-policy.js';
+import { RETRIES_WITH_DESTINATION } from '../../local/event-source-mapping/failure-policy.js';
+import { FAILURE_HEADER } from '../../local/event-source-mapping/on-failure-topic.js';
 import { mappingsStoppedAfterEach, produce } from '../support/mappings.js';
 import { freshTopic, readTopic } from '../support/stack.js';
 

@@ -5,7 +5,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
-import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
+import { asText, committedOffsets as readCommittedOffsets, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
 import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
@@ -83,15 +83,6 @@ export function privateBroker(options: KafkaBrokerOptions = {}): () => KafkaBrok
 }
 
 /** What a consumer group has committed on `topic`, per partition (partitions without a commit left out). */
-export async function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
-  const admin = await plainKafka(brokers, 'test-offsets').admin();
-  try {
-    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
-    const committed: Record<number, number> = {};
-    for (const p of group?.topics.find((t) => t.name === topic)?.partitions ?? [])
-      if (p.committedOffset >= 0n) committed[p.partitionIndex] = Number(p.committedOffset);
-    return committed;
-  } finally {
-    await admin.close();
-  }
+export function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
+  return readCommittedOffsets(plainKafka(brokers, 'test-offsets'), groupId, topic);
 }

@@ -3,12 +3,12 @@
 // 0 once every record on the topic is committed. Settings come from the same variables as npm run esm.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadScorerConfig } from '../../../lib/core/config.js';
-import { loadMappingConfig } from '../../../local/commands/settings.js';
+import { loadMappingConfig, mappingOptions } from '../../../local/commands/settings.js';
 import { createKafka } from '../../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../../lib/score-batch.js';
 import { localDynamoClient } from '../../../local/services/clients.js';
-import { mappingOptions, startEventSourceMapping } from '../../../local/event-source-mapping/mapping.js';
+import { startEventSourceMapping } from '../../../local/event-source-mapping/mapping.js';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
