@@ -2,7 +2,6 @@
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
@@ -17,7 +16,16 @@ import { ensureScoresTable } from '../local/services/tables.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { connectActivityProducer } from '../local/generators/generate.js';
 import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
-import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
+import {
+  activityMessage,
+  type ActivityRow,
+  asKafkaRecords,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  type UserShape,
+} from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ratio, type Log, type Section } from './report.js';
 
@@ -103,7 +111,6 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   const kafkaClient = createKafka(kafka);
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const deadLetters = new LazyProducer(kafkaClient);
-  const logger = new Logger({ logLevel: 'SILENT' });
   const stamp = Date.now().toString(36);
   const { users, concurrency } = options;
   const results: Measurement[] = [];
@@ -115,7 +122,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   };
   const handlerFor = (table: string) => {
     const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: concurrency, kafka };
-    return createScoreHandler({ config, dynamo, deadLetters }, logger);
+    return createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
   };
 
   const producer = await connectActivityProducer(kafkaClient);

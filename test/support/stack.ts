@@ -5,7 +5,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
-import { asText, committedOffsets as readCommittedOffsets, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
+import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
 import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
@@ -80,9 +80,4 @@ export function privateBroker(options: KafkaBrokerOptions = {}): () => KafkaBrok
     if (broker === undefined) throw new Error('the private broker is used before its beforeAll ran');
     return broker;
   };
-}
-
-/** What a consumer group has committed on `topic`, per partition (partitions without a commit left out). */
-export function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
-  return readCommittedOffsets(plainKafka(brokers, 'test-offsets'), groupId, topic);
 }
