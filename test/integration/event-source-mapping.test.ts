@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MSKEvent } from 'aws-lambda';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { connectActivityProducer, produceDataSet } from '../../local/generators/generate.js';
 import { committedOffsets, defaultPopulation, readSums, seededRandom, silentLogger, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
-import { mappingsStoppedAfterEach, produce } from '../support/mappings.js';
+import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from '../support/mappings.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
 import { until } from '../support/wait.js';
 
@@ -15,23 +15,6 @@ const mapping = mappingsStoppedAfterEach('esm-test', { backoff: { initialMs: 20,
 /** Messages for one partition whose values say their position: "<partition>:<n>". */
 function numbered(partition: number, from: number, count: number): OutgoingMessage[] {
   return Array.from({ length: count }, (_, i) => ({ partition, key: `k${from + i}`, value: `${partition}:${from + i}` }));
-}
-
-const recordsOf = (event: MSKEvent): MSKRecord[] => Object.values(event.records).flat();
-const valueOf = (r: MSKRecord): string => Buffer.from(r.value, 'base64').toString('utf8');
-
-/** An in-process target that keeps every event it was given. */
-function recorder(fail: (event: MSKEvent, call: number) => boolean = () => false) {
-  const events: MSKEvent[] = [];
-  return {
-    events,
-    records: () => events.flatMap(recordsOf),
-    invoke: async (event: MSKEvent) => {
-      events.push(structuredClone(event));
-      if (fail(event, events.length)) throw new Error('scorer unavailable');
-      return { ok: true };
-    },
-  };
 }
 
 describe('event source mapping stand-in', () => {
