@@ -103,7 +103,10 @@ function refusedFiles(): Set<string> {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, `export * from '${specifier}';\n`);
     });
-    const run = spawnSync(join(ROOT, 'node_modules/.bin/oxlint'), ['-c', '.oxlintrc.json', '-f', 'json', '.'], { cwd: scratch, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/oxlint/bin/oxlint'), '-c', '.oxlintrc.json', '-f', 'json', '.'], {
+      cwd: scratch,
+      encoding: 'utf8',
+    });
     const report = JSON.parse(run.stdout) as { diagnostics: Array<{ code: string; filename: string }> };
     return new Set(report.diagnostics.filter((d) => d.code === 'eslint(no-restricted-imports)').map((d) => d.filename));
   } finally {
