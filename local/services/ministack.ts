@@ -38,14 +38,14 @@ function python(): string {
 }
 
 /**
- * Starts ministack on a free port of 127.0.0.1, in a temporary folder that goes with it. Its
+ * Starts ministack on 127.0.0.1 (a free port unless given one), in a temporary folder that goes with it. Its
  * functions inherit its environment, so it gets a clean one: this shell's AWS_ENDPOINT_URL_* or
  * KAFKA_* must not leak into the deployed functions, and node_modules/.bin comes first on its PATH
  * so they run on the project's Node (the Lambda runtime's major), not the machine's.
  */
-export async function startMinistack(): Promise<Ministack> {
+export async function startMinistack(options: { port?: number } = {}): Promise<Ministack> {
   const bin = python();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const home = mkdtempSync(join(tmpdir(), 'ministack-'));
   const env: NodeJS.ProcessEnv = {
     PATH: [join(ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter),
