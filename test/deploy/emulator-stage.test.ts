@@ -64,6 +64,18 @@ describe('the emulator stage', () => {
     }
   }, 120_000);
 
+  it('refuses a metricMathAlarms that is neither true nor false, naming it', async () => {
+    const failure = await packageService('local', { kafkaBrokers: BROKER, metricMathAlarms: 'yes' }).then(
+      (s) => {
+        s.remove();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(PackagingError);
+    expect((failure as PackagingError).output).toContain('param metricMathAlarms=yes must be true (AWS');
+  }, 120_000);
+
   it('without the broker address, stops at packaging naming the parameter and where the address comes from', async () => {
     const failure = await packageService('local').then(
       (s) => {
