@@ -39,6 +39,9 @@ export interface E2eResult {
   removeMs: number;
 }
 
+/** Attempts at one batch before the run stops: AWS would retry for ever, a test must not hang. */
+const FAILURES_TOLERATED = 3;
+
 /** A check of the deployed pipeline that did not hold. */
 export class E2eCheckFailed extends AppError {}
 
@@ -101,15 +104,27 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
   c.say(`produced ${events} events of ${expected.size} users (the seed's data set, seed ${seed}) to ${activity}`);
 
   const started = performance.now();
+  // The stand-in retries a failing batch for ever, as AWS does; here a batch failing three times ends the run instead of hanging it.
+  let failing: (err: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (failing = reject));
   const mapping = await startEventSourceMapping({
     kafka: c.kafkaSettings,
     topic: activity,
     groupId: `${c.stage.stackName}-scorer`,
     batchSize,
     invoke: lambdaInvoker(c.stack.lambda, c.stage.functionName('score')),
+    onBatch: (report) => {
+      if (!report.ok && report.attempt >= FAILURES_TOLERATED) {
+        failing(
+          new E2eCheckFailed(
+            `the deployed scorer failed offsets ${report.firstOffset}-${report.lastOffset} of partition ${report.partition} ${report.attempt} times: ${report.error?.message}`,
+          ),
+        );
+      }
+    },
   });
   try {
-    await abortable(mapping.caughtUp(), c.signal);
+    await abortable(Promise.race([mapping.caughtUp(), failed]), c.signal);
   } finally {
     // On Ctrl-C too: the batch in flight ends before the emulator and the broker do.
     await mapping.stop();

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 interface Run {
   pid: number;
@@ -12,6 +12,20 @@ interface Run {
   /** 'code N' or the signal's name, once the process has exited and its output is all read. */
   exited: Promise<string>;
 }
+
+const running = new Set<number>();
+
+// A test that times out must not leave its run going: Ctrl-C it, which stops its services too.
+afterEach(() => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  }
+  running.clear();
+});
 
 /** In a process group of its own, as a terminal runs a foreground job: Ctrl-C then reaches npm, tsx and node alike. */
 function e2e(args: string[]): Run {
@@ -21,7 +35,13 @@ function e2e(args: string[]): Run {
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)));
+  running.add(child.pid!);
+  const exited = new Promise<string>((resolve) =>
+    child.on('close', (code, signal) => {
+      running.delete(child.pid!);
+      resolve(signal ?? `code ${code}`);
+    }),
+  );
   return { pid: child.pid!, output: () => out, exited };
 }
 
