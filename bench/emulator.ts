@@ -197,7 +197,7 @@ function emulatorSection(commands: { command: string; seconds: number }[], rows:
         '',
         '',
         '',
-        c.seconds === packageSeconds ? '' : ratio(c.seconds / packageSeconds),
+        c.command.startsWith('serverless deploy') ? ratio(c.seconds / packageSeconds) : '',
         '',
       ]),
       ...rows.map((r) => [
