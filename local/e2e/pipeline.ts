@@ -3,10 +3,8 @@
 // deployed job run by its deployed schedule, its run read back and checked against the exact oracle,
 // and the stack removed. Each step reports a line; the caller owns the services.
 import { spawnSync } from 'node:child_process';
-import type { Kafka } from 'kafkajs';
 import { AppError } from '../../lib/core/errors.js';
-import type { KafkaSettings } from '../../lib/core/config.js';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { CompleteRun } from '../../lib/core/popular-run.js';
 import { lambdaInvoker } from '../esm/lambda-invoker.js';
 import { startEventSourceMapping, type MappingStats } from '../esm/esm.js';
@@ -60,8 +58,7 @@ interface Context {
   stack: EmulatorStack;
   stage: EmulatorStage;
   options: E2eOptions;
-  kafkaSettings: KafkaSettings;
-  kafka: Kafka;
+  kafka: KafkaClients;
   say: (line: string) => void;
   signal: AbortSignal | undefined;
 }
@@ -98,7 +95,7 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
   try {
     await abortable(produceDataSet(producer, activity, { rows: events, population, random: seededRandom(seed) }), c.signal);
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   const expected = sumsOf(staticDataSet(events, population, seededRandom(seed)));
   c.say(`produced ${events} events of ${expected.size} users (the seed's data set, seed ${seed}) to ${activity}`);
@@ -108,7 +105,7 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
   let failing: (err: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (failing = reject));
   const mapping = await startEventSourceMapping({
-    kafka: c.kafkaSettings,
+    kafka: c.kafka,
     topic: activity,
     groupId: `${c.stage.stackName}-scorer`,
     batchSize,
@@ -150,8 +147,7 @@ async function scheduledRun(c: Context, scoredAt: Date): Promise<CompleteRun> {
 
 export async function runE2e(stack: EmulatorStack, options: E2eOptions, say: (line: string) => void, signal?: AbortSignal): Promise<E2eResult> {
   const stage = emulatorStage(stack.emulator.endpoint, options.stage);
-  const kafkaSettings: KafkaSettings = { brokers: [stack.broker.bootstrapServers], clientId: 'e2e', ssl: false, sasl: 'none' };
-  const c: Context = { stack, stage, options, kafkaSettings, kafka: createKafka(kafkaSettings), say, signal };
+  const c: Context = { stack, stage, options, kafka: plainKafka(stack.broker.bootstrapServers, 'e2e'), say, signal };
   let deployed = false;
   try {
     const deployMs = await deploy(c);

@@ -1,7 +1,7 @@
 // Waits for the deployed job's schedule to publish a run that started after the scores were final,
 // reading popular_users the way its consumers do: the latest complete run.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import type { CompleteRun } from '../../lib/core/popular-run.js';
 import { AppError } from '../../lib/core/errors.js';
@@ -10,7 +10,7 @@ import { AppError } from '../../lib/core/errors.js';
 export class ScheduleDidNotFire extends AppError {}
 
 export async function waitForScheduledRun(
-  kafka: Kafka,
+  kafka: KafkaClients,
   topic: string,
   after: Date,
   timeoutMs: number,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { plainKafka } from '../../lib/adapters/kafka-client.js';
 import { topicEnds } from '../../local/fixtures/index.js';
 
 const script = resolve('local/commands/run-emulator.ts');
@@ -44,7 +44,7 @@ describe('npm run emulator', () => {
     );
     expect(env.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${env.AWS_ENDPOINT_URL}/_ministack/health`)).ok).toBe(true);
-    const kafka = createKafka({ brokers: [env.KAFKA_BROKERS!], clientId: 'emulator-test', ssl: false, sasl: 'none' });
+    const kafka = plainKafka(env.KAFKA_BROKERS!, 'emulator-test');
     for (const topic of ['activity', 'popular-users-local-popular_users', 'popular-users-local-activity-dlq'])
       expect((await topicEnds(kafka, topic)).length, topic).toBeGreaterThan(0);
 
