@@ -1,17 +1,19 @@
 // The `local` stage deployed for real (`serverless deploy`) to ministack, with the real Kafka broker:
 // a deploy that lacks a parameter creates nothing, a redelivered batch through the DEPLOYED scorer
-// leaves exact sums, and a deployed job with an impossible setting fails naming it and writes nothing.
+// leaves exact sums, a malformed record reaches the stage's dead-letter topic through the Kafka client
+// bundled in the scorer's zip, and a deployed job with an impossible setting fails naming it and writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConditionalCheckFailedException, ListTablesCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { BatchSummary } from '../../lib/score-batch.js';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { plainKafka } from '../../lib/adapters/kafka-client.js';
+import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
 import { startEmulatorStack, stageTopics, type EmulatorStack } from '../../local/e2e/emulator-stack.js';
 import { emulatorStage, ServerlessCommandError, type EmulatorStage } from '../../local/deploy/emulator-stage.js';
 import { lambdaInvoker } from '../../local/esm/lambda-invoker.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
-import { activityRecords, expectedSums, readSums, sorted, topicEnds } from '../../local/fixtures/index.js';
+import { activityRecords, asText, expectedSums, readFromBeginning, readSums, sorted, topicEnds } from '../../local/fixtures/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 
 let stack: EmulatorStack;
@@ -106,6 +108,28 @@ describe('the local stage on ministack', () => {
     expect(await scores()).toEqual(sorted(expectedSums(records)));
   }, 120_000);
 
+  it("sends a malformed record to the stage's dead-letter topic, with its reason, from the deployed scorer", async () => {
+    // The scorer's one use of Kafka: the client in its zip producing inside ministack, with the CRC32C helper
+    // serverless.yml's esbuild alias inlines (without it: ENOENT on native.wasm beside the bundle).
+    const kafka = plainKafka(stack.broker.bootstrapServers, 'e2e-test');
+    const dlq = stageTopics('local').dlq;
+    const bad: KafkaRecord = { topic: 'activity', partition: 3, offset: 1_000_000, timestamp: 1, key: 'bad', value: 'not json' };
+    const good: KafkaRecord = {
+      topic: 'activity',
+      partition: 3,
+      offset: 1_000_001,
+      timestamp: 1,
+      key: '77',
+      value: '{"user_id": 77, "activity": "profile.view"}',
+    };
+    const summary = (await lambdaInvoker(stack.lambda, stage.functionName('score'))(event([bad, good]))) as BatchSummary;
+    expect(summary).toMatchObject({ records: 2, accepted: 1, rejected: 1, rejectedByReason: { bad_json: 1 } });
+    const [letter] = (await readFromBeginning(kafka, dlq, 1)).map(asText);
+    expect(letter).toMatchObject({ key: 'bad', value: Buffer.from('not json') });
+    expect(letter!.headers).toMatchObject({ [DLQ_HEADER.reason]: 'bad_json', [DLQ_HEADER.topic]: 'activity', [DLQ_HEADER.offset]: '1000000' });
+    expect(await topicEnds(kafka, dlq)).toEqual([{ partition: 0, end: 1 }]);
+  }, 120_000);
+
   it('fails an invocation of the deployed job given percentile=abc with the configuration error, and publishes nothing', async () => {
     await stage.deploy({ ...params(), percentile: 'abc' });
     const before = await readSums(stack.dynamo, TABLE, { consistent: true });
@@ -115,7 +139,7 @@ describe('the local stage on ministack', () => {
     expect(body.errorMessage).toContain(
       'Invalid configuration:\n  - PERCENTILE=abc is not a number strictly between 0 and 100 written as a decimal (e.g. 95 or 99.9); set it in that range or unset it',
     );
-    const kafka = createKafka({ brokers: [stack.broker.bootstrapServers], clientId: 'e2e-test', ssl: false, sasl: 'none' });
+    const kafka = plainKafka(stack.broker.bootstrapServers, 'e2e-test');
     expect(await topicEnds(kafka, stageTopics('local').popular)).toEqual([{ partition: 0, end: 0 }]);
     expect(sorted(await readSums(stack.dynamo, TABLE, { consistent: true }))).toEqual(sorted(before));
   }, 180_000);
