@@ -65,7 +65,7 @@ else
   .cache/cfn-lint/bin/pip install -q --disable-pip-version-check "cfn-lint==${cfn_lint_version}"
 fi
 
-# ministack: the AWS emulator `npm run e2e` deploys the stack to (README, "The emulator path"), from PyPI
+# ministack: the AWS emulator `npm run e2e` deploys the stack to (docs/local-stack.md, "The emulator path"), from PyPI
 # into a venv under .cache/, pinned by MINISTACK_VERSION in local/services/ministack.ts (read here).
 ministack_version="$(sed -n "s/^export const MINISTACK_VERSION = '\(.*\)';/\1/p" local/services/ministack.ts)"
 if [ -z "${ministack_version}" ]; then

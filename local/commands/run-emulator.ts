@@ -1,5 +1,5 @@
 // `npm run emulator`: the Kafka broker with the local stage's topics and ministack (the AWS emulator),
-// kept up until Ctrl-C, for deploying and driving the local stage by hand (README, "The emulator path").
+// kept up until Ctrl-C, for deploying and driving the local stage by hand (docs/local-stack.md, "The emulator path").
 import { rmSync } from 'node:fs';
 import { stackEnvironment, writeStackEnv } from '../services/stack.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../services/clients.js';

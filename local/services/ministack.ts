@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VENV = join(ROOT, '.cache/ministack');
 
 export interface Ministack {
-  /** http://127.0.0.1:<port>: an IP address, so S3 clients address buckets by path (README, "The emulator path"). */
+  /** http://127.0.0.1:<port>: an IP address, so S3 clients address buckets by path (docs/local-stack.md, "The emulator path"). */
   endpoint: string;
   pid: number;
   /** The Node binary each running function worker was started from, by function name (Linux: /proc). */
