@@ -32,7 +32,13 @@ describe('the emulator stage', () => {
   });
 
   it('keeps every alarm that does not watch the mapping, none of them with metric math (which ministack refuses)', () => {
-    expect(ofType('AWS::CloudWatch::Alarm').sort()).toEqual(['DeadLetterCountAlarm', 'PopularErrorsAlarm', 'PopularRunMissingAlarm', 'ScoreErrorsAlarm']);
+    expect(ofType('AWS::CloudWatch::Alarm').sort()).toEqual([
+      'DeadLetterCountAlarm',
+      'PopularErrorsAlarm',
+      'PopularRunMissingAlarm',
+      'PossibleCopiesAlarm',
+      'ScoreErrorsAlarm',
+    ]);
     for (const id of ofType('AWS::CloudWatch::Alarm')) {
       expect(service.properties[id]!.Metrics, id).toBeUndefined();
       expect(service.properties[id]!.MetricName, id).toEqual(expect.any(String));
