@@ -12,7 +12,7 @@ import { connectProducer } from '../../lib/adapters/producer.js';
 import { alterTopicConfigs, ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 import { readFromBeginning, type ConsumedMessage } from '../../local/fixtures/index.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { freshScoresTable, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
 import { eventOf } from '../support/scorer.js';
 

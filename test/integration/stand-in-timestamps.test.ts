@@ -9,7 +9,7 @@ import { connectProducer } from '../../lib/adapters/producer.js';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { FIRST_TIMESTAMP, readSums } from '../../local/fixtures/index.js';
-import { mappingsStoppedAfterEach } from '../support/esm.js';
+import { mappingsStoppedAfterEach } from '../support/mappings.js';
 import { freshScoresTable, privateBroker, stackEndpoints, testDynamo, uniqueName } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';
 
