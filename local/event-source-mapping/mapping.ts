@@ -4,7 +4,7 @@
 // Its parts: the group reader (group-reader.ts), one lane per partition (lane.ts, partition-lanes.ts),
 // delivery (delivery.ts) and failure handling (failure-policy.ts, on-failure-topic.ts).
 import { createKafka, KafkaClients, kafkaFailureMessage } from '../../lib/adapters/kafka-client.js';
-import { backoffDelay, wait } from '../../lib/core/retry.js';
+import { wait } from '../../lib/core/retry.js';
 import { committedOffsets, topicEnds } from '../services/topic-reader.js';
 import { batchDelivery } from './delivery.js';
 import { resolveFailurePolicy } from './failure-policy.js';
@@ -61,7 +61,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         startingPosition: options.startingPosition ?? 'trim_horizon',
         // Shorter than the client's default minute, so a restarted stand-in gets its partitions back soon.
         sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-        retryDelayMs: (attempt) => backoffDelay(backoff, attempt),
+        backoff,
         onRecord: lanes.receive,
         onRebalance: lanes.rebalanced,
         onError,
