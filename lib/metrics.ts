@@ -1,5 +1,8 @@
-// What an operator watches, taken from the summaries the scorer and the job already return.
-// Pure data: the Lambda edge (functions/metrics.ts) hands these to Powertools Metrics (EMF).
+// What an operator watches, taken from the summaries the scorer and the job already return, and
+// how it is written: Powertools Metrics, as CloudWatch embedded metric format on stdout, in the
+// namespace POWERTOOLS_METRICS_NAMESPACE names. Each handler records its summary's points where it
+// logs it (score-batch.ts, popular-job.ts); the Lambda edge flushes them once per invocation.
+import { MetricUnit as EmfUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { isRejectionReason } from './core/activity.js';
 import type { BatchSummary } from './score-batch.js';
 import type { PopularRunSummary } from './popular-job.js';
@@ -52,4 +55,21 @@ export function runMetrics(summary: PopularRunSummary): MetricPoint[] {
   // An empty table has no cutoff; no point beats a made-up zero.
   if (summary.cutoff !== null) points.push({ name: 'Cutoff', unit: 'None', value: summary.cutoff });
   return points;
+}
+
+const EMF_UNITS = { Count: EmfUnit.Count, Milliseconds: EmfUnit.Milliseconds, None: EmfUnit.NoUnit } as const satisfies Record<MetricUnit, unknown>;
+
+/** Adds the points to `metrics`, to be published when the invocation ends. */
+export function recordMetrics(metrics: Metrics, points: MetricPoint[]): void {
+  for (const point of points) {
+    const unit = EMF_UNITS[point.unit];
+    if (point.dimensions === undefined) {
+      metrics.addMetric(point.name, unit, point.value);
+    } else {
+      // A dimensioned point goes out on its own, so its dimension never rides on the other metrics.
+      const single = metrics.singleMetric();
+      single.addDimensions(point.dimensions);
+      single.addMetric(point.name, unit, point.value);
+    }
+  }
 }
