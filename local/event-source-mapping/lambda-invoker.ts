@@ -2,7 +2,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
 import { AppError } from '../../lib/core/errors.js';
-import type { MskInvoker } from './esm.js';
+import type { MskInvoker } from './mapping-options.js';
 
 /** The invoked function failed; the batch is retried, as on AWS. */
 export class FunctionError extends AppError {}

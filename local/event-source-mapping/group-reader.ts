@@ -5,7 +5,7 @@
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { kafkaFailureMessage, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
-import type { StartingPosition } from '../commands/settings.js';
+import type { StartingPosition } from './mapping-options.js';
 import { Signal } from './signal.js';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;

@@ -1,15 +1,15 @@
 // The redelivery case shared by the quick and slow suites: every batch handed to the real scorer
 // twice, then again cut at shifted boundaries, on DynamoDB Local; the sums must stay exact.
 import { expect } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../../lib/adapters/producer.js';
-import { createScoreHandler, type BatchSummary } from '../../../lib/score-batch.js';
-import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../../lib/core/config.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../../local/esm/msk-event.js';
-import { freshScoresTable, freshTopic, stackEndpoints, testKafkaSettings, uniqueName } from '../../support/stack.js';
-import { activityRecords, expectedSums, readSums, seededRandom, sorted } from '../../../local/fixtures/index.js';
+import { createKafka } from '../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../lib/adapters/producer.js';
+import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
+import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
+import { eventOf } from './scorer.js';
+import { freshScoresTable, freshTopic, testKafkaSettings, uniqueName } from './stack.js';
+import { activityRecords, expectedSums, readSums, seededRandom, silentLogger, sorted } from '../../local/fixtures/index.js';
 
 export interface RedeliveryCase {
   events: number;
@@ -63,9 +63,8 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
     kafka: testKafkaSettings('redeliver'),
   };
   const deadLetters = new LazyProducer(createKafka(config.kafka));
-  const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
-  const source = { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers };
-  const deliver = (batch: KafkaRecord[]) => handle(buildMskEvent(batch, source));
+  const handle = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
+  const deliver = (batch: KafkaRecord[]) => handle(eventOf(batch));
 
   const outcome: RedeliveryOutcome = { invocations: 0, duplicateSummaries: [], shiftedSummaries: [] };
   const batches = Math.ceil(spec.events / spec.batchSize);

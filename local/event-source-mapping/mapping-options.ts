@@ -3,8 +3,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
-import type { MappingConfig, StartingPosition } from '../commands/settings.js';
-import type { FailurePolicy, GiveUpReason } from './esm-failure.js';
+import type { FailurePolicy, GiveUpReason } from './failure-policy.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
 
@@ -21,7 +20,15 @@ export interface RetryBackoff {
 
 export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
 
-/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/esm/esm-failure.ts. */
+/** The wait before attempt `attempt + 1` of anything the mapping retries. */
+export function backoffDelay(backoff: RetryBackoff, attempt: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1));
+}
+
+/** Where a group with no committed offsets starts reading, as AWS's StartingPosition. */
+export type StartingPosition = 'trim_horizon' | 'latest';
+
+/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/event-source-mapping/failure-policy.ts. */
 export interface MappingOptions extends FailurePolicy {
   kafka: KafkaClients | KafkaSettings;
   topic: string;
@@ -76,23 +83,4 @@ export interface EventSourceMapping {
   caughtUp(pollMs?: number): Promise<void>;
   /** Lets the batch in flight finish (a failing one is abandoned uncommitted), then leaves the group. */
   stop(): Promise<void>;
-}
-
-/** The options that `npm run esm`'s settings (loadMappingConfig) give, around the function to invoke. */
-export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
-  const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
-  const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
-  return {
-    kafka,
-    topic,
-    groupId,
-    batchSize,
-    batchingWindowMs,
-    startingPosition,
-    eventSourceArn,
-    invoke,
-    maximumRetryAttempts,
-    maximumRecordAgeSeconds,
-    onFailureTopic,
-  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
-import { toMskEvent } from '../../local/esm/esm-event.js';
-import { LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { toMskEvent } from '../../local/event-source-mapping/batch-event.js';
+import { LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 
 describe('the stand-in turns fetched messages into MSK events', () => {
   it('keeps every header in wire order: repeated names, and names such as __proto__ and constructor', () => {

@@ -1,7 +1,7 @@
 // Seeded hostile records, and the documented validation rules written out again independently,
 // so the scorer can be checked against a reference rather than against itself.
-import type { OutgoingMessage } from '../../../lib/core/kafka-message.js';
-import { seededRandom } from '../../../local/fixtures/index.js';
+import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
+import { seededRandom } from '../../local/fixtures/index.js';
 
 export const FUZZ_WEIGHTS: Readonly<Record<string, number>> = { 'profile.picture.like': 2, 'profile.view': 1, 'message.private': 3 };
 const MAX_VALUE_BYTES = 64 * 1024;

@@ -1,29 +1,16 @@
 // The stand-in's error handling on the local broker, setting by setting, as the template sets AWS's
 // mapping: MaximumRetryAttempts, MaximumRecordAgeInSeconds and a Kafka on-failure topic.
 import { describe, expect, it } from 'vitest';
-import type { MSKEvent } from 'aws-lambda';
-import type { BatchReport } from '../../local/esm/esm.js';
-import { FAILURE_HEADER, RETRIES_WITH_DESTINATION } from '../../local/esm/esm-failure.js';
-import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
+import type { BatchReport } from '../../local/event-source-mapping/mapping.js';
+import { RETRIES_WITH_DESTINATION } from '../../local/event-source-mapping/failure-policy.js';
+import { FAILURE_HEADER } from '../../local/event-source-mapping/on-failure-topic.js';
+import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from '../support/mappings.js';
 import { freshTopic, readTopic } from '../support/stack.js';
 
 const mapping = mappingsStoppedAfterEach('esm-failure-test', { batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 } });
 
-/** Invocations of a target that fails every batch holding a value in `poison`. */
-function target(poison: Set<string>) {
-  const values: string[][] = [];
-  return {
-    values,
-    invoke: async (event: MSKEvent) => {
-      const batch = Object.values(event.records)
-        .flat()
-        .map((r) => Buffer.from(r.value, 'base64').toString());
-      values.push(batch);
-      if (batch.some((v) => poison.has(v))) throw new Error('DynamoDB unavailable');
-      return {};
-    },
-  };
-}
+/** A target that fails every batch holding a value in `poison`. */
+const target = (poison: Set<string>) => recorder((event) => recordsOf(event).some((r) => poison.has(valueOf(r))), 'DynamoDB unavailable');
 
 describe('the stand-in gives up on a batch as AWS does', () => {
   it('after maximumRetryAttempts retries, skips the batch and goes on with the partition', async () => {
@@ -37,7 +24,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     await m.caughtUp();
 
     // One attempt and two retries, then the next record, which succeeds.
-    expect(t.values).toEqual([['bad'], ['bad'], ['bad'], ['good']]);
+    expect(t.values()).toEqual([['bad'], ['bad'], ['bad'], ['good']]);
     expect(reports.filter((r) => r.gaveUp !== undefined).map((r) => [r.gaveUp, r.attempt, r.firstOffset])).toEqual([['retries_exhausted', 3, 0]]);
     expect(m.stats()).toMatchObject({ recordsCommitted: 2, recordsGivenUp: 1, committed: { 0: 2 } });
   });
@@ -48,8 +35,8 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     const t = target(new Set(['bad']));
     const m = await mapping({ topic, invoke: t.invoke });
     const deadline = Date.now() + 30_000;
-    while (t.values.length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(t.values.length).toBeGreaterThanOrEqual(25);
+    while (t.values().length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(t.values().length).toBeGreaterThanOrEqual(25);
     expect(m.stats()).toMatchObject({ recordsCommitted: 0, recordsGivenUp: 0 });
   });
 
@@ -87,7 +74,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     const t = target(new Set(['bad']));
     const m = await mapping({ topic, invoke: t.invoke, onFailureTopic: await freshTopic('activity-failed') });
     await m.caughtUp();
-    expect(t.values.length).toBe(1 + RETRIES_WITH_DESTINATION);
+    expect(t.values().length).toBe(1 + RETRIES_WITH_DESTINATION);
   });
 
   it('never invokes with a record older than maximumRecordAgeSeconds, and sends it to the on-failure topic', async () => {
@@ -101,7 +88,7 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     await produce(topic, [{ partition: 0, key: 'new', value: 'fresh' }]);
     await m.caughtUp();
 
-    expect(t.values).toEqual([['fresh']]);
+    expect(t.values()).toEqual([['fresh']]);
     const [out] = await readTopic(failed, 1);
     expect(out!.headers).toMatchObject({ [FAILURE_HEADER.reason]: 'record_too_old', [FAILURE_HEADER.attempts]: '0', [FAILURE_HEADER.offset]: '0' });
     expect(m.stats()).toMatchObject({ recordsGivenUp: 1, committed: { 0: 2 } });

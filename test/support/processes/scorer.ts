@@ -1,14 +1,14 @@
 // The stand-in and the scorer in one process, as `npm run esm` runs them, for the kill test: it
 // reports each invocation's start and end on stdout so the test can kill it mid-batch, and exits
 // 0 once every record on the topic is committed. Settings come from the same variables as npm run esm.
-import { Logger } from '@aws-lambda-powertools/logger';
-import { loadScorerConfig } from '../../lib/core/config.js';
-import { loadMappingConfig } from '../../local/commands/settings.js';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
-import { createScoreHandler } from '../../lib/score-batch.js';
-import { localDynamoClient } from '../../local/services/clients.js';
-import { mappingOptions, startEventSourceMapping } from '../../local/esm/esm.js';
+import { loadScorerConfig } from '../../../lib/core/config.js';
+import { loadMappingConfig, mappingOptions } from '../../../local/commands/settings.js';
+import { createKafka } from '../../../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../../../lib/adapters/producer.js';
+import { createScoreHandler } from '../../../lib/score-batch.js';
+import { localDynamoClient } from '../../../local/services/clients.js';
+import { startEventSourceMapping } from '../../../local/event-source-mapping/mapping.js';
+import { silentLogger } from '../../../local/fixtures/index.js';
 
 const say = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
@@ -16,7 +16,7 @@ const mapping = loadMappingConfig();
 const config = loadScorerConfig();
 const dynamo = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
 const deadLetters = new LazyProducer(createKafka(config.kafka));
-const handle = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+const handle = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
 
 const esm = await startEventSourceMapping({
   ...mappingOptions(mapping, handle),

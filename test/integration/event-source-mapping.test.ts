@@ -1,45 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { MSKEvent, MSKRecord } from 'aws-lambda';
+import type { MSKEvent } from 'aws-lambda';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { connectActivityProducer, produceDataSet } from '../../local/generators/generate.js';
-import { defaultPopulation, readSums, seededRandom, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
+import { committedOffsets, defaultPopulation, readSums, seededRandom, silentLogger, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
-import { mappingsStoppedAfterEach, produce } from '../support/esm.js';
-import { committedOffsets, freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from '../support/mappings.js';
+import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { until } from '../support/wait.js';
 
 const mapping = mappingsStoppedAfterEach('esm-test', { backoff: { initialMs: 20, maxMs: 200 } });
 
 /** Messages for one partition whose values say their position: "<partition>:<n>". */
 function numbered(partition: number, from: number, count: number): OutgoingMessage[] {
   return Array.from({ length: count }, (_, i) => ({ partition, key: `k${from + i}`, value: `${partition}:${from + i}` }));
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const recordsOf = (event: MSKEvent): MSKRecord[] => Object.values(event.records).flat();
-const valueOf = (r: MSKRecord): string => Buffer.from(r.value, 'base64').toString('utf8');
-
-/** An in-process target that keeps every event it was given. */
-function recorder(fail: (event: MSKEvent, call: number) => boolean = () => false) {
-  const events: MSKEvent[] = [];
-  return {
-    events,
-    records: () => events.flatMap(recordsOf),
-    invoke: async (event: MSKEvent) => {
-      events.push(structuredClone(event));
-      if (fail(event, events.length)) throw new Error('scorer unavailable');
-      return { ok: true };
-    },
-  };
 }
 
 describe('event source mapping stand-in', () => {
@@ -65,7 +40,7 @@ describe('event source mapping stand-in', () => {
     const esm = await mapping({ topic, groupId, invoke: target.invoke, batchSize: 10, batchingWindowMs: 200 });
     await esm.caughtUp();
     // What the stand-in counts as committed is what the group has on the broker.
-    expect(await committedOffsets(groupId, topic)).toEqual(esm.stats().committed);
+    expect(await committedOffsets(testKafka(), groupId, topic)).toEqual(esm.stats().committed);
 
     for (const event of target.events) expect(Object.keys(event.records)).toHaveLength(1);
     const sizes = (partition: number) => target.events.filter((e) => `${topic}-${partition}` in e.records).map((e) => recordsOf(e).length);
@@ -112,7 +87,7 @@ describe('event source mapping stand-in', () => {
     await first.stop();
     expect(first.stats().committed).toEqual({ 0: 10 });
 
-    expect(await committedOffsets(groupId, topic)).toEqual({ 0: 10 });
+    expect(await committedOffsets(testKafka(), groupId, topic)).toEqual({ 0: 10 });
 
     const healthy = recorder();
     const second = await mapping({ topic, groupId, invoke: healthy.invoke, batchSize: 5, batchingWindowMs: 100 });
@@ -223,7 +198,7 @@ describe('event source mapping stand-in', () => {
       kafka: testKafkaSettings('scorer'),
     };
     const deadLetters = new LazyProducer(testKafka());
-    const handler = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+    const handler = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
     const esm = await mapping({ topic, invoke: handler, batchSize: 100 });
     await esm.caughtUp();
     await deadLetters.disconnect();

@@ -1,8 +1,7 @@
-// What the stand-in does when it gives up on a batch, as AWS's Kafka mapping does in provisioned
-// mode: after MaximumRetryAttempts retries, or once a record is older than MaximumRecordAgeInSeconds,
-// the batch is skipped, and sent first to the on-failure Kafka topic when one is configured.
-import { resent, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
-import type { MessageHeaders, OutgoingMessage } from '../../lib/core/kafka-message.js';
+// When the stand-in gives up on a batch, as AWS's Kafka mapping does in provisioned mode: after
+// MaximumRetryAttempts retries, or once a record is older than MaximumRecordAgeInSeconds. The batch
+// is then skipped, sent first to the on-failure Kafka topic when one is configured (on-failure-topic.ts).
+import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 
 export interface FailurePolicy {
   /** Retries after the first attempt; -1 = until it succeeds (AWS's default). */
@@ -41,33 +40,9 @@ export function resolveFailurePolicy(policy: FailurePolicy): ResolvedFailurePoli
 
 export type GiveUpReason = 'retries_exhausted' | 'record_too_old';
 
-export const FAILURE_HEADER = {
-  reason: 'esm.failure.reason',
-  error: 'esm.failure.error',
-  attempts: 'esm.failure.attempts',
-  topic: 'esm.source.topic',
-  partition: 'esm.source.partition',
-  offset: 'esm.source.offset',
-} as const;
-
-/** The batch's records as they were (key, value, headers), with why and where they came from. */
-export function failedBatchMessages(
-  topic: string,
-  partition: number,
-  messages: ConsumedMessage[],
-  failure: { reason: GiveUpReason; attempts: number; error?: string },
-): OutgoingMessage[] {
-  return messages.map((m) => {
-    const headers: MessageHeaders = [[FAILURE_HEADER.reason, failure.reason]];
-    if (failure.error !== undefined) headers.push([FAILURE_HEADER.error, failure.error.slice(0, 1000)]);
-    headers.push(
-      [FAILURE_HEADER.attempts, String(failure.attempts)],
-      [FAILURE_HEADER.topic, topic],
-      [FAILURE_HEADER.partition, String(partition)],
-      [FAILURE_HEADER.offset, String(m.offset)],
-    );
-    return resent(m, headers);
-  });
+/** True once the attempts so far (the first one and its retries) used up the retries allowed. */
+export function retriesExhausted(policy: ResolvedFailurePolicy, attempts: number): boolean {
+  return attempts - 1 >= policy.maxRetries;
 }
 
 /** True when the batch's oldest record is past the age limit at `now`. */
