@@ -60,6 +60,8 @@ export interface PopularRunSummary {
   /** The bytes a produce request could take (the smaller of KAFKA_MESSAGE_MAX_BYTES and the topic's limit), and the topic's max.message.bytes. */
   requestLimitBytes: number;
   topicMaxMessageBytes: number;
+  /** Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again within the limit read anew. */
+  requestsRefused: number;
   /** Full scans: 1 when the first scan's candidates proved the cutoff, more when it was searched. */
   passes: number;
   /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
@@ -91,6 +93,7 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   };
 
   const publisher = deps.publisher ?? popularPublisher(deps);
+  const refusedBefore = publisher.refusedRequests;
   // Connect and read the topic's limit while scanning; an unreachable Kafka still fails the run when awaited below.
   const ready = publisher.ready();
   ready.catch(() => undefined);
@@ -141,6 +144,7 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     published,
     requestLimitBytes: limit.bytes,
     topicMaxMessageBytes: limit.topicBytes,
+    requestsRefused: publisher.refusedRequests - refusedBefore,
     passes: outcome.passes,
     publishPath: outcome.publishPath,
     candidatesKept: outcome.candidatesKept,

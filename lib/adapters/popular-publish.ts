@@ -33,6 +33,7 @@ export interface RequestLimit {
  */
 export class RunPublisher {
   private readonly topicLimit: TopicMessageLimit;
+  private refusals = 0;
 
   constructor(
     private readonly producer: LazyProducer,
@@ -81,6 +82,7 @@ export class RunPublisher {
       } catch (err) {
         if (refreshed || !refusedAsTooLarge(err)) throw err;
         refreshed = true;
+        this.refusals++;
         const topicBytes = await this.topicLimit.refresh(limit.topicBytes);
         limit = { bytes: Math.min(topicBytes, this.settings.messageMaxBytes), topicBytes };
         requests = requestsWithin(messages.slice(sent), limit.bytes, this.settings.batchSize);
@@ -91,6 +93,11 @@ export class RunPublisher {
       i++;
     }
     return limit;
+  }
+
+  /** Requests the broker has refused as too large since this publisher was made; each was sent again within the limit read anew. */
+  get refusedRequests(): number {
+    return this.refusals;
   }
 }
 

@@ -21,7 +21,9 @@ afterAll(() => {
 /** functions/popular.ts as a fresh container with this environment; it stays until the file ends (the SDK reads some on first use). */
 async function jobContainer(env: Record<string, string>): Promise<Handler> {
   vi.resetModules();
-  Object.assign(process.env, {
+  // From the file's starting environment, so no test runs with another's settings.
+  process.env = {
+    ...saved,
     KAFKA_BROKERS: stackEndpoints().kafkaBrokers,
     PERCENTILE: '50',
     SCAN_SEGMENTS: '2',
@@ -31,7 +33,7 @@ async function jobContainer(env: Record<string, string>): Promise<Handler> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     ...env,
-  });
+  };
   return ((await import('../../functions/popular.js')) as { handler: Handler }).handler;
 }
 
@@ -60,6 +62,8 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
     const summary = await handler(scheduled, context);
     // 12,000 messages of about 250 bytes: 10,000 of them in one request would be about 2.5 MB.
     expect(summary).toMatchObject({ usersScanned: 24_000, published: 12_000, requestLimitBytes: 1_048_588, topicMaxMessageBytes: 1_048_588 });
+    // Sized to the topic's limit from the first request, not learnt from a refusal.
+    expect(summary.requestsRefused).toBe(0);
     const latest = await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' });
     expect(latest).toMatchObject({ runId: summary.runId, count: 12_000 });
   });
@@ -71,7 +75,7 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
     await alterTopicConfigs(stackEndpoints().kafkaBrokers, topic, { 'max.message.bytes': '32768' });
 
     const summary = await handler(scheduled, context);
-    expect(summary).toMatchObject({ published: 1_000, requestLimitBytes: 32_768, topicMaxMessageBytes: 32_768 });
+    expect(summary).toMatchObject({ published: 1_000, requestLimitBytes: 32_768, topicMaxMessageBytes: 32_768, requestsRefused: 1 });
     expect((await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' }))?.runId).toBe(summary.runId);
   });
 });

@@ -98,6 +98,19 @@ describe('a bounded read (issue 18, item 8)', () => {
     expect(fetched).toBeLessThan(total / 8);
   });
 
+  it('runs of 2,000 users, each published in requests of 1,000: a step back keeps the record batch it lands in rather than fetching it again', async () => {
+    const topic = await freshTopic('big-runs');
+    const first = Date.now() - 6 * PERIOD_MS;
+    let last: PopularRun | undefined;
+    for (let r = 0; r < 5; r++) last = await publishRun(topic, { startedAt: first + r * PERIOD_MS, users: 2_000 });
+
+    const { result: run, fetched } = await recordsFetchedDuring(() => readLatestCompleteRun(testKafka(), topic, { source: PROD }));
+    expect(run).toMatchObject({ runId: last!.runId, count: 2_000 });
+    // The run and its marker (2,001), and at most the run before it's marker and last request (1,001);
+    // fetching each landed-in batch again on the next step read 4,002.
+    expect(fetched).toBeLessThanOrEqual(2_001 + 1_001);
+  });
+
   it('says how many messages it read, as the broker sent them', async () => {
     const topic = await freshTopic('counted');
     for (let r = 0; r < 5; r++) await publishRun(topic, { startedAt: Date.now() - (6 - r) * PERIOD_MS, users: 300 });

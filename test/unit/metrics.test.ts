@@ -32,6 +32,7 @@ const run: PopularRunSummary = {
   popularCount: 49,
   published: 49,
   requestLimitBytes: 1_048_588,
+  requestsRefused: 0,
   topicMaxMessageBytes: 1_048_588,
   passes: 1,
   candidatesKept: 70,
