@@ -5,14 +5,15 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PopularConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { LazyProducer } from './adapters/producer.js';
-import { selectPopularUsers, type PopularSink } from './core/popular-engine.js';
-import { RunPublisher, publishRunEnd } from './adapters/popular-publish.js';
-import type { PopularRun } from './core/popular-run.js';
+import { POPULAR_KEY_PREFIX, type PopularRun } from './core/popular-run.js';
 import { processRunClock, type RunClock } from './core/run-clock.js';
 import { dynamoScoreSource } from './adapters/scan.js';
 import type { ScoreSource } from './core/score-source.js';
 import type { SelectionPolicy } from './core/selection.js';
 import type { RemainingTime } from './core/cutoff-search.js';
+import { trendingWindow } from './core/trending-window.js';
+import { publishSet } from './publish-set.js';
+import { selectBothSets, type TrendingRunSummary } from './trending-job.js';
 
 export { SCAN_PAGE_ITEMS, scanPageItems } from './adapters/scan.js';
 
@@ -53,7 +54,7 @@ export interface PopularRunSummary {
   popularCount: number;
   /** Users acknowledged by the broker; the run-end marker follows them and is not counted. */
   published: number;
-  /** Full scans: 1 when the first scan's candidates proved the cutoff, more when it was searched. */
+  /** Full scans of the table: 1 when the first scan's candidates proved every cutoff, more when one was searched. */
   passes: number;
   /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
   publishPath: 'memory' | 'stream';
@@ -65,6 +66,8 @@ export interface PopularRunSummary {
   /** Publishing the users (with the streaming pass, when there is one) and the marker. */
   publishMs: number;
   totalMs: number;
+  /** The trending set, selected from the same scans; absent with TRENDING_DAYS=0. */
+  trending?: TrendingRunSummary;
 }
 
 /**
@@ -77,7 +80,7 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   const started = performance.now();
   const run: PopularRun = {
     runId: randomUUID(),
-    key: `popular_${Math.floor(startedAt.getTime() / 1000)}`,
+    key: `${POPULAR_KEY_PREFIX}_${Math.floor(startedAt.getTime() / 1000)}`,
     startedAt,
     percentile: config.percentile,
     source: config.kafka.clientId,
@@ -87,34 +90,14 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   const connecting = deps.producer.get();
   connecting.catch(() => undefined);
 
-  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments);
-  let publisher: RunPublisher | undefined;
-  // Opened once the cutoff is known: the users' messages carry it.
-  const open = async (cutoff: number): Promise<PopularSink> => {
-    publisher = new RunPublisher(await connecting, config.popularTopic, run, cutoff, {
-      batchSize: config.publishBatchSize,
-      messageMaxBytes: config.messageMaxBytes,
-    });
-    return publisher;
-  };
-  const outcome = await selectPopularUsers(
-    source,
-    {
-      percentile: config.percentile,
-      maxHeldUsers: config.maxHeldUsers,
-      policy: options.selection,
-      onProgress: options.onProgress,
-      remainingMs: options.remainingMs,
-    },
-    open,
-  );
-
-  const markerStarted = performance.now();
-  const producer = await connecting;
-  await publisher?.flush();
-  const published = publisher?.sent ?? 0;
-  await publishRunEnd(producer, config.popularTopic, run, { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned });
-  const publishMs = outcome.handOverMs + (performance.now() - markerStarted);
+  const window = config.trending === undefined ? undefined : trendingWindow(startedAt, config.trending.days);
+  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window?.days);
+  const setOptions = { selection: options.selection, onProgress: options.onProgress, remainingMs: options.remainingMs };
+  const both =
+    config.trending === undefined || window === undefined
+      ? undefined
+      : await selectBothSets(source, run, { ...config.trending, window }, config, connecting, setOptions);
+  const outcome = both?.allTime ?? (await publishSet(source, { run, topic: config.popularTopic }, config, connecting, setOptions));
 
   return {
     runId: run.runId,
@@ -129,14 +112,15 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     estimatedCutoff: outcome.estimatedCutoff,
     cutoff: outcome.cutoff,
     popularCount: outcome.popularCount,
-    published,
-    passes: outcome.passes,
+    published: outcome.published,
+    passes: both?.passes ?? outcome.passes,
     publishPath: outcome.publishPath,
     candidatesKept: outcome.candidatesKept,
     scanMs: outcome.scanMs,
     resolveMs: outcome.resolveMs,
-    publishMs: Math.round(publishMs),
+    publishMs: outcome.publishMs,
     totalMs: Math.round(performance.now() - started),
+    ...(both !== undefined && { trending: both.trending }),
   };
 }
 
@@ -156,7 +140,7 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
       logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
       return summary;
     } catch (err) {
-      logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', {
+      logger.error('popular users run failed; a set that published no run-end marker is never taken as complete by a consumer', {
         ...failureDetails(err),
         scheduleEventId: event.id,
       });

@@ -4,6 +4,10 @@
 import type { MessageHeaders, OutgoingMessage } from './kafka-message.js';
 import { RECORD_BATCH_OVERHEAD, recordBytes } from './record-size.js';
 
+/** A run's key is `<prefix>_<unix seconds of the run start>`: the all-time set's, and the trending set's. */
+export const POPULAR_KEY_PREFIX = 'popular';
+export const TRENDING_KEY_PREFIX = 'trending';
+
 export interface PopularUser {
   userId: string;
   score: number;
@@ -29,6 +33,13 @@ export interface RunEnd {
   cutoff: number | null;
   percentile: number;
   usersScanned: number;
+  /** A trending run's window: its first and last UTC day, YYYY-MM-DD. */
+  window?: RunWindow;
+}
+
+export interface RunWindow {
+  start: string;
+  end: string;
 }
 
 const POPULAR_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end', source: 'run_source' } as const;
@@ -51,23 +62,35 @@ export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: n
 }
 
 export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): OutgoingMessage {
-  const value: RunEnd = { runId: run.runId, count: end.count, cutoff: end.cutoff, percentile: run.percentile, usersScanned: end.usersScanned };
-  return {
-    key: run.key,
-    value: JSON.stringify({ run_id: value.runId, count: value.count, cutoff: value.cutoff, percentile: value.percentile, users_scanned: value.usersScanned }),
-    headers: [...runHeaders(run), [POPULAR_HEADER.runEnd, 'true']],
+  const value: Record<string, unknown> = {
+    run_id: run.runId,
+    count: end.count,
+    cutoff: end.cutoff,
+    percentile: run.percentile,
+    users_scanned: end.usersScanned,
   };
+  if (end.window !== undefined) {
+    value.window_start = end.window.start;
+    value.window_end = end.window.end;
+  }
+  return { key: run.key, value: JSON.stringify(value), headers: [...runHeaders(run), [POPULAR_HEADER.runEnd, 'true']] };
 }
 
 /**
  * The largest user message the job can send for a user id the scorer accepts (128 characters, each
  * escaped by JSON to 6 bytes at worst) and any score, from a given source: what PUBLISH_BATCH_SIZE is checked against.
  */
-export function maxUserRecordBytes(source?: string): number {
+export function maxUserRecordBytes(source?: string, keyPrefix = POPULAR_KEY_PREFIX): number {
   return recordBytes(
     popularUserMessage(
       { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
-      { runId: '00000000-0000-0000-0000-000000000000', key: `popular_${8.64e12}`, startedAt: new Date(8.64e15), percentile: 2.2250738585072014e-308, source },
+      {
+        runId: '00000000-0000-0000-0000-000000000000',
+        key: `${keyPrefix}_${8.64e12}`,
+        startedAt: new Date(8.64e15),
+        percentile: 2.2250738585072014e-308,
+        source,
+      },
       -Number.MAX_VALUE,
     ),
   );
@@ -77,8 +100,8 @@ export function maxUserRecordBytes(source?: string): number {
 export const MAX_USER_RECORD_BYTES = maxUserRecordBytes();
 
 /** The largest PUBLISH_BATCH_SIZE whose produce requests always fit a broker's message.max.bytes. */
-export function maxPublishBatch(messageMaxBytes: number, source?: string): number {
-  return Math.floor((messageMaxBytes - RECORD_BATCH_OVERHEAD) / maxUserRecordBytes(source));
+export function maxPublishBatch(messageMaxBytes: number, source?: string, keyPrefix = POPULAR_KEY_PREFIX): number {
+  return Math.floor((messageMaxBytes - RECORD_BATCH_OVERHEAD) / maxUserRecordBytes(source, keyPrefix));
 }
 
 /** One message of the topic, as a consumer decodes it. */
@@ -100,14 +123,9 @@ export function decodePopularMessage(key: string | null, value: string | null, h
   if (headers[POPULAR_HEADER.runEnd] === 'true') {
     if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number') return undefined;
     const cutoff = typeof body.cutoff === 'number' ? body.cutoff : null;
-    return {
-      kind: 'end',
-      runId,
-      key,
-      startedAt,
-      source: headers[POPULAR_HEADER.source],
-      end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned },
-    };
+    const end: RunEnd = { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned };
+    if (typeof body.window_start === 'string' && typeof body.window_end === 'string') end.window = { start: body.window_start, end: body.window_end };
+    return { kind: 'end', runId, key, startedAt, source: headers[POPULAR_HEADER.source], end };
   }
   if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;
   return { kind: 'user', runId, key, startedAt, source: headers[POPULAR_HEADER.source], user: { userId: body.user_id, score: body.score } };

@@ -12,7 +12,14 @@ import { freshScoresTable, freshTopic, stackEndpoints, uniqueName } from './stac
 
 export const quietLogger = new Logger({ serviceName: 'scorer-test', logLevel: 'SILENT' });
 
-export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProducer, overrides: Partial<ScorerConfig> = {}, client: DynamoDBClient = dynamo) {
+/** `now` is the scorer's clock, which places events in day buckets: the test's to drive. */
+export async function testScorer(
+  dynamo: DynamoDBClient,
+  deadLetters: LazyProducer,
+  overrides: Partial<ScorerConfig> = {},
+  client: DynamoDBClient = dynamo,
+  now?: () => number,
+) {
   const config: ScorerConfig = {
     ...loadScorerConfig({ SCORES_TABLE: 'unset', KAFKA_BROKERS: stackEndpoints().kafkaBrokers }),
     scoresTable: await freshScoresTable(dynamo),
@@ -20,7 +27,7 @@ export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProduc
     dlqTopic: overrides.dlqTopic ?? (await freshTopic('dlq')),
     ...overrides,
   };
-  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters }, quietLogger) };
+  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters, ...(now !== undefined && { now }) }, quietLogger) };
 }
 
 export const eventOf = (records: KafkaRecord[], eventSourceArn = LOCAL_CLUSTER_ARN): MSKEvent =>
