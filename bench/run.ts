@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,trending,
 //        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -15,9 +15,10 @@ import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
+import { benchTrending } from './trending.js';
 import { renderResults, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory', 'trending'] as const;
 type Area = (typeof AREAS)[number];
 
 const { values } = parseArgs({
@@ -46,7 +47,7 @@ if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 :
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('trending')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -64,6 +65,26 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     }
     if (wanted('job-memory')) {
       sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8 }, log));
+    }
+    if (wanted('trending')) {
+      const users = values['job-users'] ? Math.max(...numbers(values['job-users'])) : quick ? 100_000 : 1_000_000;
+      sections.push(
+        await benchTrending(
+          stack,
+          {
+            scorer: {
+              // Users active daily (the common case), and users back every few days (some idle longer than a week).
+              patterns: [
+                { name: 'daily', users: quick ? 300 : 1_000, events: quick ? 12_000 : 60_000, days: 30 },
+                { name: 'sparse', users: quick ? 2_000 : 10_000, events: quick ? 20_000 : 100_000, days: 30 },
+              ],
+              batchSize: 1_000,
+            },
+            job: { users, rounds: users <= 200_000 ? 3 : 2, segments: 8 },
+          },
+          log,
+        ),
+      );
     }
   } finally {
     await stack.stop();

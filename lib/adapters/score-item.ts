@@ -11,7 +11,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { StoredPosition } from '../core/positions.js';
 import type { OffsetSpan } from '../core/user-deltas.js';
-import { clearedDays, CLEARED_DAYS, type BucketPlan } from '../core/day-buckets.js';
+import { clearedDayCount, clearedDays, type BucketPlan } from '../core/day-buckets.js';
 import { dayFromName, dayName } from '../core/utc-days.js';
 
 export const USER_KEY = 'user_id';
@@ -153,7 +153,7 @@ export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
   const floor = update.name(BUCKET_FLOOR);
   for (const day of clearedDays(plan)) update.removes.push(update.name(bucketAttribute(day)));
   update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
-  update.conditions.push(`(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - CLEARED_DAYS))})`);
+  update.conditions.push(`(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`);
 }
 
 /**
@@ -171,5 +171,5 @@ export function clearBucketsSeen(update: ItemUpdate, plan: BucketPlan, item: Rec
 /** The item's floor lies further below the kept range than a first write clears: only a re-cut can clear it. */
 export function bucketsTooOld(item: Record<string, AttributeValue>, plan: BucketPlan): boolean {
   const stored = item[BUCKET_FLOOR]?.S;
-  return stored !== undefined && stored < dayName(plan.keepFrom - CLEARED_DAYS);
+  return stored !== undefined && stored < dayName(plan.keepFrom - clearedDayCount(plan.days));
 }

@@ -8,11 +8,16 @@ import { dayOf } from './utc-days.js';
 /** An event stamped more than this ahead of the scorer's clock is a future event: counted on the scorer's own day. */
 export const FUTURE_TOLERANCE_MS = 3_600_000;
 /**
- * Days before the kept range that every write removes without reading the item first. An item last
- * written up to this many days before holds no older bucket, so a user active at least weekly costs
- * one write; an item idle longer fails the write's condition and is cleared by one re-cut write.
+ * Days before the kept range that every write removes without reading the item first: as many as the
+ * window is long, and a week at least. An item last written up to that many days before holds no
+ * older bucket, so such a user costs one write; an item idle longer fails the write's condition and
+ * is cleared by one re-cut write.
  */
-export const CLEARED_DAYS = 7;
+export const MIN_CLEARED_DAYS = 7;
+
+export function clearedDayCount(days: number): number {
+  return Math.max(MIN_CLEARED_DAYS, days);
+}
 
 /** What one batch's writes keep: fixed from the scorer's clock once per invocation, so every write and re-cut of it agrees. */
 export interface BucketPlan {
@@ -78,5 +83,6 @@ export function bucketDeltas(events: Iterable<{ timestamp: number; score: number
 
 /** The days just before the kept range that a first write removes blind. */
 export function clearedDays(plan: BucketPlan): number[] {
-  return Array.from({ length: CLEARED_DAYS }, (_, i) => plan.keepFrom - CLEARED_DAYS + i);
+  const cleared = clearedDayCount(plan.days);
+  return Array.from({ length: cleared }, (_, i) => plan.keepFrom - cleared + i);
 }

@@ -1,6 +1,8 @@
 // Scores with a history: the seed's shape (uniform users, weights 1 to 3, heavy ties) spread over days,
 // with a share of users joining along the way, so the last days' leaders are not all the old ones.
 // For tests and benchmarks of the trending set, and tables loaded with day buckets.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { bucketAttribute } from '../../lib/adapters/score-item.js';
 import { seededRandom } from '../fixtures/activity.js';
 
 export interface DailyScores {
@@ -36,4 +38,20 @@ export function lastDaysSums(scores: DailyScores, days: number): Float64Array {
   const sums = new Float64Array(scores.allTime.length);
   for (const day of scores.perDay.slice(-days)) for (let u = 0; u < day.length; u++) sums[u]! += day[u]!;
   return sums;
+}
+
+/**
+ * User i's day buckets as a scorer with the clock on `today` (a UTC day number) would hold them: the
+ * history's last day is today, and the `kept` days up to it are kept.
+ */
+export function bucketAttributes(scores: DailyScores, today: number, kept: number): (index: number) => Record<string, AttributeValue> {
+  const days = scores.perDay.slice(-kept);
+  const names = days.map((_, k) => bucketAttribute(today - days.length + 1 + k));
+  return (i) => {
+    const item: Record<string, AttributeValue> = {};
+    days.forEach((day, k) => {
+      if (day[i]! > 0) item[names[k]!] = { N: String(day[i]) };
+    });
+    return item;
+  };
 }

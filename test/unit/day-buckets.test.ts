@@ -1,7 +1,7 @@
 // Where the scorer puts each event's score: its UTC day's bucket within the kept days, the scorer's own
 // day when stamped over an hour ahead, no bucket when older or without a timestamp.
 import { describe, expect, it } from 'vitest';
-import { bucketDeltas, bucketPlan, clearedDays, CLEARED_DAYS, countEventTimes, placeEvent } from '../../lib/core/day-buckets.js';
+import { bucketDeltas, bucketPlan, clearedDays, countEventTimes, placeEvent } from '../../lib/core/day-buckets.js';
 import { dayFromName, dayName, dayOf } from '../../lib/core/utc-days.js';
 import { trendingWindow } from '../../lib/core/trending-window.js';
 
@@ -66,7 +66,9 @@ describe('the scorer places each event', () => {
     expect(countEventTimes([NOW - 30 * DAY, NOW + 5 * HOUR, -1], undefined)).toEqual({ late: 0, future: 0, undated: 0 });
   });
 
-  it('clears the CLEARED_DAYS days just before the kept ones on every write', () => {
-    expect(clearedDays(plan)).toEqual(Array.from({ length: CLEARED_DAYS }, (_, i) => TODAY - 7 - CLEARED_DAYS + i));
+  it('clears as many days just below the kept ones as the window is long, a week at least, on every write', () => {
+    expect(clearedDays(plan)).toEqual(Array.from({ length: 7 }, (_, i) => TODAY - 14 + i));
+    expect(clearedDays(bucketPlan(1, NOW)!)).toEqual(Array.from({ length: 7 }, (_, i) => TODAY - 8 + i));
+    expect(clearedDays(bucketPlan(90, NOW)!)).toEqual(Array.from({ length: 90 }, (_, i) => TODAY - 180 + i));
   });
 });
