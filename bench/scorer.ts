@@ -50,7 +50,7 @@ const SHAPES: UserShape[] = ['uniform', 'skewed'];
  * The raw limit for one batch: the same per-user deltas written as plain unconditional ADDs (no
  * offsets, no condition), same keys, same requests in flight. Returns the writes sent.
  */
-async function rawReplay(client: DynamoDBClient, table: string, deltas: ReadonlyMap<number, number>, concurrency: number): Promise<number> {
+export async function rawReplay(client: DynamoDBClient, table: string, deltas: ReadonlyMap<number, number>, concurrency: number): Promise<number> {
   await mapWithConcurrency(deltas, concurrency, async ([userId, delta]) => {
     await client.send(
       new UpdateItemCommand({

@@ -20,7 +20,8 @@ import { createProgressBar } from '../report/progress.js';
 const USAGE = `Usage: npm run esm -- [--invoke FUNCTION_NAME] [--batch-size N] [--window SECONDS] [--topic NAME] [--group ID] [--verbose]
 Reads KAFKA_BROKERS, SCORES_TABLE and the ESM_* settings (or .local/stack.env). Without --invoke the scorer runs
 in this process against the DynamoDB endpoint the AWS SDK is given (AWS_ENDPOINT_URL_DYNAMODB); with it, each
-batch goes to that function through the Lambda Invoke API (AWS_ENDPOINT_URL_LAMBDA for LocalStack).`;
+batch goes to that function through the Lambda Invoke API: AWS's, or the AWS emulator's when AWS_ENDPOINT_URL
+(or AWS_ENDPOINT_URL_LAMBDA) points at it, as .local/emulator.env from npm run emulator does.`;
 
 async function main(): Promise<void> {
   // Listening from the start: a signal while the group is still joining also stops cleanly.

@@ -1,4 +1,4 @@
-// The stand-in's other target: a function deployed behind the Lambda Invoke API (LocalStack or AWS).
+// The stand-in's other target: a function deployed behind the Lambda Invoke API (on AWS, or on the AWS emulator `npm run e2e` deploys to).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
 import { AppError } from '../../lib/core/errors.js';

@@ -112,7 +112,7 @@ describe('the cluster moves of issue 18, through the handler', () => {
     const late = await handle(eventOf(copiesOf(2001), OTHER_CLUSTER));
     // Nothing marks a restart here: an old timestamp above the stored offset is what a producer with a slow clock sends.
     expect(late).toMatchObject({ offsetRestarts: 0, copiesSkipped: 0 });
-    expect(await sumOf(config.scoresTable)).toBe(63); // exact would be 33: copy first, then switch (README, "Operations")
+    expect(await sumOf(config.scoresTable)).toBe(63); // exact would be 33: copy first, then switch (docs/operations.md, "Offsets that start again")
   });
 
   it('an event in the same millisecond as the newest counted one, on a log that started again, is taken as counted', async () => {

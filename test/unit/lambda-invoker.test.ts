@@ -6,7 +6,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { FunctionError, lambdaInvoker } from '../../local/esm/lambda-invoker.js';
 import { LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
 
-// A tiny HTTP endpoint speaking the Lambda Invoke API's wire format, as LocalStack does.
+// A tiny HTTP endpoint speaking the Lambda Invoke API's wire format, as AWS and ministack do.
 const received: { path: string; body: unknown }[] = [];
 let server: Server;
 let client: LambdaClient;
