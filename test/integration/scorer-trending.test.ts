@@ -8,8 +8,10 @@ import { LazyProducer } from '../../lib/adapters/producer.js';
 import { batchMetrics } from '../../lib/metrics.js';
 import type { KafkaRecord } from '../../local/esm/msk-event.js';
 import { seededRandom, utcDate } from '../../local/fixtures/index.js';
-import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
+import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
+import { freshTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { produce } from '../support/esm.js';
+import { eventOf, quietLogger, scoreTopicThroughStandIn, testScorer } from '../support/scorer.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -134,6 +136,28 @@ describe('late, future and undated events', () => {
     s.setClock(lateEvening);
     await s.score([s.event('m', lateEvening + 50 * 60_000), s.event('m', lateEvening - DAY), s.event('m', lateEvening)]);
     expect(Object.keys(await s.buckets('m'))).toEqual(['2026-06-14', '2026-06-15', '2026-06-16']);
+  });
+});
+
+describe('future events on the broker', () => {
+  it("Kafka 4's default refuses a record stamped two hours ahead; a topic that allows it delivers it, and the scorer clamps and counts it", async () => {
+    const ahead = { key: 'f', value: JSON.stringify({ user_id: 'f', activity: 'message.private' }), timestamp: Date.now() + 2 * HOUR };
+    // message.timestamp.after.max.ms is one hour unless a topic or broker says otherwise.
+    await expect(produce(await freshTopic('future-default'), [ahead])).rejects.toThrow(/timestamp of the message is out of acceptable range/);
+    const topic = uniqueName('future-allowed');
+    await ensureTopicsOn(stackEndpoints().kafkaBrokers, [{ topic, partitions: 1, configs: { 'message.timestamp.after.max.ms': String(DAY) } }]);
+    await produce(topic, [ahead]);
+    const { config } = await testScorer(dynamo, deadLetters, { trendingDays: 7 });
+    const before = Date.now();
+    const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'future', batchSize: 10 });
+    expect(summaries.reduce((n, s) => n + s.futureEvents, 0)).toBe(1);
+    const item = (await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: 'f' } }, ConsistentRead: true }))).Item!;
+    expect(Number(item.score!.N)).toBe(WEIGHT);
+    // In the bucket of the scorer's day, not the record's (which after 22:00 UTC is tomorrow).
+    const scorerDays = [utcDate(before), utcDate(Date.now())];
+    const days = Object.keys(item).filter((name) => name.startsWith('d:'));
+    expect(days).toHaveLength(1);
+    expect(scorerDays).toContain(days[0]!.slice(2));
   });
 });
 
