@@ -34,6 +34,8 @@ export interface RedeliveryOutcome {
   /** Every record delivered, each counted once. */
   records: KafkaRecord[];
   invocations: number;
+  /** Each batch's first delivery. */
+  firstSummaries: BatchSummary[];
   duplicateSummaries: BatchSummary[];
   shiftedSummaries: BatchSummary[];
 }
@@ -87,13 +89,20 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   const source = { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers };
   const deliver = (batch: KafkaRecord[]) => handle(buildMskEvent(batch, source));
 
-  const outcome: RedeliveryOutcome = { table: config.scoresTable, records: all, invocations: 0, duplicateSummaries: [], shiftedSummaries: [] };
+  const outcome: RedeliveryOutcome = {
+    table: config.scoresTable,
+    records: all,
+    invocations: 0,
+    firstSummaries: [],
+    duplicateSummaries: [],
+    shiftedSummaries: [],
+  };
   const batches = Math.ceil(spec.events / spec.batchSize);
   const step = 1 / batches;
   const deliverLog = async (logs: KafkaRecord[][]) => {
     for (let k = 0; k < batches; k++) {
       const batch = sliceAll(logs, k * step, (k + 1) * step);
-      await deliver(batch);
+      outcome.firstSummaries.push(await deliver(batch));
       outcome.duplicateSummaries.push(await deliver(batch));
       // Half of batch k (applied) and half of batch k+1 (not yet): the re-cut path of the store.
       outcome.shiftedSummaries.push(await deliver(sliceAll(logs, (k + 0.5) * step, Math.min(1, (k + 1.5) * step))));
