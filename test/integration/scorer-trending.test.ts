@@ -58,6 +58,21 @@ async function clockedScorer(days: number) {
   };
 }
 
+/**
+ * An item's size by DynamoDB's documented rule: each attribute's name in UTF-8 bytes plus its value, a
+ * string in UTF-8 bytes, a number about one byte per two significant digits plus one.
+ */
+function itemBytes(item: Record<string, AttributeValue>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name);
+    if (value.S !== undefined) bytes += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) bytes += Math.ceil(value.N.replace(/^[-0.]+|\.|0+$/g, '').length / 2) + 1;
+    else throw new Error(`unexpected attribute ${name}`);
+  }
+  return bytes;
+}
+
 describe('day buckets: the common case costs what it did', () => {
   it('a user active every day for 30 days: one write a day, and the buckets are the last TRENDING_DAYS + 1 days', async () => {
     const s = await clockedScorer(7);
@@ -212,6 +227,8 @@ describe('bounded items: never more than TRENDING_DAYS + 2 buckets after a write
         for (const user of stampsOf.keys()) {
           const held = await s.buckets(user);
           expect(Object.keys(held).length).toBeLessThanOrEqual(days + 2);
+          // Well inside DynamoDB's 400 KB: 2 KB at most even with 92 buckets.
+          expect(itemBytes(await s.item(user))).toBeLessThan(2048);
           expect(held).toEqual(Object.fromEntries([...models.get(user)!].sort(([a], [b]) => a.localeCompare(b))));
         }
       }
@@ -225,6 +242,9 @@ describe('bounded items: never more than TRENDING_DAYS + 2 buckets after a write
     const wide = await clockedScorer(90);
     await wide.score(Array.from({ length: 92 }, (_, d) => wide.event('w', NOON - d * DAY + HOUR)));
     expect(Object.keys(await wide.buckets('w'))).toHaveLength(91);
+    // About 16 bytes a bucket: the longest window keeps an item near 1.5 KB.
+    expect(itemBytes(await wide.item('w'))).toBeGreaterThan(91 * 14);
+    expect(itemBytes(await wide.item('w'))).toBeLessThan(1800);
     const narrow = await testScorer(
       dynamo,
       deadLetters,
