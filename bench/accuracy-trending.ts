@@ -8,7 +8,7 @@ import { trendingWindow } from '../lib/core/trending-window.js';
 import type { OutgoingMessage } from '../lib/core/kafka-message.js';
 import type { MessageSender } from '../lib/adapters/producer.js';
 import { SCAN_PAGE_ITEMS } from '../lib/adapters/scan.js';
-import { exactPopular, lastDaysSums, seedShapedDays } from '../local/fixtures/index.js';
+import { exactPopular, lastDaysSums, memoryRunPublisher, seedShapedDays } from '../local/fixtures/index.js';
 import { f1 } from './report.js';
 
 export const HISTORY_DAYS = 30;
@@ -50,7 +50,9 @@ export async function measureTrending(users: number, segments: number, percentil
   const startedAt = new Date();
   const source = memoryScoreSource(history.allTime, segments, { pageItems: SCAN_PAGE_ITEMS, windowScores: window });
   const run = { runId: 'accuracy', key: 'popular_0', startedAt, percentile };
-  const both = await selectBothSets(source, run, { ...trending, window: trendingWindow(startedAt, TRENDING_DAYS) }, config, Promise.resolve(sender), {});
+  const settings = { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes };
+  const publishers = { allTime: memoryRunPublisher(sender, config.popularTopic, settings), trending: memoryRunPublisher(sender, trending.topic, settings) };
+  const both = await selectBothSets(source, run, { ...trending, window: trendingWindow(startedAt, TRENDING_DAYS) }, config, publishers, {});
   const published = sender.published.get(trending.topic) ?? { users: 0, hits: 0 };
   const estimate = both.trending.estimatedCutoff ?? 0;
   let plainCount = 0;

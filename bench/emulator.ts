@@ -3,7 +3,6 @@
 // emulator's Lambda Invoke API next to the same handler in process, both against the emulator's
 // DynamoDB, with the raw UpdateItem rate of that DynamoDB measured in the same turns.
 import type { MSKEvent } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
@@ -12,10 +11,10 @@ import { scanScores } from '../lib/adapters/scan.js';
 import { packageService } from '../local/deploy/package-service.js';
 import { emulatorStage } from '../local/deploy/emulator-stage.js';
 import { startEmulatorStack, type EmulatorStack } from '../local/e2e/emulator-stack.js';
-import { lambdaInvoker } from '../local/esm/lambda-invoker.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { lambdaInvoker } from '../local/event-source-mapping/lambda-invoker.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow } from '../local/fixtures/index.js';
+import { asKafkaRecords, seededRandom, silentLogger, staticDataSet, usersFrom1000, type ActivityRow } from '../local/fixtures/index.js';
 import { rawReplay } from './scorer.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, ratio, type Log, type Section } from './report.js';
@@ -100,7 +99,7 @@ export async function benchEmulator(options: EmulatorBenchOptions, log: Log): Pr
         writeConcurrency: options.concurrency,
         kafka,
       };
-      const inProcess = createScoreHandler({ config, dynamo: stack.dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+      const inProcess = createScoreHandler({ config, dynamo: stack.dynamo, deadLetters }, silentLogger);
       const deployedBefore = await tableTotal(stack, deployedTable);
 
       // The three take turns batch by batch, in a rotating order, so load from other work lands on all alike.
@@ -168,7 +167,7 @@ function emulatorSection(commands: { command: string; seconds: number }[], rows:
       'The `local` stage (`serverless.yml`) deployed with the real `npx serverless deploy` to ministack on this machine, next to the Kafka broker. ' +
         '`serverless package` of the same stage is the raw figure for the commands: the same esbuild bundles and template, with no AWS call; the rest of a deploy is the emulator creating the stack.',
       `Scorer: ${count(options.events)} events per row (at least one full batch) over ${count(options.users)} users, built into MSK events beforehand. ` +
-        '*Lambda Invoke API*: each event sent to the deployed scorer with `Invoke` (`local/esm/lambda-invoker.ts`), which ministack runs as the uploaded bundle in a Node worker of its own; ' +
+        '*Lambda Invoke API*: each event sent to the deployed scorer with `Invoke` (`local/event-source-mapping/lambda-invoker.ts`), which ministack runs as the uploaded bundle in a Node worker of its own; ' +
         "*in process*: the same handler (`createScoreHandler`) called in this process. Both write to ministack's DynamoDB, so the difference is the Invoke path alone. " +
         `*Raw*: the same per-batch user deltas written as plain \`ADD\` UpdateItems to ministack's DynamoDB, ${options.concurrency} in flight. ` +
         'The three take turns batch by batch in a rotating order; one invocation in flight at a time.',

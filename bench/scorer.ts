@@ -2,7 +2,6 @@
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
@@ -14,10 +13,19 @@ import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { connectActivityProducer } from '../local/generators/generate.js';
-import { startEventSourceMapping } from '../local/esm/esm.js';
-import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
+import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
+import {
+  activityMessage,
+  type ActivityRow,
+  asKafkaRecords,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  type UserShape,
+} from '../local/fixtures/index.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, median, ratio, type Log, type Section } from './report.js';
 
@@ -103,7 +111,6 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   const kafkaClient = createKafka(kafka);
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const deadLetters = new LazyProducer(kafkaClient);
-  const logger = new Logger({ logLevel: 'SILENT' });
   const stamp = Date.now().toString(36);
   const { users, concurrency } = options;
   const results: Measurement[] = [];
@@ -115,7 +122,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   };
   const handlerFor = (table: string) => {
     const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: concurrency, kafka };
-    return createScoreHandler({ config, dynamo, deadLetters }, logger);
+    return createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
   };
 
   const producer = await connectActivityProducer(kafkaClient);
@@ -253,7 +260,7 @@ function scorerSection(results: Measurement[], options: ScorerBenchOptions): Sec
       `${count(options.events)} events per row (at least one full batch) over ${count(options.users)} users, weights 1 to 3; uniform users (the seed's shape) and skewed users (Zipf, s = 1: ` +
         `${count(exampleDistinct)} distinct users in ${count(Math.min(10_000, options.events))} events). Each row writes a fresh table; "exact" checks the table's total against plain arithmetic.`,
       `*Handler alone*: \`createScoreHandler\` called with pre-built MSK events one after another (one invocation in flight). *Whole path*: the events produced to a ${PARTITIONS}-partition topic, ` +
-        'then the stand-in (`local/esm/esm.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
+        'then the stand-in (`local/event-source-mapping/mapping.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
         `Its ${PARTITIONS} partitions are ${PARTITIONS} lanes in flight at once, as AWS runs one invocation per partition.`,
       `*Raw*: the same per-batch user deltas written as plain unconditional \`ADD score :d\` UpdateItems (no offsets, no condition) into a fresh table, ` +
         `with the same client (keep-alive, 64 sockets) and the same ${options.concurrency} requests in flight, taking turns with the handler batch by batch (alternating which goes first), ` +

@@ -2,7 +2,6 @@
 // and 90 on the same events, and the job's wall time with the trending set on and off over the same
 // table, each run in a fresh child process (bench/job-child.ts), on the local stack.
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
@@ -14,7 +13,7 @@ import { scanPageItems } from '../lib/adapters/scan.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import {
   asKafkaRecords,
   bucketAttributes,
@@ -23,6 +22,7 @@ import {
   seededRandom,
   seedShapedDays,
   seedUserId,
+  silentLogger,
   staticDataSet,
   usersFrom1000,
   writeUserScores,
@@ -110,7 +110,7 @@ async function scorerRows(stack: LocalStack, pattern: ActivityPattern, batchSize
         kafka,
         trendingDays: days,
       };
-      const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => now }, new Logger({ logLevel: 'SILENT' }));
+      const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => now }, silentLogger);
       const row: ScorerRow = { pattern, days, events: 0, writes: 0, consumed: 0, refused: 0, staleBucketUsers: 0, lateEvents: 0 };
       for (let i = 0; i < records.length; i += batchSize) {
         const batch = records.slice(i, i + batchSize);

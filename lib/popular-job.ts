@@ -5,7 +5,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PopularConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { LazyProducer } from './adapters/producer.js';
-import { POPULAR_KEY_PREFIX, type PopularRun } from './core/popular-run.js';
+import { RunPublisher } from './adapters/popular-publish.js';
+import { POPULAR_KEY_PREFIX, runKey, type PopularRun } from './core/popular-run.js';
 import { processRunClock, type RunClock } from './core/run-clock.js';
 import { dynamoScoreSource } from './adapters/scan.js';
 import type { ScoreSource } from './core/score-source.js';
@@ -25,6 +26,10 @@ export interface PopularJobDeps {
   clock?: RunClock;
   /** Where scores are read from; the config's table, scanned in its segments, when absent. */
   source?: ScoreSource;
+  /** Publishes to the popular topic and keeps its size limit; one per container. A run makes its own when absent. */
+  publisher?: RunPublisher;
+  /** The same for TRENDING_TOPIC, used when trending is on. */
+  trendingPublisher?: RunPublisher;
 }
 
 export interface PopularRunOptions {
@@ -54,6 +59,11 @@ export interface PopularRunSummary {
   popularCount: number;
   /** Users acknowledged by the broker; the run-end marker follows them and is not counted. */
   published: number;
+  /** The bytes a produce request could take (the smaller of KAFKA_MESSAGE_MAX_BYTES and the topic's limit), and the topic's max.message.bytes. */
+  requestLimitBytes: number;
+  topicMaxMessageBytes: number;
+  /** Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again within the limit read anew. */
+  requestsRefused: number;
   /** Full scans of the table: 1 when the first scan's candidates proved every cutoff, more when one was searched. */
   passes: number;
   /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
@@ -80,24 +90,21 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   const started = performance.now();
   const run: PopularRun = {
     runId: randomUUID(),
-    key: `${POPULAR_KEY_PREFIX}_${Math.floor(startedAt.getTime() / 1000)}`,
+    key: runKey(POPULAR_KEY_PREFIX, startedAt),
     startedAt,
     percentile: config.percentile,
     source: config.kafka.clientId,
   };
 
-  // Connect while scanning; an unreachable Kafka still fails the run when awaited below.
-  const connecting = deps.producer.get();
-  connecting.catch(() => undefined);
-
+  const publishers = { allTime: deps.publisher ?? popularPublisher(deps), trending: deps.trendingPublisher ?? trendingPublisher(deps) };
   const window = config.trending === undefined ? undefined : trendingWindow(startedAt, config.trending.days);
   const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window?.days);
   const setOptions = { selection: options.selection, onProgress: options.onProgress, remainingMs: options.remainingMs };
   const both =
-    config.trending === undefined || window === undefined
+    config.trending === undefined || window === undefined || publishers.trending === undefined
       ? undefined
-      : await selectBothSets(source, run, { ...config.trending, window }, config, connecting, setOptions);
-  const outcome = both?.allTime ?? (await publishSet(source, { run, topic: config.popularTopic }, config, connecting, setOptions));
+      : await selectBothSets(source, run, { ...config.trending, window }, config, { allTime: publishers.allTime, trending: publishers.trending }, setOptions);
+  const outcome = both?.allTime ?? (await publishSet(source, { run }, config, publishers.allTime, setOptions));
 
   return {
     runId: run.runId,
@@ -113,6 +120,9 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     cutoff: outcome.cutoff,
     popularCount: outcome.popularCount,
     published: outcome.published,
+    requestLimitBytes: outcome.requestLimit.bytes,
+    topicMaxMessageBytes: outcome.requestLimit.topicBytes,
+    requestsRefused: outcome.requestsRefused,
     passes: both?.passes ?? outcome.passes,
     publishPath: outcome.publishPath,
     candidatesKept: outcome.candidatesKept,
@@ -124,12 +134,42 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   };
 }
 
+/** The publisher of the config's popular topic, sized by its PUBLISH_BATCH_SIZE and KAFKA_MESSAGE_MAX_BYTES. */
+export function popularPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher {
+  const { config } = deps;
+  return new RunPublisher(deps.producer, config.popularTopic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+}
+
+/** The publisher of TRENDING_TOPIC, sized alike; none with trending off. */
+export function trendingPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher | undefined {
+  const { config } = deps;
+  if (config.trending === undefined) return undefined;
+  return new RunPublisher(deps.producer, config.trending.topic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+}
+
 /** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
 export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
+  // One per topic and container: each topic's limit is read once, not once per run.
+  const withPublisher: PopularJobDeps = {
+    ...deps,
+    publisher: deps.publisher ?? popularPublisher(deps),
+    trendingPublisher: deps.trendingPublisher ?? trendingPublisher(deps),
+  };
   return async (event: ScheduledEvent, invocation: Pick<PopularRunOptions, 'remainingMs'> = {}): Promise<PopularRunSummary> => {
     try {
-      const summary = await runPopularJob(deps, invocation);
+      const summary = await runPopularJob(withPublisher, invocation);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
+      const limits = [{ role: 'popular', topic: summary.topic, topicMaxMessageBytes: summary.topicMaxMessageBytes }];
+      if (summary.trending !== undefined) limits.push({ role: 'trending', ...summary.trending });
+      for (const { role, topic, topicMaxMessageBytes } of limits) {
+        if (topicMaxMessageBytes >= deps.config.messageMaxBytes) continue;
+        logger.warn(`KAFKA_MESSAGE_MAX_BYTES is above the ${role} topic's max.message.bytes: requests were kept within the topic's limit`, {
+          KAFKA_MESSAGE_MAX_BYTES: deps.config.messageMaxBytes,
+          topicMaxMessageBytes,
+          topic,
+          fix: "lower KAFKA_MESSAGE_MAX_BYTES to the topic's limit or unset it, or raise the topic's max.message.bytes",
+        });
+      }
       if (summary.unscoredItems > 0) {
         logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', {
           unscoredItems: summary.unscoredItems,

@@ -8,12 +8,10 @@ import type { ScoreSource } from './core/score-source.js';
 import type { SelectionPolicy } from './core/selection.js';
 import type { RemainingTime } from './core/cutoff-search.js';
 import type { HeldBudget } from './core/held-budget.js';
-import type { MessageSender } from './adapters/producer.js';
-import { RunPublisher, publishRunEnd } from './adapters/popular-publish.js';
+import type { RequestLimit, RunPublisher, RunSink } from './adapters/popular-publish.js';
 
 export interface SetSpec {
   run: PopularRun;
-  topic: string;
   /** The trending set's window, carried by its marker. */
   window?: RunWindow;
 }
@@ -30,21 +28,31 @@ export interface SetOutcome extends EngineOutcome {
   published: number;
   /** Publishing the users (with the streaming pass, when there is one) and the marker. */
   publishMs: number;
+  /** What the set's requests were sized to at the end: the smaller of KAFKA_MESSAGE_MAX_BYTES and its topic's limit. */
+  requestLimit: RequestLimit;
+  /** Requests its topic refused as too large during the set, each sent again within the limit read anew. */
+  requestsRefused: number;
 }
 
+/** Selects one set and publishes it through `publisher` (its topic's, one per container), then its marker. */
 export async function publishSet(
   source: ScoreSource,
   spec: SetSpec,
-  config: Pick<PopularConfig, 'maxHeldUsers' | 'publishBatchSize' | 'messageMaxBytes'>,
-  connecting: Promise<MessageSender>,
+  config: Pick<PopularConfig, 'maxHeldUsers'>,
+  publisher: RunPublisher,
   options: SetOptions = {},
 ): Promise<SetOutcome> {
-  const { run, topic } = spec;
-  let publisher: RunPublisher | undefined;
+  const { run } = spec;
+  const refusedBefore = publisher.refusedRequests;
+  // Connect and read the topic's limit while scanning; an unreachable Kafka still fails the set when awaited below.
+  const ready = publisher.ready();
+  ready.catch(() => undefined);
+  let sink: RunSink | undefined;
   // Opened once the cutoff is known: the users' messages carry it.
   const open = async (cutoff: number): Promise<PopularSink> => {
-    publisher = new RunPublisher(await connecting, topic, run, cutoff, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
-    return publisher;
+    await ready;
+    sink = await publisher.open(run, cutoff);
+    return sink;
   };
   const outcome = await selectPopularUsers(
     source,
@@ -60,10 +68,19 @@ export async function publishSet(
   );
 
   const markerStarted = performance.now();
-  const producer = await connecting;
-  await publisher?.flush();
-  const published = publisher?.sent ?? 0;
+  let requestLimit = await ready;
+  if (sink !== undefined) {
+    await sink.flush();
+    requestLimit = sink.requestLimit;
+  }
+  const published = sink?.sent ?? 0;
   const end = { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned };
-  await publishRunEnd(producer, topic, run, spec.window === undefined ? end : { ...end, window: spec.window });
-  return { ...outcome, published, publishMs: Math.round(outcome.handOverMs + (performance.now() - markerStarted)) };
+  await publisher.end(run, spec.window === undefined ? end : { ...end, window: spec.window });
+  return {
+    ...outcome,
+    published,
+    publishMs: Math.round(outcome.handOverMs + (performance.now() - markerStarted)),
+    requestLimit,
+    requestsRefused: publisher.refusedRequests - refusedBefore,
+  };
 }

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import type { PopularConfig, TrendingConfig } from './core/config.js';
 import { AppError, errorMessage } from './core/errors.js';
 import { HeldBudget } from './core/held-budget.js';
-import { TRENDING_KEY_PREFIX, type PopularRun } from './core/popular-run.js';
+import { runKey, TRENDING_KEY_PREFIX, type PopularRun } from './core/popular-run.js';
 import type { ScorePage, ScoreSource } from './core/score-source.js';
 import { shareScans } from './core/shared-scan.js';
 import type { TrendingWindow } from './core/trending-window.js';
-import type { MessageSender } from './adapters/producer.js';
+import type { RunPublisher } from './adapters/popular-publish.js';
 import { publishSet, type SetOptions, type SetOutcome } from './publish-set.js';
 
 export interface TrendingRunSummary {
@@ -28,6 +28,10 @@ export interface TrendingRunSummary {
   cutoff: number | null;
   trendingCount: number;
   published: number;
+  /** As the all-time set's: its requests' limit from TRENDING_TOPIC's own max.message.bytes, and refusals. */
+  requestLimitBytes: number;
+  topicMaxMessageBytes: number;
+  requestsRefused: number;
   /** Scans this set read (shared with the all-time set). */
   passes: number;
   publishPath: 'memory' | 'stream';
@@ -72,21 +76,22 @@ export async function selectBothSets(
   allTimeRun: PopularRun,
   trending: TrendingConfig & { window: TrendingWindow },
   config: PopularConfig,
-  connecting: Promise<MessageSender>,
+  /** One per topic: the trending set's sizes its requests to TRENDING_TOPIC's limit. */
+  publishers: { allTime: RunPublisher; trending: RunPublisher },
   options: SetOptions,
 ): Promise<BothSets> {
   const run: PopularRun = {
     ...allTimeRun,
     runId: randomUUID(),
-    key: `${TRENDING_KEY_PREFIX}_${Math.floor(allTimeRun.startedAt.getTime() / 1000)}`,
+    key: runKey(TRENDING_KEY_PREFIX, allTimeRun.startedAt),
     percentile: trending.percentile,
   };
   const shared = shareScans(source, [allTimeView, trendingView]);
   const budget = new HeldBudget(config.maxHeldUsers, 2);
   const { window } = trending;
   const sets = [
-    publishSet(shared.views[0]!, { run: allTimeRun, topic: config.popularTopic }, config, connecting, { ...options, budget }),
-    publishSet(shared.views[1]!, { run, topic: trending.topic, window: { start: window.start, end: window.end } }, config, connecting, {
+    publishSet(shared.views[0]!, { run: allTimeRun }, config, publishers.allTime, { ...options, budget }),
+    publishSet(shared.views[1]!, { run, window: { start: window.start, end: window.end } }, config, publishers.trending, {
       ...options,
       onProgress: undefined,
       budget,
@@ -114,6 +119,9 @@ export async function selectBothSets(
       cutoff: t.cutoff,
       trendingCount: t.popularCount,
       published: t.published,
+      requestLimitBytes: t.requestLimit.bytes,
+      topicMaxMessageBytes: t.requestLimit.topicBytes,
+      requestsRefused: t.requestsRefused,
       passes: t.passes,
       publishPath: t.publishPath,
       candidatesKept: t.candidatesKept,

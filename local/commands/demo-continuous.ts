@@ -1,7 +1,7 @@
 // `npm start -- --continuous`: events streamed at a steady rate, scored as they come, and the job run on a
 // timer until Ctrl-C, then the report of the last run.
 import type { PopularRunSummary } from '../../lib/popular-job.js';
-import type { startEventSourceMapping } from '../esm/esm.js';
+import type { startEventSourceMapping } from '../event-source-mapping/mapping.js';
 import { startActivityStream, type connectActivityProducer, type defaultPopulation } from '../generators/generate.js';
 import { printContinuousLine } from '../report/demo-output.js';
 import type { StageTiming } from '../report/report.js';

@@ -14,11 +14,11 @@ import { startLocalStack, type LocalStack } from '../services/stack.js';
 import { localDynamoClient } from '../services/clients.js';
 import { ensureScoresTable } from '../services/tables.js';
 import { ensureTopicsOn } from '../services/kafka-topics.js';
-import { startEventSourceMapping } from '../esm/esm.js';
+import { startEventSourceMapping } from '../event-source-mapping/mapping.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
-import type { PopularUser } from '../../lib/core/popular-run.js';
+import type { PopularUser } from '../../lib/core/popular-user.js';
 import { trendingWindow } from '../../lib/core/trending-window.js';
 import { renderReport, type StageTiming } from '../report/report.js';
 import { Interrupted, numberFlag, onStopSignal, runCommand } from './cli.js';
@@ -218,7 +218,8 @@ async function main(): Promise<void> {
 
   /** The run as a consumer sees it: the latest complete run on the topic, which must be this one. */
   async function readRunBack(summary: PopularRunSummary): Promise<PopularUser[]> {
-    const latest = await readLatestCompleteRun(kafka, names.popularTopic);
+    // The run_source a consumer trusts: the job's Kafka client id.
+    const latest = await readLatestCompleteRun(kafka, names.popularTopic, { source: jobConfig.kafka.clientId });
     if (latest?.runId !== summary.runId) throw new Error(`${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`);
     return latest.users;
   }
@@ -226,7 +227,8 @@ async function main(): Promise<void> {
   /** The trending run beside it, when the job selected one; it must be this run's too. */
   async function readTrendingBack(summary: PopularRunSummary): Promise<PopularUser[] | undefined> {
     if (summary.trending === undefined) return undefined;
-    const latest = await readLatestCompleteRun(kafka, names.trendingTopic);
+    // Published by the same job, so under the same run_source.
+    const latest = await readLatestCompleteRun(kafka, names.trendingTopic, { source: jobConfig.kafka.clientId });
     if (latest?.runId !== summary.trending.runId)
       throw new Error(`${names.trendingTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.trending.runId}`);
     return latest.users;

@@ -3,7 +3,7 @@
 // For tests and benchmarks of the trending set, and tables loaded with day buckets.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { bucketAttribute } from '../../lib/adapters/score-item.js';
-import { seededRandom } from '../fixtures/activity.js';
+import { seededRandom } from './activity.js';
 
 export interface DailyScores {
   /** Every user's all-time score. */

@@ -3,8 +3,8 @@
 // from /proc: these tests run on Linux, as CI does.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listening, until } from '../support/wait.js';
 
 interface Run {
   pid: number;
@@ -45,14 +45,6 @@ function e2e(args: string[]): Run {
   return { pid: child.pid!, output: () => out, exited };
 }
 
-async function until(check: () => boolean, what: string, run: Run, ms = 240_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${run.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** The broker's and ministack's process ids and ports, from the line the command prints once they are up. */
 function services(output: string): { pids: number[]; ports: number[] } {
   const up = /Kafka 127\.0\.0\.1:(\d+) \(pid (\d+)\), ministack http:\/\/127\.0\.0\.1:(\d+) \(pid (\d+)\)/.exec(output);
@@ -82,14 +74,6 @@ function groupMembers(pgid: number): string[] {
   return processIds().filter((pid) => {
     const s = stat(pid);
     return s !== undefined && s.pgid === pgid && s.state !== 'Z';
-  });
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
   });
 }
 
@@ -128,10 +112,14 @@ describe('npm run e2e', () => {
 
   it('leaves nothing running when Ctrl-C comes while the deployed scorer is being invoked', async () => {
     const run = e2e([]);
-    await until(() => /^produced \d+ events/m.test(run.output()), 'the data set to be produced', run);
+    await until(() => /^produced \d+ events/m.test(run.output()), 'the data set to be produced', { timeoutMs: 240_000, pollMs: 200, detail: run.output });
     const ministack = services(run.output()).pids[1]!;
     // A function worker of ministack's is running: the signal must take those down too.
-    await until(() => childrenOf(ministack).some((args) => args.includes('_worker.js')), 'a function worker', run, 60_000);
+    await until(() => childrenOf(ministack).some((args) => args.includes('_worker.js')), 'a function worker', {
+      timeoutMs: 60_000,
+      pollMs: 200,
+      detail: run.output,
+    });
     process.kill(-run.pid, 'SIGINT');
     expect(['code 130', 'SIGINT']).toContain(await run.exited);
     expect(run.output()).toContain('SIGINT: stopping ministack and the Kafka broker');

@@ -2,24 +2,16 @@
 // environment for a deploy by hand written to .local/emulator.env.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
 import { topicEnds } from '../../local/fixtures/index.js';
+import { listening } from '../support/wait.js';
 
 const script = resolve('local/commands/run-emulator.ts');
 const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href;
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-  });
-}
 
 describe('npm run emulator', () => {
   it('serves ministack and the stage topics, writes their environment, and stops cleanly on Ctrl-C', async () => {

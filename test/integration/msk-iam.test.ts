@@ -13,7 +13,7 @@ import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MskIamIdentity, PresentedToken } from '../../local/services/msk-iam-listener.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 import { writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, privateBroker, readTopic, stackEndpoints, testDynamo } from '../support/stack.js';
 
@@ -61,7 +61,7 @@ async function invokeFunction(name: 'score' | 'popular', event: object, env: Rec
     EVENT: JSON.stringify(event),
     ...env,
   };
-  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/support/processes/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
     (done) => ({ ...done, code: 0 }),
     (failed: { stdout: string; stderr: string; code: number }) => failed,
   );
@@ -141,10 +141,10 @@ describe('the functions signing in with MSK IAM', () => {
 
     expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2, trending: { usersInWindow: 0, published: 0 } } });
     const reader = plainKafka(broker().bootstrapServers, 'msk-iam-reader');
-    const run = await readLatestCompleteRun(reader, topic, { timeoutMs: 20_000 });
+    const run = await readLatestCompleteRun(reader, topic, { source: 'popular-users-job', timeoutMs: 20_000 });
     expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
     // These items hold no day buckets: a complete, empty trending run, published over IAM too.
-    expect(await readLatestCompleteRun(reader, trendingTopic, { timeoutMs: 20_000 })).toMatchObject({ count: 0, cutoff: null });
+    expect(await readLatestCompleteRun(reader, trendingTopic, { source: 'popular-users-job', timeoutMs: 20_000 })).toMatchObject({ count: 0, cutoff: null });
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens) expect(presented.verdict).toBe('accepted');
   });

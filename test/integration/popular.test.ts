@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
@@ -11,7 +10,7 @@ import { topicBounds } from '../../lib/adapters/topic-scan.js';
 import { maxPublishBatch, popularUserMessage, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
 import { startKafkaBroker } from '../../local/services/kafka-broker.js';
 import { freePort } from '../../local/services/service-process.js';
-import { continuousScores, exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { continuousScores, exactPopular, seedShapedScores, seedUserId, silentLogger, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
@@ -65,7 +64,7 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   }
   expect(users.size).toBe(messages.length - 1); // nobody twice
 
-  const latest = await readLatestCompleteRun(testKafka(), summary.topic);
+  const latest = await readLatestCompleteRun(testKafka(), summary.topic, { source: 'popular-test' });
   if (latest?.runId === summary.runId) {
     expect(latest).toMatchObject({
       key: summary.runKey,
@@ -160,7 +159,7 @@ describe('popular-users job on 100,000 users', () => {
     expect(summary).toMatchObject({ usersScanned: 20_000, cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
     // Never more users held than the budget and the page that crossed it (5,000-item pages).
     expect(summary.candidatesKept).toBeLessThanOrEqual(2_000 + 5_000);
-    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { timeoutMs: 90_000 });
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId, timeoutMs: 90_000 });
     expect(latest).toMatchObject({ runId: summary.runId, count: expected.users.size, cutoff: expected.cutoff });
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected.users);
   }, 180_000);
@@ -173,7 +172,7 @@ describe('popular-users job on tiny tables', () => {
     expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
     expect(await messagesOn(config.popularTopic)).toBe(1);
     expect(await readRun(summary)).toEqual(new Map());
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: null,
@@ -187,7 +186,7 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 17,
@@ -200,7 +199,7 @@ describe('popular-users job on tiny tables', () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), { percentile: 50, scanSegments: 3 });
     await writeUserScores(dynamo, config.scoresTable, new Array(300).fill(5));
     const summary = await runPopularJob({ config, dynamo, producer });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 5,
@@ -226,7 +225,7 @@ describe('popular-users job on tiny tables', () => {
     const all = await readTopic(config.popularTopic, 6);
     expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
     expect(first.runId).not.toBe(second.runId);
-    expect((await readLatestCompleteRun(testKafka(), config.popularTopic))?.runId).toBe(second.runId);
+    expect((await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }))?.runId).toBe(second.runId);
   });
 
   it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
@@ -253,7 +252,7 @@ describe('popular-users job: items without a numeric score', () => {
       { user_id: { S: 'flag-score' }, score: { BOOL: true } },
     ];
     for (const Item of odd) await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item }));
-    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const logger = silentLogger.createChild();
     const warn = vi.spyOn(logger, 'warn');
     const summary = await createPopularHandler({ config, dynamo, producer }, logger)(scheduledEvent);
     expect(summary).toMatchObject({ usersScanned: 10, unscoredItems: 3, cutoff: 8, published: 2 });
@@ -285,7 +284,7 @@ describe('popular-users job: requests within the broker limit', () => {
     );
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary.published).toBe(users - 1);
-    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic);
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId });
     expect(latest).toMatchObject({ runId: summary.runId, count: users - 1 });
 
     // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.
@@ -306,7 +305,7 @@ describe('popular-users job failures', () => {
   it('rejects and logs an error, claiming nothing, when Kafka is down', async () => {
     // Nothing listens on a port just freed: a broker that is down.
     const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [`127.0.0.1:${await freePort()}`] }));
-    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const logger = silentLogger.createChild();
     const info = vi.spyOn(logger, 'info');
     const error = vi.spyOn(logger, 'error');
     try {

@@ -6,12 +6,12 @@ import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-s
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { batchMetrics } from '../../lib/metrics.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
-import { seededRandom, utcDate } from '../../local/fixtures/index.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
+import { seededRandom, silentLogger, utcDate } from '../../local/fixtures/index.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { freshTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { produce } from '../support/esm.js';
-import { eventOf, quietLogger, scoreTopicThroughStandIn, testScorer } from '../support/scorer.js';
+import { produce } from '../support/mappings.js';
+import { eventOf, scoreTopicThroughStandIn, testScorer } from '../support/scorer.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -114,7 +114,7 @@ describe('day buckets: the common case costs what it did', () => {
 describe('late, future and undated events', () => {
   it('count in the all-time score; a late or undated one in no bucket, a future one on the scorer day; all reported', async () => {
     const s = await clockedScorer(7);
-    const warn = vi.spyOn(quietLogger, 'warn');
+    const warn = vi.spyOn(silentLogger, 'warn');
     const summary = await s.score([
       s.event('9', NOON - 3 * DAY),
       s.event('9', NOON - HOUR),

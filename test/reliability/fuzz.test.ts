@@ -1,12 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import type { ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';
 import { readSums } from '../../local/fixtures/index.js';
-import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
+import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from '../support/fuzz.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240605);
 const RECORDS = 1_500;

@@ -5,7 +5,7 @@ import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
+import { byRun, endOf, readPublished, usersOf } from '../support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();
@@ -48,7 +48,7 @@ describe('reliability: two popular-users runs overlapping', () => {
       expect(endOf(run.slice(0, -1))).toBeUndefined();
       expect(usersOf(run)).toEqual(expected);
     }
-    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic);
+    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic, { source: config.kafka.clientId });
     expect([a.runId, b.runId]).toContain(latest?.runId);
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     // A consumer keyed on the message key (compaction, keyed grouping) must never see two runs under one key.

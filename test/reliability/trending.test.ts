@@ -5,13 +5,13 @@
 // p99; both runs read back from Kafka as a consumer reads them, against the oracles.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { RunClock } from '../../lib/core/run-clock.js';
+import { POPULAR_KEY_PREFIX, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
 import { DEFAULT_SCORE_WEIGHTS, loadPopularConfig, type ScorerConfig } from '../../lib/core/config.js';
 import {
   activityRecords,
@@ -21,11 +21,12 @@ import {
   expectedSums,
   readBuckets,
   readSums,
+  silentLogger,
   sorted,
   sortedBuckets,
   windowDates,
 } from '../../local/fixtures/index.js';
-import { mappingsStoppedAfterEach } from '../support/esm.js';
+import { mappingsStoppedAfterEach } from '../support/mappings.js';
 import { freshScoresTable, freshTopic, produceRecords, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
 const dynamo = testDynamo();
@@ -56,7 +57,7 @@ async function scoreThroughBroker(topic: string, days: number, scorerNow: number
     trendingDays: days,
   };
   const deadLetters = new LazyProducer(createKafka(config.kafka));
-  const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => scorerNow }, new Logger({ logLevel: 'SILENT' }));
+  const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => scorerNow }, silentLogger);
   const attempts = new Map<string, number>();
   const summaries: BatchSummary[][] = [[], [], []];
   const invoke = async (event: MSKEvent) => {
@@ -118,8 +119,8 @@ describe('both sets exact after redelivery, on DynamoDB Local and Kafka', () => 
         const trending = exactTrending(records, { at, days, percentile, scorerNow });
         expect(trending.users.size).toBeGreaterThan(0);
 
-        const popularRun = await readLatestCompleteRun(testKafka(), popularTopic);
-        const trendingRun = await readLatestCompleteRun(testKafka(), trendingTopic);
+        const popularRun = await readLatestCompleteRun(testKafka(), popularTopic, { source: 'trending-test', keyPrefix: POPULAR_KEY_PREFIX });
+        const trendingRun = await readLatestCompleteRun(testKafka(), trendingTopic, { source: 'trending-test', keyPrefix: TRENDING_KEY_PREFIX });
         expect(popularRun).toMatchObject({ runId: summary.runId, cutoff: allTime.cutoff, count: allTime.users.size });
         expect(asMap(popularRun?.users)).toEqual(allTime.users);
         const window = windowDates(at, days);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/core/config.js';
 import { loadMappingConfig, loadStackConfig } from '../../local/commands/settings.js';
-import { MAX_USER_RECORD_BYTES, maxPublishBatch, maxUserRecordBytes, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
+import { largestUserMessage, maxPublishBatch, maxUserRecordBytes, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
+import { batchBytes } from '../../lib/core/record-size.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
 const problemsOf = (fn: () => unknown): string[] => {
@@ -144,12 +145,17 @@ describe('publish settings that can never work are refused at start', () => {
     // Every message carries the job's client id as run_source; 'popular-users-job' is the default. With
     // trending on (the default) the longer key of a trending run, trending_<seconds>, is the bound.
     const fits = maxPublishBatch(1_048_588, 'popular-users-job', TRENDING_KEY_PREFIX);
-    expect(fits * maxUserRecordBytes('popular-users-job', TRENDING_KEY_PREFIX)).toBeLessThanOrEqual(1_048_588 - 61);
+    // The longest trending user message, `fits` of them in one request: within the limit, one more is not.
+    const longest = (n: number, prefix?: string) => batchBytes(Array.from({ length: n }, () => largestUserMessage('popular-users-job', prefix)));
+    expect(longest(fits, TRENDING_KEY_PREFIX)).toBeLessThanOrEqual(1_048_588);
+    expect(longest(fits + 1, TRENDING_KEY_PREFIX)).toBeGreaterThan(1_048_588);
     expect(maxUserRecordBytes('popular-users-job', TRENDING_KEY_PREFIX)).toBeGreaterThan(maxUserRecordBytes('popular-users-job'));
-    expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(MAX_USER_RECORD_BYTES);
+    expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(maxUserRecordBytes());
     // With trending off, the all-time key's bound, as before trending existed.
     const allTimeOnly = { ...base, TRENDING_DAYS: '0' };
     const fitsAllTime = maxPublishBatch(1_048_588, 'popular-users-job');
+    expect(longest(fitsAllTime)).toBeLessThanOrEqual(1_048_588);
+    expect(longest(fitsAllTime + 1)).toBeGreaterThan(1_048_588);
     expect(loadPopularConfig({ ...allTimeOnly, PUBLISH_BATCH_SIZE: String(fitsAllTime) }).publishBatchSize).toBe(fitsAllTime);
     expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
     const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));

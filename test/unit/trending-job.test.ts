@@ -4,12 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { selectBothSets, RunSetFailedError } from '../../lib/trending-job.js';
 import { memoryScoreSource } from '../../lib/core/score-source.js';
-import { decodePopularMessage, RunCollector, type CompleteRun, type PopularRun } from '../../lib/core/popular-run.js';
+import type { PopularRun } from '../../lib/core/popular-run.js';
+import { decodePopularMessage } from '../../lib/core/run-decoder.js';
+import { RunCollector, type CompleteRun } from '../../lib/core/run-collector.js';
 import { trendingWindow } from '../../lib/core/trending-window.js';
 import { loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import type { MessageSender } from '../../lib/adapters/producer.js';
-import { exactPopular, lastDaysSums, seedShapedDays } from '../../local/fixtures/index.js';
+import { exactPopular, lastDaysSums, memoryRunPublisher, seedShapedDays } from '../../local/fixtures/index.js';
 
 /** Keeps what the job sends, per topic, as the broker would. */
 class KeptMessages implements MessageSender {
@@ -21,15 +23,21 @@ class KeptMessages implements MessageSender {
     return Promise.resolve();
   }
 
-  /** The latest complete run of a topic, as a consumer decides it. */
+  /** The latest complete run of a topic, as a consumer decides it; every run here is the 'test' job's. */
   latestRun(topic: string): CompleteRun | undefined {
-    const collector = new RunCollector();
+    const collector = new RunCollector({ source: 'test' });
     for (const m of this.topics.get(topic) ?? []) {
       const headers = Object.fromEntries((m.headers ?? []).map(([name, value]) => [name, value.toString()]));
       const decoded = decodePopularMessage(m.key?.toString() ?? null, m.value?.toString() ?? null, headers);
       if (decoded !== undefined) collector.add(decoded);
     }
     return collector.latestComplete();
+  }
+
+  /** Publishers of both topics into this store, each topic at the broker's default limit. */
+  publishers(config: PopularConfig & { trending: NonNullable<PopularConfig['trending']> }) {
+    const settings = { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes };
+    return { allTime: memoryRunPublisher(this, config.popularTopic, settings), trending: memoryRunPublisher(this, config.trending.topic, settings) };
   }
 }
 
@@ -52,7 +60,7 @@ async function runBoth(scores: { allTime: ArrayLike<number>; window: ArrayLike<n
   const run: PopularRun = { runId: 'all-time-run', key: 'popular_1', startedAt: START, percentile: config.percentile, source: 'test' };
   const source = memoryScoreSource(scores.allTime, 8, { pageItems: PAGE, windowScores: scores.window });
   const window = trendingWindow(START, config.trending.days);
-  const both = await selectBothSets(source, run, { ...config.trending, window }, config, Promise.resolve(kept), { selection: policy });
+  const both = await selectBothSets(source, run, { ...config.trending, window }, config, kept.publishers(config), { selection: policy });
   return { both, kept };
 }
 
@@ -129,10 +137,10 @@ describe('the all-time and the trending set from one scan', () => {
   it('a trending set that cannot be selected fails the run by name, and the all-time run is still complete', async () => {
     const config = jobConfig(95, 95, 250_000);
     const kept = new KeptMessages();
-    const run: PopularRun = { runId: 'r', key: 'popular_1', startedAt: START, percentile: 95 };
+    const run: PopularRun = { runId: 'r', key: 'popular_1', startedAt: START, percentile: 95, source: 'test' };
     // A source that reads no window sums.
     const source = memoryScoreSource(scores.allTime, 4);
-    const selecting = selectBothSets(source, run, { ...config.trending, window: trendingWindow(START, 7) }, config, Promise.resolve(kept), {});
+    const selecting = selectBothSets(source, run, { ...config.trending, window: trendingWindow(START, 7) }, config, kept.publishers(config), {});
     await expect(selecting).rejects.toThrow(RunSetFailedError);
     await expect(selecting).rejects.toThrow(/the trending set failed: .*window sums.*the all-time set was published/);
     expect(kept.latestRun(config.popularTopic)).toBeDefined();
