@@ -38,6 +38,15 @@ export const ms = (n: number) => `${Math.round(n).toLocaleString('en-US')} ms`;
 export const ratio = (n: number) => `${n.toFixed(2)}x`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** F1 of a published set against the exact one: 1 when both are empty. */
+export function f1(predicted: number, truth: number, truePositives: number): number {
+  if (predicted === 0 && truth === 0) return 1;
+  if (truePositives === 0) return 0;
+  const precision = truePositives / predicted;
+  const recall = truePositives / truth;
+  return (2 * precision * recall) / (precision + recall);
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >>> 1;

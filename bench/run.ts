@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,reader,
+// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,reader,trending,
 //        --job-users 100000,1000000, --events N (scorer events per row), --reader-users N (users per run), --out DIR.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -17,9 +17,10 @@ import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
 import { benchEmulator } from './emulator.js';
 import { benchReader } from './reader.js';
+import { benchTrending } from './trending.js';
 import { renderResults, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'reader'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'reader', 'trending'] as const;
 type Area = (typeof AREAS)[number];
 
 const { values } = parseArgs({
@@ -54,7 +55,7 @@ if (wanted('e2e')) {
   sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
 }
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('reader')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('reader') || wanted('trending')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -76,6 +77,26 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     if (wanted('reader')) {
       const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;
       sections.push(await benchReader(stack, { runs: [10, 300], users, calls: 3 }, log));
+    }
+    if (wanted('trending')) {
+      const users = values['job-users'] ? Math.max(...numbers(values['job-users'])) : quick ? 100_000 : 1_000_000;
+      sections.push(
+        await benchTrending(
+          stack,
+          {
+            scorer: {
+              // Users active daily (the common case), and users back every few days (some idle longer than a week).
+              patterns: [
+                { name: 'daily', users: quick ? 300 : 1_000, events: quick ? 12_000 : 60_000, days: 30 },
+                { name: 'sparse', users: quick ? 2_000 : 10_000, events: quick ? 20_000 : 100_000, days: 30 },
+              ],
+              batchSize: 1_000,
+            },
+            job: { users, rounds: users <= 200_000 ? 3 : 2, segments: 8 },
+          },
+          log,
+        ),
+      );
     }
   } finally {
     await stack.stop();
