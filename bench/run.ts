@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
-//        --job-users 100000,1000000, --events N (scorer events per row), --out DIR.
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
+//        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
+//        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds), --out DIR. docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,18 +16,22 @@ import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
-import { renderResults, type Log, type Section } from './report.js';
+import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
 const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory'] as const;
 type Area = (typeof AREAS)[number];
 
+const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'job-users': { type: 'string' },
     events: { type: 'string' },
-    out: { type: 'string', default: resolve(import.meta.dirname, 'results') },
+    invocations: { type: 'string' },
+    'scorer-batches': { type: 'string' },
+    rounds: { type: 'string' },
+    out: { type: 'string', default: DEFAULT_OUT },
   },
 });
 const quick = values.quick;
@@ -34,6 +39,9 @@ const only = new Set((values.only?.split(',') ?? AREAS).map((a) => a.trim()));
 for (const area of only) if (!(AREAS as readonly string[]).includes(area)) throw new Error(`--only: unknown area "${area}"; pick from ${AREAS.join(', ')}`);
 const wanted = (area: Area) => only.has(area);
 const numbers = (text: string) => text.split(',').map((n) => Number(n.replace(/_/g, '')));
+/** Issue 19: a job row is at least 3 rounds, a scorer row at least 20 invocation pairs (fewer only in --quick, a smoke test). */
+const rounds = values.rounds ? Number(values.rounds) : 3;
+const minInvocations = values.invocations ? Number(values.invocations) : quick ? 6 : 20;
 
 const started = performance.now();
 const startedAt = new Date();
@@ -55,15 +63,16 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     if (wanted('kafka'))
       sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, deadLetters: quick ? 20_000 : 100_000, stackStartSeconds }, log));
     if (wanted('scorer')) {
-      const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
-      sections.push(await benchScorer(stack, { events, users: 100_000, batchSizes: [100, 1_000, 10_000], concurrency: 32 }, log));
+      const events = values.events ? Number(values.events) : quick ? 1_000 : 5_000;
+      const batchSizes = values['scorer-batches'] ? numbers(values['scorer-batches']) : quick ? [100, 1_000] : [100, 1_000, 10_000];
+      sections.push(await benchScorer(stack, { events, minInvocations, users: 100_000, batchSizes, concurrency: 32 }, log));
     }
     if (wanted('job')) {
       const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
-      sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds: (n) => (n <= 200_000 ? 3 : 2) }, log));
+      sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds }, log));
     }
     if (wanted('job-memory')) {
-      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8 }, log));
+      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8, rounds }, log));
     }
   } finally {
     await stack.stop();
@@ -72,19 +81,19 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
 
 const wallSeconds = (performance.now() - started) / 1000;
 const cpu = cpus();
-const markdown = renderResults(
-  {
-    startedAt,
-    wallSeconds,
-    mode: quick ? '`--quick`' : 'default sizes',
-    machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
-    loadBefore,
-    loadAfter: loadavg(),
-  },
-  sections,
-);
+const info = {
+  startedAt,
+  wallSeconds,
+  mode: quick ? '`--quick`' : 'default sizes',
+  machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
+  loadBefore,
+  loadAfter: loadavg(),
+};
+const markdown = renderResults(info, sections);
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'results.md'), markdown);
+const resultsText = resultsJson(info, sections);
+writeFileSync(join(values.out, 'results.json'), resultsText);
 for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(values.out, plot.file), plot.svg);
 process.stdout.write(`${markdown}\n`);
 log(`done in ${formatDuration(wallSeconds)}; results and plots in ${values.out}`);
