@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,capacity,
 //        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
 //        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds), --out DIR. docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,9 +16,10 @@ import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
+import { benchCapacity } from './capacity.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory', 'capacity'] as const;
 type Area = (typeof AREAS)[number];
 
 const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
@@ -54,7 +55,7 @@ if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 :
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -66,6 +67,11 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
       const events = values.events ? Number(values.events) : quick ? 1_000 : 5_000;
       const batchSizes = values['scorer-batches'] ? numbers(values['scorer-batches']) : quick ? [100, 1_000] : [100, 1_000, 10_000];
       sections.push(await benchScorer(stack, { events, minInvocations, users: 100_000, batchSizes, concurrency: 32 }, log));
+    }
+    if (wanted('capacity')) {
+      sections.push(
+        await benchCapacity(stack, { events: quick ? 1_280 : 6_400, users: 100_000, batchSize: 100, partitions: [4, 64], concurrency: 32, segments: 8 }, log),
+      );
     }
     if (wanted('job')) {
       const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
