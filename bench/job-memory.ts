@@ -6,6 +6,7 @@ import { localDynamoClient } from '../local/services/clients.js';
 import { exactPopular } from '../local/fixtures/index.js';
 import type { ChildResult } from './job-child.js';
 import { measureInChild, seedTable } from './job.js';
+import { functionMemoryMb, lambdaHeapFlags } from './lambda-heap.js';
 import { medianRun } from './job-report.js';
 import { atMost, measured } from './measured.js';
 import { barChartSvg } from './svg-plot.js';
@@ -34,6 +35,9 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const stamp = Date.now().toString(36);
   const rows: Row[] = [];
+  // The heap limits Lambda gives the deployed job: Node's own defaults on this machine grow a larger young generation.
+  const memoryMb = functionMemoryMb('popular');
+  const heapFlags = lambdaHeapFlags(memoryMb);
   try {
     const { table, scores } = await seedTable(dynamo, stack.dynamoEndpoint, options.users, log);
     for (const percentile of options.percentiles) {
@@ -43,15 +47,18 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
       for (let round = 0; round < options.rounds; round++) {
         const topic = `bench-memory-p${String(percentile).replace('.', '_')}-${round}-${stamp}`;
         await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
-        const job = await measureInChild({
-          mode: 'job',
-          dynamoEndpoint: stack.dynamoEndpoint,
-          kafkaBrokers: stack.kafkaBrokers,
-          table,
-          segments: options.segments,
-          topic,
-          percentile,
-        });
+        const job = await measureInChild(
+          {
+            mode: 'job',
+            dynamoEndpoint: stack.dynamoEndpoint,
+            kafkaBrokers: stack.kafkaBrokers,
+            table,
+            segments: options.segments,
+            topic,
+            percentile,
+          },
+          heapFlags,
+        );
         runs.push(job);
         exact &&= job.summary?.cutoff === expected.cutoff && job.summary.published === expected.users.size;
         log(
@@ -98,7 +105,8 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
   return {
     title: SECTION,
     method: [
-      `${count(options.users)} seed-shaped users, ${options.segments} segments, the default MAX_HELD_USERS (${count(DEFAULT_MAX_HELD_USERS)}); ${options.rounds} runs of the job per percentile, each in a fresh Node process (bench/job-child.ts), ` +
+      `${count(options.users)} seed-shaped users, ${options.segments} segments, the default MAX_HELD_USERS (${count(DEFAULT_MAX_HELD_USERS)}); ${options.rounds} runs of the job per percentile, each in a fresh Node process (bench/job-child.ts) ` +
+        `started with the V8 heap limits Lambda's Node runtime gives the deployed job (serverless.yml's ${count(memoryMb)} MB: \`${heapFlags.join(' ')}\`), ` +
         "timed end to end including publishing every popular user to Kafka, acknowledged. Memory is the process's max RSS, what Lambda reports as Max Memory Used: " +
         'the highest of the runs, with the lowest beside it (the goal is judged on every run); the other columns are those of the median run.',
     ],

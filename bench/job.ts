@@ -37,8 +37,9 @@ export interface JobRow {
   exact: boolean;
 }
 
-export async function measureInChild(request: ChildRequest): Promise<ChildResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], {
+/** Runs one measured job or scan in a fresh Node process, started with `nodeFlags` (V8 heap limits, for one). */
+export async function measureInChild(request: ChildRequest, nodeFlags: string[] = []): Promise<ChildResult> {
+  const { stdout } = await run(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], {
     cwd: REPO,
     maxBuffer: 4 * 1024 * 1024,
   });
