@@ -17,6 +17,7 @@ import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
 import { benchCapacity } from './capacity.js';
+import { writeCostDoc, type ResultsFile } from './cost-doc.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
 const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory', 'capacity'] as const;
@@ -86,11 +87,15 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
 }
 
 const wallSeconds = (performance.now() - started) / 1000;
+// A run with other sizes says so in its header, and in the cost document's when it renders one.
+const sizeFlags = (['job-users', 'events', 'invocations', 'scorer-batches', 'rounds'] as const)
+  .filter((flag) => values[flag] !== undefined)
+  .map((flag) => `\`--${flag} ${values[flag]}\``);
 const cpu = cpus();
 const info = {
   startedAt,
   wallSeconds,
-  mode: quick ? '`--quick`' : 'default sizes',
+  mode: [quick ? '`--quick`' : 'default sizes', ...sizeFlags].join(', '),
   machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
   loadBefore,
   loadAfter: loadavg(),
@@ -101,6 +106,15 @@ writeFileSync(join(values.out, 'results.md'), markdown);
 const resultsText = resultsJson(info, sections);
 writeFileSync(join(values.out, 'results.json'), resultsText);
 for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(values.out, plot.file), plot.svg);
+// A full run at default sizes into the committed folder also renews the cost document's worked tables.
+if (!quick && sizeFlags.length === 0 && values.out === DEFAULT_OUT) {
+  try {
+    writeCostDoc(JSON.parse(resultsText) as ResultsFile);
+    log('docs/scale-and-cost.md: worked tables rewritten from this run');
+  } catch (err) {
+    log(`docs/scale-and-cost.md left as it was: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 process.stdout.write(`${markdown}\n`);
 log(`done in ${formatDuration(wallSeconds)}; results and plots in ${values.out}`);
 // The SDK and the Kafka clients keep sockets that would hold the process open for a while.
