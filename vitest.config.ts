@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects, so each starts only what it uses: `npm run test:unit` needs neither Java nor a
-// broker; the integration project starts one local stack (DynamoDB Local + Kafka broker) for its run.
+// Four projects, so each starts only what it uses: `npm run test:unit` needs neither Java nor a
+// broker; the integration project starts one local stack (DynamoDB Local + Kafka broker) for its run;
+// the e2e project deploys the stack to ministack (the AWS emulator) next to a Kafka broker.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -19,6 +20,11 @@ export default defineConfig({
           // One local stack for the whole run; each test file makes its own table and topics.
           globalSetup: ['test/global-setup.ts'],
         },
+      },
+      {
+        extends: true,
+        // The stack deployed with `serverless deploy` to ministack; each file starts its own emulator and broker.
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 180_000 },
       },
     ],
   },

@@ -2,7 +2,6 @@
 // units the job's own scan costs per 1,000 users, as DynamoDB Local reports them
 // (ReturnConsumedCapacity, counted by bench/consumed-capacity.ts) and as the item sizes predict them.
 import { BatchWriteItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../lib/core/config.js';
 import { mapWithConcurrency } from '../lib/core/concurrency.js';
@@ -14,8 +13,17 @@ import { createScoreHandler } from '../lib/score-batch.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../local/esm/msk-event.js';
-import { asKafkaRecords, FIRST_TIMESTAMP, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../local/event-source-mapping/msk-event.js';
+import {
+  asKafkaRecords,
+  FIRST_TIMESTAMP,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  type ActivityRow,
+  type UserShape,
+} from '../local/fixtures/index.js';
 import { trackConsumedCapacity } from './consumed-capacity.js';
 import { itemBytes, pageReadUnits, writeUnits } from './dynamo-units.js';
 import { capacitySection } from './capacity-report.js';
@@ -69,7 +77,6 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
   const tally = trackConsumedCapacity(measuredClient);
   const setup = localDynamoClient(stack.dynamoEndpoint);
   const deadLetters = new LazyProducer(createKafka(kafka));
-  const logger = new Logger({ logLevel: 'SILENT' });
   const stamp = Date.now().toString(36);
   const rows: CapacityRow[] = [];
   try {
@@ -124,7 +131,7 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
     await ensureScoresTable(setup, table);
     const before = await readItems(setup, table);
     const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: options.concurrency, kafka };
-    const handle = createScoreHandler({ config, dynamo: measuredClient, deadLetters }, logger);
+    const handle = createScoreHandler({ config, dynamo: measuredClient, deadLetters }, silentLogger);
     tally.reset();
     let writes = 0;
     const writtenUsers: string[][] = [];

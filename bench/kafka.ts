@@ -8,7 +8,7 @@ import type { MSKRecord } from 'aws-lambda';
 import type { LocalStack } from '../local/services/stack.js';
 import { kafkaVersion } from '../local/services/kafka-broker.js';
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
-import { startEventSourceMapping } from '../local/esm/esm.js';
+import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
 import { activityMessage, defaultPopulation, randomActivity, seededRandom } from '../local/fixtures/index.js';
 import { plainKafka, type KafkaClients } from '../lib/adapters/kafka-client.js';
 import { connectProducer, LazyProducer } from '../lib/adapters/producer.js';
@@ -101,7 +101,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
       `${count(options.records)} activity records (${mib(bytes)} of keys and values) to a ${PARTITIONS}-partition topic on the broker \`npm run stack\` starts, ` +
         "through the functions' client (@platformatic/kafka). " +
         `Produce: our idempotent producer (\`lib/adapters/producer.ts\`), acks=all, ${count(REQUEST_RECORDS)} records per send, ${IN_FLIGHT} callers, which it serves one send at a time. Consume: a plain consumer group's message stream from the beginning. ` +
-        'Stand-in: `local/esm/esm.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side. ' +
+        'Stand-in: `local/event-source-mapping/mapping.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side. ' +
         `Dead letters: \`publishDeadLetters\` (the scorer's own path: the topic's limit read once, requests sized to it, each acknowledged before the next) for ${count(options.deadLetters)} rejected 50-byte records with two headers, 1,000 per call.`,
     ],
     header: ['measure', 'value', 'rate'],

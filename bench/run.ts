@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,kafka,scorer,job,job-memory,capacity,
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,
 //        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
 //        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds), --out DIR. docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,12 @@ import { benchAccuracy } from './accuracy.js';
 import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
+import { benchEmulator } from './emulator.js';
 import { benchCapacity } from './capacity.js';
 import { writeCostDoc, type ResultsFile } from './cost-doc.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'kafka', 'scorer', 'job', 'job-memory', 'capacity'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity'] as const;
 type Area = (typeof AREAS)[number];
 
 const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
@@ -55,6 +56,11 @@ const sections: Section[] = [];
 if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 : 7 }, log));
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
 if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
+// The deployed stack on ministack brings its own broker and emulator.
+if (wanted('e2e')) {
+  const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
+  sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
+}
 
 if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');

@@ -70,7 +70,7 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
       `${count(options.events)} events per row at the least, and at least ${options.minInvocations} full batches, over ${count(options.users)} users, weights 1 to 3; uniform users (the seed's shape) and skewed users (Zipf, s = 1: ` +
         `${count(skew.distinct)} distinct users in ${count(skew.events)} events). Each row writes a fresh table; "exact" checks the table's total against plain arithmetic.`,
       `*Handler alone*: \`createScoreHandler\` called with pre-built MSK events one after another (one invocation in flight). *Whole path*: the same events produced to a ${PARTITIONS}-partition topic, ` +
-        'then the stand-in (`local/esm/esm.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
+        'then the stand-in (`local/event-source-mapping/mapping.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
         `Its ${PARTITIONS} partitions are ${PARTITIONS} lanes in flight at once, as AWS runs one invocation per partition.`,
       `*Raw*: the same per-batch user deltas written as plain unconditional \`ADD score :d\` UpdateItems (no offsets, no condition) into a fresh table, ` +
         `with the same client (keep-alive, 64 sockets) and the same ${options.concurrency} requests in flight, taking turns with the handler batch by batch (alternating which goes first), ` +

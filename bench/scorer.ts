@@ -2,7 +2,6 @@
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
@@ -14,10 +13,19 @@ import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { connectActivityProducer } from '../local/generators/generate.js';
-import { startEventSourceMapping } from '../local/esm/esm.js';
-import { activityMessage, asKafkaRecords, seededRandom, staticDataSet, usersFrom1000, type ActivityRow, type UserShape } from '../local/fixtures/index.js';
+import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
+import {
+  activityMessage,
+  asKafkaRecords,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  type ActivityRow,
+  type UserShape,
+} from '../local/fixtures/index.js';
 import { count as countText, ratio, type Log, type Section } from './report.js';
 import { measured, pairedRatios, type Measured } from './measured.js';
 import { scorerSection } from './scorer-report.js';
@@ -59,7 +67,7 @@ const SHAPES: UserShape[] = ['uniform', 'skewed'];
  * The raw limit for one batch: the same per-user deltas written as plain unconditional ADDs (no
  * offsets, no condition), same keys, same requests in flight. Returns the writes sent.
  */
-async function rawReplay(client: DynamoDBClient, table: string, deltas: ReadonlyMap<number, number>, concurrency: number): Promise<number> {
+export async function rawReplay(client: DynamoDBClient, table: string, deltas: ReadonlyMap<number, number>, concurrency: number): Promise<number> {
   await mapWithConcurrency(deltas, concurrency, async ([userId, delta]) => {
     await client.send(
       new UpdateItemCommand({
@@ -117,7 +125,6 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   const kafkaClient = createKafka(kafka);
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const deadLetters = new LazyProducer(kafkaClient);
-  const logger = new Logger({ logLevel: 'SILENT' });
   const stamp = Date.now().toString(36);
   const { users, concurrency } = options;
   const results: ScorerMeasurement[] = [];
@@ -129,7 +136,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   };
   const handlerFor = (table: string) => {
     const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: concurrency, kafka };
-    return createScoreHandler({ config, dynamo, deadLetters }, logger);
+    return createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
   };
 
   const producer = await connectActivityProducer(kafkaClient);

@@ -11,6 +11,17 @@ module.exports = {
     const arn = String((await param(ctx, 'alarmTopicArn')) ?? '').trim();
     return arn === '' ? null : [arn];
   },
+  /**
+   * 'true' or 'false' as text, whatever YAML made of it, so the HasMetricMath condition compares like
+   * with like; anything else stops packaging rather than silently picking the emulator's alarm form.
+   */
+  metricMathAlarms: async (ctx) => {
+    const raw = String(await param(ctx, 'metricMathAlarms')).trim().toLowerCase();
+    if (raw !== 'true' && raw !== 'false') {
+      throw new Error(`param metricMathAlarms=${raw} must be true (AWS: the dead-letter alarm is a metric-math rate) or false (an emulator without metric math, such as ministack)`);
+    }
+    return raw;
+  },
   /** The mapping's DestinationConfig for a Kafka on-failure topic; null (property left out) without one. */
   destinationConfig: async (ctx) => {
     const topic = String((await param(ctx, 'onFailureTopic')) ?? '').trim();

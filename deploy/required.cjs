@@ -9,11 +9,18 @@ const HOW = {
   securityGroupIds: 'comma-separated security group ids for the functions, allowed to reach the brokers on 9098',
 };
 
+// A stage fed by the stand-in (the emulator stage) reaches a broker on this machine, not MSK.
+const HOW_WITHOUT_MSK = {
+  kafkaBrokers: 'the address of the Kafka broker the deployed functions reach, host:port (npm run stack prints it as KAFKA_BROKERS; npm run e2e passes its own)',
+};
+
 module.exports = Object.fromEntries(
   Object.entries(HOW).map(([name, what]) => [
     name,
-    async ({ options }) => {
-      throw new Error(`The parameter "${name}" is required for stage "${options.stage ?? 'dev'}": pass --param="${name}=..." or set params.<stage>.${name} in serverless.yml; it is ${what}.`);
+    async ({ options, resolveVariable }) => {
+      const trigger = await resolveVariable('param:scorerTrigger');
+      const how = (trigger === 'standin' && HOW_WITHOUT_MSK[name]) || what;
+      throw new Error(`The parameter "${name}" is required for stage "${options.stage ?? 'dev'}": pass --param="${name}=..." or set params.<stage>.${name} in serverless.yml; it is ${how}.`);
     },
   ]),
 );

@@ -104,7 +104,7 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
       }
       if (possibleCopies.length > 0) {
         logger.warn(
-          'counted events that may be copies of counted ones: on a log that started again their timestamps were set by the broker (LogAppendTime) or are missing, so they cannot tell (README, "Operations")',
+          'counted events that may be copies of counted ones: on a log that started again their timestamps were set by the broker (LogAppendTime) or are missing, so they cannot tell (docs/operations.md, "Offsets that start again")',
           {
             eventSourceArn: event.eventSourceArn,
             possibleCopies: summary.possibleCopies,

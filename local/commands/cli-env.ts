@@ -4,7 +4,7 @@ export const STACK_ENV_FILE = '.local/stack.env';
 
 /**
  * Fills unset variables from the file `npm run stack` writes, so the local tools find a running
- * stack without `source`. Variables already set win: they may point at a real Kafka or LocalStack.
+ * stack without `source`. Variables already set win: they may point at a real Kafka or an AWS emulator.
  */
 export function adoptStackEnv(path = STACK_ENV_FILE): boolean {
   if (!existsSync(path)) return false;

@@ -6,6 +6,9 @@ import { MissingPrerequisiteError } from '../services/prerequisites.js';
 /** A flag the user got wrong; the command prints it with its usage. */
 export class UsageError extends AppError {}
 
+/** The command's work failed for a reason its message says in full: printed alone, without a stack. */
+export class CommandFailed extends AppError {}
+
 /** The command was stopped by a signal before it finished its work. */
 export class Interrupted extends AppError {
   constructor() {
@@ -63,6 +66,10 @@ export function runCommand(main: () => Promise<void>, usage?: string): void {
       if (err instanceof UsageError) {
         console.error(usage ? `${err.message}\n${usage}` : err.message);
         return process.exit(EXIT.usage);
+      }
+      if (err instanceof CommandFailed) {
+        console.error(err.message);
+        return process.exit(EXIT.failed);
       }
       if (err instanceof ConfigError) {
         console.error(err.message);

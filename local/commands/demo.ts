@@ -14,7 +14,7 @@ import { startLocalStack, type LocalStack } from '../services/stack.js';
 import { localDynamoClient } from '../services/clients.js';
 import { ensureScoresTable } from '../services/tables.js';
 import { ensureTopicsOn } from '../services/kafka-topics.js';
-import { startEventSourceMapping } from '../esm/esm.js';
+import { startEventSourceMapping } from '../event-source-mapping/mapping.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';

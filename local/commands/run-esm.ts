@@ -7,20 +7,21 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadScorerConfig } from '../../lib/core/config.js';
-import { loadMappingConfig } from './settings.js';
+import { loadMappingConfig, mappingOptions } from './settings.js';
 import { onStopSignal, runCommand } from './cli.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { adoptStackEnv } from './cli-env.js';
-import { mappingOptions, startEventSourceMapping, type MskInvoker } from '../esm/esm.js';
-import { lambdaInvoker } from '../esm/lambda-invoker.js';
+import { startEventSourceMapping, type MskInvoker } from '../event-source-mapping/mapping.js';
+import { lambdaInvoker } from '../event-source-mapping/lambda-invoker.js';
 import { createProgressBar } from '../report/progress.js';
 
 const USAGE = `Usage: npm run esm -- [--invoke FUNCTION_NAME] [--batch-size N] [--window SECONDS] [--topic NAME] [--group ID] [--verbose]
 Reads KAFKA_BROKERS, SCORES_TABLE and the ESM_* settings (or .local/stack.env). Without --invoke the scorer runs
 in this process against the DynamoDB endpoint the AWS SDK is given (AWS_ENDPOINT_URL_DYNAMODB); with it, each
-batch goes to that function through the Lambda Invoke API (AWS_ENDPOINT_URL_LAMBDA for LocalStack).`;
+batch goes to that function through the Lambda Invoke API: AWS's, or the AWS emulator's when AWS_ENDPOINT_URL
+(or AWS_ENDPOINT_URL_LAMBDA) points at it, as .local/emulator.env from npm run emulator does.`;
 
 async function main(): Promise<void> {
   // Listening from the start: a signal while the group is still joining also stops cleanly.

@@ -3,6 +3,14 @@
 import { refuseDeadLetterLoop } from '../../lib/core/config.js';
 import { readKafka, type KafkaSettings } from '../../lib/core/kafka-settings.js';
 import { SettingsReader, type Env } from '../../lib/core/settings-reader.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_BATCHING_WINDOW_MS,
+  MAX_BATCH_SIZE,
+  type MappingOptions,
+  type MskInvoker,
+  type StartingPosition,
+} from '../event-source-mapping/mapping-options.js';
 
 export interface StackConfig {
   scoresTable: string;
@@ -26,8 +34,6 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
   return r.done(config);
 }
 
-export type StartingPosition = 'trim_horizon' | 'latest';
-
 export interface MappingConfig {
   activityTopic: string;
   groupId: string;
@@ -45,12 +51,12 @@ export interface MappingConfig {
 /** The local event source mapping's settings, named after AWS's (BatchSize, MaximumBatchingWindowInSeconds, StartingPosition). */
 export function loadMappingConfig(env: Env = process.env): MappingConfig {
   const r = new SettingsReader(env);
-  const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', 0.5, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
+  const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', DEFAULT_BATCHING_WINDOW_MS / 1000, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
   const arn = r.text('ESM_EVENT_SOURCE_ARN', '');
   const config: MappingConfig = {
     activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
     groupId: r.text('ESM_GROUP_ID', 'activity-scorer-mapping'),
-    batchSize: r.integer('ESM_BATCH_SIZE', 100, 1, 10_000),
+    batchSize: r.integer('ESM_BATCH_SIZE', DEFAULT_BATCH_SIZE, 1, MAX_BATCH_SIZE),
     batchingWindowMs: Math.round(windowSeconds * 1000),
     startingPosition: r.oneOf<StartingPosition>('ESM_STARTING_POSITION', 'trim_horizon', ['trim_horizon', 'latest']),
     maximumRetryAttempts: r.integer('ESM_MAXIMUM_RETRY_ATTEMPTS', -1, -1, 10_000),
@@ -61,6 +67,25 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
   const onFailureTopic = r.text('ESM_ON_FAILURE_TOPIC', '');
   if (onFailureTopic !== '') config.onFailureTopic = onFailureTopic;
   return r.done(config);
+}
+
+/** The stand-in's options from these settings, around the function it invokes. */
+export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
+  const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
+  const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
+  return {
+    kafka,
+    topic,
+    groupId,
+    batchSize,
+    batchingWindowMs,
+    startingPosition,
+    eventSourceArn,
+    invoke,
+    maximumRetryAttempts,
+    maximumRecordAgeSeconds,
+    onFailureTopic,
+  };
 }
 
 /** AWS takes -1 (no limit) or 60 to 604,800 seconds. */

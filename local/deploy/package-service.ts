@@ -10,6 +10,7 @@ import { AppError } from '../../lib/core/errors.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
+export const SERVERLESS_BIN = join(REPO, 'node_modules/osls/bin/serverless.js');
 const SERVICE_FILES = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'deploy'];
 
 export interface CfnResource {
@@ -45,14 +46,20 @@ export class PackagingError extends AppError {
   }
 }
 
-export async function packageService(stage: string, params: Record<string, string> = {}): Promise<PackagedService> {
-  const serviceDir = mkdtempSync(join(tmpdir(), 'sls-package-'));
+/** A private copy of what osls reads, in a new temporary folder, with the repository's node_modules linked in. */
+export function copyService(prefix: string): string {
+  const serviceDir = mkdtempSync(join(tmpdir(), prefix));
   for (const entry of SERVICE_FILES) cpSync(join(REPO, entry), join(serviceDir, entry), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
+  return serviceDir;
+}
+
+export async function packageService(stage: string, params: Record<string, string> = {}): Promise<PackagedService> {
+  const serviceDir = copyService('sls-package-');
   const artifactsDir = join(serviceDir, 'artifacts');
   const remove = () => rmSync(serviceDir, { recursive: true, force: true });
 
-  const args = [join(REPO, 'node_modules/osls/bin/serverless.js'), 'package', '--stage', stage, '--package', artifactsDir];
+  const args = [SERVERLESS_BIN, 'package', '--stage', stage, '--package', artifactsDir];
   for (const [name, value] of Object.entries(params)) args.push(`--param=${name}=${value}`);
   const started = performance.now();
   try {

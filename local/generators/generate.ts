@@ -3,10 +3,10 @@
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer, type ConnectedProducer, type MessageSender } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from '../fixtures/activity.js';
+import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from './activity.js';
 
 // The commands pick their population and seed from here.
-export { defaultPopulation, SEED_DEFAULTS, seededRandom } from '../fixtures/activity.js';
+export { defaultPopulation, SEED_DEFAULTS, seededRandom } from './activity.js';
 
 /** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
 export function connectActivityProducer(kafka: KafkaClients): Promise<ConnectedProducer> {

@@ -3,7 +3,7 @@
 import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/score-item.js';
-import { seededRandom } from '../fixtures/activity.js';
+import { seededRandom } from './activity.js';
 
 const BATCH_ITEMS = 25; // BatchWriteItem's limit
 const MAX_UNPROCESSED_ROUNDS = 20;

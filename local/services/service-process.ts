@@ -17,6 +17,19 @@ export interface ServiceProcess {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/**
+ * Signals the service's whole process group (it leads one: spawned detached), so what it started
+ * itself goes with it: ministack's function workers, for one. A group already gone is no error.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // the group has no process left
+  }
+}
+
 /** A process that outlives nothing: if this Node process exits, however it exits short of SIGKILL, its services go too. */
 function killOnExit(child: ChildProcess): void {
   running.add(child);
@@ -24,7 +37,7 @@ function killOnExit(child: ChildProcess): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL');
+    for (const c of running) signalGroup(c, 'SIGKILL');
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, dieWithServices);
 }
@@ -36,7 +49,7 @@ function killOnExit(child: ChildProcess): void {
  */
 function dieWithServices(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;
-  for (const c of running) c.kill('SIGKILL');
+  for (const c of running) signalGroup(c, 'SIGKILL');
   process.removeListener(signal, dieWithServices);
   process.kill(process.pid, signal);
 }
@@ -52,20 +65,31 @@ export function startServiceProcess(command: string, args: string[], options: Sp
   child.stderr?.on('data', keep);
   const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const alive = () => child.exitCode === null && child.signalCode === null;
+  let swept = false;
+  /** Once the leader is gone: whatever it started and left behind on its way out. */
+  const sweep = () => {
+    if (swept) return;
+    swept = true;
+    signalGroup(child, 'SIGKILL');
+  };
   return {
     child,
     output: () => tail,
     async stop(graceMs = 10_000) {
-      if (!alive()) return;
-      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      child.kill('SIGTERM');
-      await gone;
-      clearTimeout(force);
+      if (alive()) {
+        const force = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+        signalGroup(child, 'SIGTERM');
+        await gone;
+        clearTimeout(force);
+      }
+      sweep();
     },
     async kill() {
-      if (!alive()) return;
-      child.kill('SIGKILL');
-      await gone;
+      if (alive()) {
+        signalGroup(child, 'SIGKILL');
+        await gone;
+      }
+      sweep();
     },
   };
 }

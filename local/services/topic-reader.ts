@@ -1,5 +1,6 @@
 // Reads a topic from the beginning with a throwaway consumer group until enough matching messages
-// came: the one topic reader of the tests, the benchmarks and the demo.
+// came: the one topic reader of the tests, the benchmarks and the demo; and where a topic's
+// readers are (its end offsets, a group's commits).
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 import { scanFromEarliest, topicBounds } from '../../lib/adapters/topic-scan.js';
@@ -32,6 +33,20 @@ export async function readFromBeginning(kafka: KafkaClients, topic: string, coun
 /** The next offset to be written, per partition: what a consumer must reach to have read everything. */
 export async function topicEnds(kafka: KafkaClients, topic: string): Promise<{ partition: number; end: number }[]> {
   return (await topicBounds(kafka, topic)).map(({ partition, end }) => ({ partition, end }));
+}
+
+/** What a consumer group has committed on `topic`: per partition, the next offset it reads (partitions without a commit left out). */
+export async function committedOffsets(kafka: KafkaClients, groupId: string, topic: string): Promise<Record<number, number>> {
+  const admin = await kafka.admin();
+  try {
+    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+    const committed: Record<number, number> = {};
+    for (const p of group?.topics.find((t) => t.name === topic)?.partitions ?? [])
+      if (p.committedOffset >= 0n) committed[p.partitionIndex] = Number(p.committedOffset);
+    return committed;
+  } finally {
+    await admin.close();
+  }
 }
 
 /** Every message up to the topic's end offsets at the time of the call. */

@@ -7,7 +7,7 @@ import { dirname, join, parse } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUNCTIONS, IAM_ENV, packageAndUnzip, runIn, type UnzippedService } from './bundle-folder.js';
+import { FUNCTIONS, IAM_ENV, packageAndUnzip, runIn, type UnzippedService } from '../support/bundle-folder.js';
 
 const MiB = 1024 * 1024;
 

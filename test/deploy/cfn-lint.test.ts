@@ -24,7 +24,7 @@ const VARIANTS: [string, string, Record<string, string>][] = [
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
     },
   ],
-  ['the LocalStack stage (no mapping, no VPC)', 'local', {}],
+  ['the emulator stage (no mapping, no VPC, no metric math)', 'local', { kafkaBrokers: '127.0.0.1:9092' }],
 ];
 
 async function lint(templatePath: string): Promise<{ code: number; output: string }> {

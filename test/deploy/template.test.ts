@@ -3,10 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedActions, roleStatements, type PolicyStatement } from '../../local/deploy/cfn.js';
 import { packageService, PackagingError, type CfnResource, type PackagedService } from '../../local/deploy/package-service.js';
+import { mskResourceArn } from '../support/msk-arn.js';
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2';
-const kafkaArn = (kind: 'topic' | 'group', name: string) =>
-  `arn:aws:kafka:eu-west-1:123456789012:${kind}/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2/${name}`;
+const kafkaArn = (kind: 'topic' | 'group', name: string) => mskResourceArn(CLUSTER, kind, name);
 const TABLE = 'GetAtt:ScoresTable.Arn';
 
 // Lambda creates and removes the interfaces by itself; EC2 offers no narrower resource for that.

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IAM_ENV, packageAndUnzip, runIn, type UnzippedService } from '../deploy/bundle-folder.js';
+import { IAM_ENV, packageAndUnzip, runIn, type UnzippedService } from '../support/bundle-folder.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo } from '../support/stack.js';
 
 let unzipped: UnzippedService;

@@ -8,7 +8,7 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { scanScores } from '../../lib/adapters/scan.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 import { activityRecords, readSums, sorted } from '../../local/fixtures/index.js';
 import { trackConsumedCapacity } from '../../bench/consumed-capacity.js';
 import { freshScoresTable, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';

@@ -5,7 +5,7 @@ import type { MSKRecord } from 'aws-lambda';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { activityRecords, expectedSums, readFromBeginning, readSums, sorted, type ConsumedMessage } from '../../local/fixtures/index.js';
 import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { eventOf, testScorer } from '../support/scorer.js';

@@ -13,7 +13,7 @@ import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MskIamIdentity, PresentedToken } from '../../local/services/msk-iam-listener.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 import { writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, privateBroker, readTopic, stackEndpoints, testDynamo } from '../support/stack.js';
 
@@ -61,7 +61,7 @@ async function invokeFunction(name: 'score' | 'popular', event: object, env: Rec
     EVENT: JSON.stringify(event),
     ...env,
   };
-  const child = await run(process.execPath, ['--import', 'tsx', 'test/fixtures/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/support/processes/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
     (done) => ({ ...done, code: 0 }),
     (failed: { stdout: string; stderr: string; code: number }) => failed,
   );

@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
@@ -11,7 +10,7 @@ import { topicBounds } from '../../lib/adapters/topic-scan.js';
 import { maxPublishBatch, popularUserMessage } from '../../lib/core/popular-run.js';
 import { startKafkaBroker } from '../../local/services/kafka-broker.js';
 import { freePort } from '../../local/services/service-process.js';
-import { continuousScores, exactPopular, seedShapedScores, seedUserId, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
+import { continuousScores, exactPopular, seedShapedScores, seedUserId, silentLogger, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 
@@ -253,7 +252,7 @@ describe('popular-users job: items without a numeric score', () => {
       { user_id: { S: 'flag-score' }, score: { BOOL: true } },
     ];
     for (const Item of odd) await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item }));
-    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const logger = silentLogger.createChild();
     const warn = vi.spyOn(logger, 'warn');
     const summary = await createPopularHandler({ config, dynamo, producer }, logger)(scheduledEvent);
     expect(summary).toMatchObject({ usersScanned: 10, unscoredItems: 3, cutoff: 8, published: 2 });
@@ -301,7 +300,7 @@ describe('popular-users job failures', () => {
   it('rejects and logs an error, claiming nothing, when Kafka is down', async () => {
     // Nothing listens on a port just freed: a broker that is down.
     const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [`127.0.0.1:${await freePort()}`] }));
-    const logger = new Logger({ serviceName: 'popular-test', logLevel: 'SILENT' });
+    const logger = silentLogger.createChild();
     const info = vi.spyOn(logger, 'info');
     const error = vi.spyOn(logger, 'error');
     try {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
+import { until } from '../support/wait.js';
 
 const script = resolve('local/commands/run-stack.ts');
 // The stack runs in a scratch folder (its .local/ is written there), so tsx is named by path.
@@ -17,14 +18,6 @@ function start(cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; outp
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, output: () => out, exited };
-}
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('npm run stack', () => {

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, sorted } from '../../local/fixtures/index.js';
-import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
+import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
+import { eventOf, testScorer } from '../support/scorer.js';
 
 let dynamo: DynamoDBClient;
 let deadLetters: LazyProducer;
@@ -62,7 +62,7 @@ describe('offsets that start again below the stored ones', () => {
     // The topic was deleted and created again: offsets start at 0, the records are newer.
     const recreated = activityRecords(600, 50, { partitions: 4, firstOffset: 0, seed: 37, firstTimestamp: later }).filter((r) => r.offset <= 99);
     expect(Math.max(...recreated.map((r) => r.offset))).toBe(99);
-    const warn = vi.spyOn(quietLogger, 'warn');
+    const warn = vi.spyOn(silentLogger, 'warn');
     const otherCluster = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/11111111-1111-1111-1111-111111111111-1';
     const summary = await handle(eventOf(recreated, otherCluster));
     // Never silent: a warning names the partition, the stored and the incoming offsets, and the event source.

@@ -6,10 +6,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { FIRST_TIMESTAMP, readSums } from '../../local/fixtures/index.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import { FIRST_TIMESTAMP, readSums, silentLogger } from '../../local/fixtures/index.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { batchMetrics } from '../../lib/metrics.js';
-import { eventOf, quietLogger, testScorer } from '../support/scorer.js';
+import { eventOf, testScorer } from '../support/scorer.js';
 import { buildCases, deliverCases, mismatches, RESTART_SCENARIOS } from '../support/restart-cases.js';
 
 let dynamo: DynamoDBClient;
@@ -79,7 +79,7 @@ describe('the cluster moves of issue 18, through the handler', () => {
   it('copies re-stamped by a LogAppendTime target cannot be told apart: counted (60), and never silently', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     await handle(eventOf(oldLog));
-    const warn = vi.spyOn(quietLogger, 'warn');
+    const warn = vi.spyOn(silentLogger, 'warn');
     // Split over two batches, and the first delivered twice: still reported once per event.
     const first = await handle(eventOf(copiesOf(0, true).slice(0, 4), OTHER_CLUSTER));
     const again = await handle(eventOf(copiesOf(0, true).slice(0, 4), OTHER_CLUSTER));
@@ -110,7 +110,7 @@ describe('the cluster moves of issue 18, through the handler', () => {
     const late = await handle(eventOf(copiesOf(2001), OTHER_CLUSTER));
     // Nothing marks a restart here: an old timestamp above the stored offset is what a producer with a slow clock sends.
     expect(late).toMatchObject({ offsetRestarts: 0, copiesSkipped: 0 });
-    expect(await sumOf(config.scoresTable)).toBe(63); // exact would be 33: copy first, then switch (README, "Operations")
+    expect(await sumOf(config.scoresTable)).toBe(63); // exact would be 33: copy first, then switch (docs/operations.md, "Offsets that start again")
   });
 
   it('an event in the same millisecond as the newest counted one, on a log that started again, is taken as counted', async () => {

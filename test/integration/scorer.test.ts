@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { MSKEvent } from 'aws-lambda';
-import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
-import { createScoreHandler, type ScorerDeps } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
-import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
+import { createScoreHandler } from '../../lib/score-batch.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
+import { readTopic, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { activityRecords, expectedSums, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
+import { eventOf, testScorer } from '../support/scorer.js';
 
-const logger = new Logger({ serviceName: 'scorer-test', logLevel: 'ERROR' });
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 let dynamo: DynamoDBClient;
@@ -26,23 +24,9 @@ afterAll(async () => {
   dynamo.destroy();
 });
 
-async function scorer(overrides: Partial<ScorerConfig> = {}, client: DynamoDBClient = dynamo) {
-  const config: ScorerConfig = {
-    ...loadScorerConfig({ SCORES_TABLE: 'unset', KAFKA_BROKERS: stackEndpoints().kafkaBrokers }),
-    scoresTable: await freshScoresTable(dynamo),
-    dlqTopic: await freshTopic('dlq'),
-    ...overrides,
-  };
-  const deps: ScorerDeps = { config, dynamo: client, deadLetters };
-  return { config, handle: createScoreHandler(deps, logger) };
-}
-
-const eventOf = (records: KafkaRecord[]): MSKEvent =>
-  buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });
-
 describe('scorer on DynamoDB Local', () => {
   it('scores a batch in the exact MSK event shape AWS documents', async () => {
-    const { config, handle } = await scorer();
+    const { config, handle } = await testScorer(dynamo, deadLetters);
     const event: MSKEvent = {
       eventSource: 'aws:kafka',
       eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster/751d2973-a626-431c-9d4e-d7975eb44dd7-2',
@@ -103,7 +87,7 @@ describe('scorer on DynamoDB Local', () => {
   });
 
   it('matches a plain in-memory sum, with one write per distinct user per batch', async () => {
-    const { config, handle } = await scorer();
+    const { config, handle } = await testScorer(dynamo, deadLetters);
     const records = activityRecords(5000, 800, { seed: 7 });
     const summary = await handle(eventOf(records));
     const expected = expectedSums(records);
@@ -113,7 +97,7 @@ describe('scorer on DynamoDB Local', () => {
   });
 
   it('keeps sums exact when the same batch is delivered twice', async () => {
-    const { config, handle } = await scorer();
+    const { config, handle } = await testScorer(dynamo, deadLetters);
     const records = activityRecords(2000, 300, { seed: 11 });
     await handle(eventOf(records));
     const again = await handle(eventOf(records));
@@ -122,7 +106,7 @@ describe('scorer on DynamoDB Local', () => {
   });
 
   it('keeps sums exact when a redelivery overlaps with shifted boundaries', async () => {
-    const { config, handle } = await scorer();
+    const { config, handle } = await testScorer(dynamo, deadLetters);
     const records = activityRecords(3000, 200, { seed: 13 });
     // Deliveries by position in the log: [0, 1500), then [1000, 2500) overlapping it, then [2200, 3000).
     const byPosition = [...records].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
@@ -143,21 +127,21 @@ describe('scorer on DynamoDB Local', () => {
     const users = expectedSums(records).size;
     const crashAfter = 120;
     const crashing = crashingAfterWrites(testDynamo(), crashAfter);
-    const { config, handle } = await scorer({ writeConcurrency: 4 }, crashing);
+    const { config, handle } = await testScorer(dynamo, deadLetters, { writeConcurrency: 4 }, crashing);
     await expect(handle(eventOf(records))).rejects.toThrow('injected crash');
     const partial = await readSums(dynamo, config.scoresTable);
     // The invocation fails only once the writes in flight settled: exactly the first k users hold their sums.
     expect(partial.size).toBe(crashAfter);
     expect(partial.size).toBeLessThan(users);
 
-    const retry = createScoreHandler({ config, dynamo, deadLetters }, logger);
+    const retry = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
     const summary = await retry(eventOf(records));
     expect(summary.alreadyAppliedUsers).toBe(partial.size);
     expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(records)));
   });
 
   it('fails the invocation on a DynamoDB error other than the offset check', async () => {
-    const { handle } = await scorer({ scoresTable: uniqueName('missing-table') });
+    const { handle } = await testScorer(dynamo, deadLetters, { scoresTable: uniqueName('missing-table') });
     await expect(handle(eventOf(activityRecords(10, 5)))).rejects.toThrow(/non-existent table|not found/i);
   });
 });
@@ -177,7 +161,7 @@ describe('poison records', () => {
   ];
 
   it('sends every bad record to the dead-letter topic with its reason while the good ones count once', async () => {
-    const { config, handle } = await scorer();
+    const { config, handle } = await testScorer(dynamo, deadLetters);
     const good = activityRecords(300, 40, { seed: 23, partitions: 2 });
     let offset = 10_000;
     const bad: KafkaRecord[] = poison.map(([, value]) => ({

@@ -1,14 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
+import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName, privateBroker } from '../support/stack.js';
-import { activityRecords, exactPopular, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
-import { byRun, readPublished } from './support/popular-runs.js';
+import { activityRecords, exactPopular, expectedSums, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
+import { byRun, readPublished } from '../support/popular-runs.js';
 
 const dynamo = testDynamo();
 // A private broker, so crashing it disturbs no other test file.
@@ -31,7 +30,7 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
       kafka,
     };
     const deadLetters = new LazyProducer(createKafka(kafka));
-    const handler = createScoreHandler({ config, dynamo, deadLetters }, new Logger({ logLevel: 'SILENT' }));
+    const handler = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
 
     let invocations = 0;
     let alreadyCounted = 0;

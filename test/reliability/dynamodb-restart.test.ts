@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
@@ -12,9 +11,9 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../local/services/dyn
 import { freePort } from '../../local/services/service-process.js';
 import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
-import { stackEndpoints, testKafkaSettings, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
+import { testKafkaSettings, uniqueName } from '../support/stack.js';
+import { eventOf } from '../support/scorer.js';
+import { activityRecords, expectedSums, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
 
 // A private DynamoDB Local on disk and on a fixed port, so it can die and come back at the same endpoint with its data.
 const dataDir = mkdtempSync(join(tmpdir(), 'dynamo-restart-'));
@@ -58,8 +57,8 @@ describe('reliability: DynamoDB Local stopped in the middle of a batch', () => {
       kafka: testKafkaSettings('dynamo-restart'),
     };
     // One handler, one client, as in a warm Lambda container that outlives the outage.
-    const handle = createScoreHandler({ config, dynamo: scorerClient, deadLetters }, new Logger({ logLevel: 'SILENT' }));
-    const event = buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });
+    const handle = createScoreHandler({ config, dynamo: scorerClient, deadLetters }, silentLogger);
+    const event = eventOf(records);
 
     const first = handle(event);
     first.catch(() => undefined);

@@ -2,8 +2,8 @@
 // so a rule that disagrees with docs/exactly-once.md shows up with its record.
 import { describe, expect, it } from 'vitest';
 import { decodeActivity } from '../../lib/core/activity.js';
-import { toMskRecord } from '../../local/esm/msk-event.js';
-import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
+import { toMskRecord } from '../../local/event-source-mapping/msk-event.js';
+import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from '../support/fuzz.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 

@@ -6,7 +6,7 @@ import type { ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';
 import { readSums } from '../../local/fixtures/index.js';
-import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from './support/fuzz.js';
+import { FUZZ_WEIGHTS, fuzzRecords, referenceVerdict } from '../support/fuzz.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240605);
 const RECORDS = 1_500;

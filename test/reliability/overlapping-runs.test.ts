@@ -5,7 +5,7 @@ import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { exactPopular, seedShapedScores, writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafkaSettings } from '../support/stack.js';
-import { byRun, endOf, readPublished, usersOf } from './support/popular-runs.js';
+import { byRun, endOf, readPublished, usersOf } from '../support/popular-runs.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();

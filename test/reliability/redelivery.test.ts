@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { testDynamo } from '../support/stack.js';
-import { runRedeliveryCase } from './support/redelivery.js';
+import { runRedeliveryCase } from '../support/redelivery.js';
 
 const dynamo = testDynamo();
 afterAll(() => dynamo.destroy());

@@ -7,7 +7,7 @@ import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';
 import { readSums, sorted } from '../../local/fixtures/index.js';
-import { runRedeliveryCase } from './support/redelivery.js';
+import { runRedeliveryCase } from '../support/redelivery.js';
 
 const dynamo = testDynamo();
 afterAll(() => dynamo.destroy());

@@ -15,9 +15,9 @@ interface Member {
   exited: Promise<string>;
 }
 
-/** One stand-in + scorer process (test/reliability/scorer-process.ts), reporting each batch on stdout. */
+/** One stand-in + scorer process (test/support/processes/scorer.ts), reporting each batch on stdout. */
 function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void): Member {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/scorer-process.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/scorer.ts'], {
     env: { ...env, START_ON_STDIN: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -2,7 +2,7 @@
 // batches at every boundary and delivered again in several ways: each case is one user alone on a
 // partition of its own, so thousands of cases run side by side through the same invocations.
 import type { BatchSummary } from '../../lib/score-batch.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { FIRST_TIMESTAMP } from '../../local/fixtures/index.js';
 
 /** What the new log holds, in order: a copy of the old log's k-th event, or an event produced there. */

@@ -1,16 +1,14 @@
 // A scorer wired to the run's local stack, with a fresh table and dead-letter topic per call.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { loadScorerConfig, type ScorerConfig } from '../../lib/core/config.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { startEventSourceMapping } from '../../local/esm/esm.js';
+import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
 import { createScoreHandler, type BatchSummary } from '../../lib/score-batch.js';
-import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/esm/msk-event.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { freshScoresTable, freshTopic, stackEndpoints, uniqueName } from './stack.js';
-
-export const quietLogger = new Logger({ serviceName: 'scorer-test', logLevel: 'SILENT' });
+import { silentLogger } from '../../local/fixtures/index.js';
 
 export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProducer, overrides: Partial<ScorerConfig> = {}, client: DynamoDBClient = dynamo) {
   const config: ScorerConfig = {
@@ -20,7 +18,7 @@ export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProduc
     dlqTopic: overrides.dlqTopic ?? (await freshTopic('dlq')),
     ...overrides,
   };
-  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters }, quietLogger) };
+  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters }, silentLogger) };
 }
 
 export const eventOf = (records: KafkaRecord[], eventSourceArn = LOCAL_CLUSTER_ARN): MSKEvent =>
@@ -37,7 +35,7 @@ export async function scoreTopicThroughStandIn(
   options: { topic: string; groupPrefix: string; batchSize: number },
 ): Promise<BatchSummary[]> {
   const deadLetters = new LazyProducer(createKafka(config.kafka));
-  const handle = createScoreHandler({ config, dynamo, deadLetters }, quietLogger);
+  const handle = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
   const summaries: BatchSummary[] = [];
   let poisoned: Error | undefined;
   const esm = await startEventSourceMapping({

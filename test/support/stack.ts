@@ -9,7 +9,7 @@ import { asText, readFromBeginning, type TextMessage } from '../../local/fixture
 import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
-import type { KafkaRecord } from '../../local/esm/msk-event.js';
+import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../local/services/kafka-broker.js';
 
 export function stackEndpoints() {
@@ -80,18 +80,4 @@ export function privateBroker(options: KafkaBrokerOptions = {}): () => KafkaBrok
     if (broker === undefined) throw new Error('the private broker is used before its beforeAll ran');
     return broker;
   };
-}
-
-/** What a consumer group has committed on `topic`, per partition (partitions without a commit left out). */
-export async function committedOffsets(groupId: string, topic: string, brokers = stackEndpoints().kafkaBrokers): Promise<Record<number, number>> {
-  const admin = await plainKafka(brokers, 'test-offsets').admin();
-  try {
-    const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
-    const committed: Record<number, number> = {};
-    for (const p of group?.topics.find((t) => t.name === topic)?.partitions ?? [])
-      if (p.committedOffset >= 0n) committed[p.partitionIndex] = Number(p.committedOffset);
-    return committed;
-  } finally {
-    await admin.close();
-  }
 }

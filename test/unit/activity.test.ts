@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeActivity, MAX_VALUE_BYTES } from '../../lib/core/activity.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../../lib/core/config.js';
-import { toMskRecord } from '../../local/esm/msk-event.js';
+import { toMskRecord } from '../../local/event-source-mapping/msk-event.js';
 import type { MSKRecord } from 'aws-lambda';
 
 const at = { topic: 'activity', partition: 2, offset: 41, timestamp: 1_700_000_000_000 };

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
-import { FunctionError, lambdaInvoker } from '../../local/esm/lambda-invoker.js';
-import { LOCAL_CLUSTER_ARN } from '../../local/esm/msk-event.js';
+import { FunctionError, lambdaInvoker } from '../../local/event-source-mapping/lambda-invoker.js';
+import { LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 
-// A tiny HTTP endpoint speaking the Lambda Invoke API's wire format, as LocalStack does.
+// A tiny HTTP endpoint speaking the Lambda Invoke API's wire format, as AWS and ministack do.
 const received: { path: string; body: unknown }[] = [];
 let server: Server;
 let client: LambdaClient;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
-import { Lane } from '../../local/esm/lane.js';
+import { Lane } from '../../local/event-source-mapping/lane.js';
 
 const record = (offset: number): ConsumedMessage => ({
   topic: 'activity',

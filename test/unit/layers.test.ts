@@ -1,16 +1,12 @@
-// The dependency rules of docs/architecture.md, checked on the source rather than trusted.
-import { readdirSync, readFileSync } from 'node:fs';
+// The dependency rules of docs/architecture.md: the lint rules that enforce them refuse each
+// forbidden edge and let each documented one through; and the functions load the Kafka client late.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CORE = join(ROOT, 'lib/core');
-
-/** Every module specifier a file imports or re-exports, types included. */
-function specifiers(file: string): string[] {
-  const source = readFileSync(file, 'utf8');
-  return [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => (m[1] ?? m[2])!);
-}
 
 /** What a file loads as it is evaluated: static imports and re-exports of values, not types, not import(). */
 function loadedAtImport(file: string): string[] {
@@ -49,19 +45,88 @@ function packagesLoadedBy(entry: string): Set<string> {
   return packages;
 }
 
-describe('lib/core', () => {
-  const files = readdirSync(CORE).filter((f) => f.endsWith('.ts'));
+type Verdict = 'refused' | 'allowed';
 
-  it('is what the check reads: every core file, with its imports', () => {
-    expect(files).toContain('popular-run.ts');
-    expect(specifiers(join(CORE, 'popular-run.ts'))).toContain('./record-size.js');
-  });
+/** An import from a file of each folder, and whether the layer rules of .oxlintrc.json let it through. */
+const EDGES: Array<[file: string, specifier: string, verdict: Verdict]> = [
+  ['lib/core/x.ts', '../adapters/store.js', 'refused'],
+  ['lib/core/x.ts', '@platformatic/kafka', 'refused'],
+  ['lib/core/x.ts', 'aws-lambda', 'refused'],
+  ['lib/core/x.ts', '@aws-sdk/client-dynamodb', 'refused'],
+  ['lib/core/x.ts', '@aws-lambda-powertools/logger', 'refused'],
+  ['lib/core/x.ts', '../../local/fixtures/index.js', 'refused'],
+  ['lib/core/x.ts', './errors.js', 'allowed'],
+  ['lib/core/x.ts', 'tdigest', 'allowed'],
+  ['lib/core/x.ts', 'node:util', 'allowed'],
+  ['lib/adapters/x.ts', '../score-batch.js', 'refused'],
+  ['lib/adapters/x.ts', '../../test/support/stack.js', 'refused'],
+  ['lib/adapters/x.ts', '../core/errors.js', 'allowed'],
+  ['lib/adapters/x.ts', '@platformatic/kafka', 'allowed'],
+  ['lib/x.ts', '../local/fixtures/index.js', 'refused'],
+  ['lib/x.ts', '../functions/score.js', 'refused'],
+  ['lib/x.ts', '../bench/run.js', 'refused'],
+  ['lib/x.ts', '../test/support/stack.js', 'refused'],
+  ['lib/x.ts', './adapters/store.js', 'allowed'],
+  ['functions/x.ts', '../local/event-source-mapping/msk-event.js', 'refused'],
+  ['functions/x.ts', '../test/support/stack.js', 'refused'],
+  ['functions/x.ts', '../lib/score-batch.js', 'allowed'],
+  ['bench/x.ts', '../test/support/stack.js', 'refused'],
+  ['bench/x.ts', '../local/fixtures/index.js', 'allowed'],
+  ['local/commands/x.ts', '../../test/support/stack.js', 'refused'],
+  ['local/commands/x.ts', '../../bench/scorer.js', 'refused'],
+  ['local/commands/x.ts', '../event-source-mapping/mapping.js', 'allowed'],
+  ['local/commands/x.ts', '../report/progress.js', 'allowed'],
+  ['local/services/x.ts', '../event-source-mapping/mapping.js', 'refused'],
+  ['local/services/x.ts', '../commands/settings.js', 'allowed'],
+  ['local/event-source-mapping/x.ts', '../commands/settings.js', 'refused'],
+  ['local/event-source-mapping/x.ts', '../services/stack.js', 'refused'],
+  ['local/event-source-mapping/x.ts', '../services/topic-reader.js', 'allowed'],
+  ['local/generators/x.ts', '../fixtures/oracle.js', 'refused'],
+  ['local/generators/x.ts', '../event-source-mapping/msk-event.js', 'allowed'],
+  ['local/fixtures/x.ts', '../commands/settings.js', 'refused'],
+  ['local/fixtures/x.ts', '../generators/activity.js', 'allowed'],
+  ['local/fixtures/x.ts', '../services/topic-reader.js', 'allowed'],
+  ['local/report/x.ts', '../services/stack.js', 'refused'],
+  ['local/deploy/x.ts', '../generators/activity.js', 'refused'],
+  ['local/deploy/x.ts', '../services/clients.js', 'allowed'],
+  ['local/e2e/x.ts', '../commands/cli.js', 'refused'],
+  ['local/e2e/x.ts', '../../test/support/stack.js', 'refused'],
+  ['local/e2e/x.ts', '../event-source-mapping/mapping.js', 'allowed'],
+  ['local/e2e/x.ts', '../fixtures/index.js', 'allowed'],
+  ['local/a-new-folder/x.ts', '../services/stack.js', 'refused'],
+  ['local/a-new-folder/x.ts', '../../lib/core/config.js', 'allowed'],
+  ['test/unit/x.test.ts', '../../local/commands/settings.js', 'allowed'],
+];
 
-  it.each(files)('%s imports nothing of ours outside lib/core, and no Kafka client, not even its types', (file) => {
-    const outside = specifiers(join(CORE, file)).filter((s) => s.startsWith('.') && !s.startsWith('./'));
-    const kafka = specifiers(join(CORE, file)).filter((s) => !s.startsWith('.') && /kafka/i.test(s));
-    expect({ outside, kafka }).toEqual({ outside: [], kafka: [] });
-  });
+/** Each edge in a file of its own in a scratch copy of the folders, linted with the project's config: the files refused. */
+function refusedFiles(): Set<string> {
+  const scratch = mkdtempSync(join(tmpdir(), 'layers-'));
+  try {
+    copyFileSync(join(ROOT, '.oxlintrc.json'), join(scratch, '.oxlintrc.json'));
+    EDGES.forEach(([file, specifier], i) => {
+      const path = join(scratch, file.replace(/\.ts$/, `-${i}.ts`));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, `export * from '${specifier}';\n`);
+    });
+    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/oxlint/bin/oxlint'), '-c', '.oxlintrc.json', '-f', 'json', '.'], {
+      cwd: scratch,
+      encoding: 'utf8',
+    });
+    const report = JSON.parse(run.stdout) as { diagnostics: Array<{ code: string; filename: string }> };
+    return new Set(report.diagnostics.filter((d) => d.code === 'eslint(no-restricted-imports)').map((d) => d.filename));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+describe('the layer rules of .oxlintrc.json (what npm run lint enforces)', () => {
+  const refused = refusedFiles();
+  it.each(EDGES.map(([file, specifier, verdict], i) => ({ file, specifier, verdict, linted: file.replace(/\.ts$/, `-${i}.ts`) })))(
+    '$file importing $specifier: $verdict',
+    ({ linted, verdict }) => {
+      expect(refused.has(linted) ? 'refused' : 'allowed').toBe(verdict);
+    },
+  );
 });
 
 describe('the functions at their start', () => {

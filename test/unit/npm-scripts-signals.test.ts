@@ -30,7 +30,7 @@ function interruptWhileBusy(commandLine: string): Promise<{ exit: string; out: s
 
 describe('npm scripts that run TypeScript commands', () => {
   it.each(['start', 'stack', 'esm', 'generate', 'bench'])('%s: a Ctrl-C that finds the command busy still reaches its own handler', async (name) => {
-    const commandLine = scripts[name]!.replace(/\S+\.ts\b/, 'test/fixtures/busy-on-signal.ts');
+    const commandLine = scripts[name]!.replace(/\S+\.ts\b/, 'test/support/processes/busy-on-signal.ts');
     expect(commandLine).toContain('busy-on-signal.ts');
     const { exit, out } = await interruptWhileBusy(commandLine);
     // tsx's own launcher SIGKILLs a child that has not answered a relayed signal within about 60 ms.
