@@ -12,7 +12,7 @@ import { startEventSourceMapping } from '../local/event-source-mapping/mapping.j
 import { activityMessage, defaultPopulation, randomActivity, seededRandom } from '../local/fixtures/index.js';
 import { plainKafka, type KafkaClients } from '../lib/adapters/kafka-client.js';
 import { connectProducer, LazyProducer } from '../lib/adapters/producer.js';
-import { publishDeadLetters } from '../lib/adapters/dead-letters.js';
+import { DeadLetterPublisher } from '../lib/adapters/dead-letter-publisher.js';
 import type { Rejection } from '../lib/core/activity.js';
 import type { OutgoingMessage } from '../lib/core/kafka-message.js';
 import { count, mib, type Log, type Section } from './report.js';
@@ -102,7 +102,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
         "through the functions' client (@platformatic/kafka). " +
         `Produce: our idempotent producer (\`lib/adapters/producer.ts\`), acks=all, ${count(REQUEST_RECORDS)} records per send, ${IN_FLIGHT} callers, which it serves one send at a time. Consume: a plain consumer group's message stream from the beginning. ` +
         'Stand-in: `local/event-source-mapping/mapping.ts` building MSK events for a function that does nothing, the ceiling of the scoring path on the Kafka side. ' +
-        `Dead letters: \`publishDeadLetters\` (the scorer's own path: the topic's limit read once, requests sized to it, each acknowledged before the next) for ${count(options.deadLetters)} rejected 50-byte records with two headers, 1,000 per call.`,
+        `Dead letters: \`DeadLetterPublisher\` (the scorer's own path, one publisher per container: the topic's limit read once, requests sized to it, each acknowledged before the next) for ${count(options.deadLetters)} rejected 50-byte records with two headers, 1,000 per call.`,
     ],
     header: ['measure', 'value', 'rate'],
     rows: [
@@ -114,7 +114,7 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
       ],
       ['consume', `${consumeSeconds.toFixed(2)} s`, `${rate(options.records, consumeSeconds)} records`],
       ['stand-in to a no-op function', `${mappingSeconds.toFixed(2)} s`, `${rate(options.records, mappingSeconds)} records`],
-      ['dead letters (publishDeadLetters)', `${deadLetterSeconds.toFixed(2)} s`, `${rate(options.deadLetters, deadLetterSeconds)} records`],
+      ['dead letters (DeadLetterPublisher)', `${deadLetterSeconds.toFixed(2)} s`, `${rate(options.deadLetters, deadLetterSeconds)} records`],
       ['broker JVM resident memory now / peak', memory ? `${mib(memory.rss)} / ${mib(memory.peak)}` : 'n/a (no /proc)', 'heap capped at 512 MiB'],
     ],
     notes: ["The scorer rates in the next sections stay far below these: DynamoDB Local's conditional writes, not Kafka, bound the pipeline here."],
@@ -164,16 +164,13 @@ async function timeDeadLetters(kafka: KafkaClients, topic: string, total: number
     },
   });
   const producer = new LazyProducer(kafka);
+  const deadLetters = new DeadLetterPublisher(producer, topic);
   try {
     // The topic's limit is read and the producer connected once per container, as on a warm Lambda.
-    await publishDeadLetters(producer, topic, [rejection(-1)]);
+    await deadLetters.publish([rejection(-1)]);
     const started = performance.now();
     for (let i = 0; i < total; i += 1000) {
-      await publishDeadLetters(
-        producer,
-        topic,
-        Array.from({ length: Math.min(1000, total - i) }, (_, j) => rejection(i + j)),
-      );
+      await deadLetters.publish(Array.from({ length: Math.min(1000, total - i) }, (_, j) => rejection(i + j)));
     }
     return (performance.now() - started) / 1000;
   } finally {

@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,
 //        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
-//        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds), --out DIR. docs/performance.md says how long each takes.
+//        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds),
+//        --reader-users N (users per run), --out DIR. docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,10 +19,11 @@ import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
 import { benchEmulator } from './emulator.js';
 import { benchCapacity } from './capacity.js';
+import { benchReader } from './reader.js';
 import { writeCostDoc, type ResultsFile } from './cost-doc.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity', 'reader'] as const;
 type Area = (typeof AREAS)[number];
 
 const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     invocations: { type: 'string' },
     'scorer-batches': { type: 'string' },
     rounds: { type: 'string' },
+    'reader-users': { type: 'string' },
     out: { type: 'string', default: DEFAULT_OUT },
   },
 });
@@ -62,7 +65,7 @@ if (wanted('e2e')) {
   sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
 }
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity') || wanted('reader')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -86,6 +89,10 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     }
     if (wanted('job-memory')) {
       sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8, rounds }, log));
+    }
+    if (wanted('reader')) {
+      const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;
+      sections.push(await benchReader(stack, { runs: [10, 300], users, calls: 3 }, log));
     }
   } finally {
     await stack.stop();

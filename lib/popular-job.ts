@@ -6,8 +6,8 @@ import type { PopularConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { LazyProducer } from './adapters/producer.js';
 import { selectPopularUsers, type PopularSink } from './core/popular-engine.js';
-import { RunPublisher, publishRunEnd } from './adapters/popular-publish.js';
-import type { PopularRun } from './core/popular-run.js';
+import { RunPublisher, type RequestLimit, type RunSink } from './adapters/popular-publish.js';
+import { POPULAR_KEY_PREFIX, runKey, type PopularRun } from './core/popular-run.js';
 import { processRunClock, type RunClock } from './core/run-clock.js';
 import { dynamoScoreSource } from './adapters/scan.js';
 import type { ScoreSource } from './core/score-source.js';
@@ -24,6 +24,8 @@ export interface PopularJobDeps {
   clock?: RunClock;
   /** Where scores are read from; the config's table, scanned in its segments, when absent. */
   source?: ScoreSource;
+  /** Publishes to the popular topic and keeps its size limit; one per container. A run makes its own when absent. */
+  publisher?: RunPublisher;
 }
 
 export interface PopularRunOptions {
@@ -53,6 +55,11 @@ export interface PopularRunSummary {
   popularCount: number;
   /** Users acknowledged by the broker; the run-end marker follows them and is not counted. */
   published: number;
+  /** The bytes a produce request could take (the smaller of KAFKA_MESSAGE_MAX_BYTES and the topic's limit), and the topic's max.message.bytes. */
+  requestLimitBytes: number;
+  topicMaxMessageBytes: number;
+  /** Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again within the limit read anew. */
+  requestsRefused: number;
   /** Full scans: 1 when the first scan's candidates proved the cutoff, more when it was searched. */
   passes: number;
   /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
@@ -77,25 +84,25 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   const started = performance.now();
   const run: PopularRun = {
     runId: randomUUID(),
-    key: `popular_${Math.floor(startedAt.getTime() / 1000)}`,
+    key: runKey(POPULAR_KEY_PREFIX, startedAt),
     startedAt,
     percentile: config.percentile,
     source: config.kafka.clientId,
   };
 
-  // Connect while scanning; an unreachable Kafka still fails the run when awaited below.
-  const connecting = deps.producer.get();
-  connecting.catch(() => undefined);
+  const publisher = deps.publisher ?? popularPublisher(deps);
+  const refusedBefore = publisher.refusedRequests;
+  // Connect and read the topic's limit while scanning; an unreachable Kafka still fails the run when awaited below.
+  const ready = publisher.ready();
+  ready.catch(() => undefined);
 
   const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments);
-  let publisher: RunPublisher | undefined;
+  let sink: RunSink | undefined;
   // Opened once the cutoff is known: the users' messages carry it.
   const open = async (cutoff: number): Promise<PopularSink> => {
-    publisher = new RunPublisher(await connecting, config.popularTopic, run, cutoff, {
-      batchSize: config.publishBatchSize,
-      messageMaxBytes: config.messageMaxBytes,
-    });
-    return publisher;
+    await ready;
+    sink = await publisher.open(run, cutoff);
+    return sink;
   };
   const outcome = await selectPopularUsers(
     source,
@@ -110,10 +117,13 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   );
 
   const markerStarted = performance.now();
-  const producer = await connecting;
-  await publisher?.flush();
-  const published = publisher?.sent ?? 0;
-  await publishRunEnd(producer, config.popularTopic, run, { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned });
+  let limit: RequestLimit = await ready;
+  if (sink !== undefined) {
+    await sink.flush();
+    limit = sink.requestLimit;
+  }
+  const published = sink?.sent ?? 0;
+  await publisher.end(run, { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned });
   const publishMs = outcome.handOverMs + (performance.now() - markerStarted);
 
   return {
@@ -130,6 +140,9 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     cutoff: outcome.cutoff,
     popularCount: outcome.popularCount,
     published,
+    requestLimitBytes: limit.bytes,
+    topicMaxMessageBytes: limit.topicBytes,
+    requestsRefused: publisher.refusedRequests - refusedBefore,
     passes: outcome.passes,
     publishPath: outcome.publishPath,
     candidatesKept: outcome.candidatesKept,
@@ -140,12 +153,28 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
   };
 }
 
+/** The publisher of the config's popular topic, sized by its PUBLISH_BATCH_SIZE and KAFKA_MESSAGE_MAX_BYTES. */
+export function popularPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher {
+  const { config } = deps;
+  return new RunPublisher(deps.producer, config.popularTopic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+}
+
 /** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
 export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
+  // One per container: the topic's limit is read once, not once per run.
+  const withPublisher: PopularJobDeps = { ...deps, publisher: deps.publisher ?? popularPublisher(deps) };
   return async (event: ScheduledEvent, invocation: Pick<PopularRunOptions, 'remainingMs'> = {}): Promise<PopularRunSummary> => {
     try {
-      const summary = await runPopularJob(deps, invocation);
+      const summary = await runPopularJob(withPublisher, invocation);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
+      if (summary.topicMaxMessageBytes < deps.config.messageMaxBytes) {
+        logger.warn("KAFKA_MESSAGE_MAX_BYTES is above the popular topic's max.message.bytes: requests were kept within the topic's limit", {
+          KAFKA_MESSAGE_MAX_BYTES: deps.config.messageMaxBytes,
+          topicMaxMessageBytes: summary.topicMaxMessageBytes,
+          topic: summary.topic,
+          fix: "lower KAFKA_MESSAGE_MAX_BYTES to the topic's limit or unset it, or raise the topic's max.message.bytes",
+        });
+      }
       if (summary.unscoredItems > 0) {
         logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', {
           unscoredItems: summary.unscoredItems,

@@ -4,7 +4,7 @@ import { decodeActivity, type Activity, type Rejection, type RejectionReason } f
 import { combineByUser } from './core/user-deltas.js';
 import type { OffsetRestart, PossibleCopies } from './core/positions.js';
 import { applyScoreDeltas } from './adapters/store.js';
-import { publishDeadLetters } from './adapters/dead-letters.js';
+import { DeadLetterPublisher } from './adapters/dead-letter-publisher.js';
 import type { LazyProducer } from './adapters/producer.js';
 import type { ScorerConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
@@ -13,6 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 export interface ScorerDeps {
   config: ScorerConfig;
   dynamo: DynamoDBClient;
+  /** The producer dead letters go through; the handler keeps one publisher on it, and so the topic's size limit, for its life. */
   deadLetters: LazyProducer;
 }
 
@@ -47,7 +48,7 @@ interface Findings {
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<{ summary: BatchSummary; findings: Findings }> {
+async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLetterPublisher): Promise<{ summary: BatchSummary; findings: Findings }> {
   const started = performance.now();
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
@@ -65,7 +66,7 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<{ summary:
   // Both settle before the invocation ends either way: no write may still be in flight once it has failed.
   const [applied, published] = await Promise.allSettled([
     applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency),
-    publishDeadLetters(deps.deadLetters, deps.config.dlqTopic, rejections),
+    deadLetters.publish(rejections),
   ]);
   if (applied.status === 'rejected') throw applied.reason;
   if (published.status === 'rejected') throw published.reason;
@@ -92,9 +93,10 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps): Promise<{ summary:
 
 /** The scorer's Lambda edge: one structured summary per invocation, and a failure rethrown so the batch is retried. */
 export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
+  const deadLetters = new DeadLetterPublisher(deps.deadLetters, deps.config.dlqTopic);
   return async (event: MSKEvent): Promise<BatchSummary> => {
     try {
-      const { summary, findings } = await scoreBatch(event, deps);
+      const { summary, findings } = await scoreBatch(event, deps, deadLetters);
       const { restarts, possibleCopies } = findings;
       if (restarts.length > 0) {
         logger.warn(

@@ -33,6 +33,11 @@ export interface ConsumedMessage {
   headers: Array<[name: string, value: Buffer]>;
   /** The partition leader's epoch, which a commit of this record's offset carries. */
   leaderEpoch: number;
+  /**
+   * Set by readers that see the record's batch: LOG_APPEND_TIME when the broker stamped it (the
+   * topic's message.timestamp.type), and `timestamp` is then the broker's time.
+   */
+  timestampType?: 'CREATE_TIME' | 'LOG_APPEND_TIME';
 }
 
 export function fromClientMessage(message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedMessage {

@@ -1,5 +1,5 @@
 // Reading a topic from its earliest records with a throwaway consumer group that commits nothing:
-// what a consumer of popular_users does, and what tools and tests read topics with.
+// what tools and tests read whole topics with (a consumer of popular_users reads far less: popular-reader.ts).
 import { randomUUID } from 'node:crypto';
 import { kafkaFailureMessage, kafkaLibrary, type KafkaClients } from './kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from './kafka-messages.js';

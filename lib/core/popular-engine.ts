@@ -8,7 +8,8 @@
 import { estimatePercentile, estimateQuantile, mergePartials } from './digest.js';
 import { searchCutoff, type RemainingTime } from './cutoff-search.js';
 import type { ScoreSource } from './score-source.js';
-import { DEFAULT_SELECTION_POLICY, SegmentSelection, resolveCutoff, type PopularUser, type SelectionPolicy } from './selection.js';
+import type { PopularUser } from './popular-user.js';
+import { DEFAULT_SELECTION_POLICY, SegmentSelection, resolveCutoff, type SelectionPolicy } from './selection.js';
 
 /** Takes the popular users one by one; a returned promise holds the scan back until it settles. */
 export interface PopularSink {

@@ -4,11 +4,6 @@
 import { SegmentDigest } from './digest.js';
 import { ceilDiv, decimalOf } from './decimal.js';
 
-export interface PopularUser {
-  userId: string;
-  score: number;
-}
-
 export interface SelectionPolicy {
   /** Scores a segment sees before it trusts its own digest enough to discard any. */
   warmup: number;

@@ -18,7 +18,7 @@ import { startEventSourceMapping } from '../event-source-mapping/mapping.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
-import type { PopularUser } from '../../lib/core/popular-run.js';
+import type { PopularUser } from '../../lib/core/popular-user.js';
 import { renderReport, type StageTiming } from '../report/report.js';
 import { Interrupted, numberFlag, onStopSignal, runCommand } from './cli.js';
 import { printContinuousLine, printSummary } from '../report/demo-output.js';
@@ -208,7 +208,8 @@ async function main(): Promise<void> {
 
   /** The run as a consumer sees it: the latest complete run on the topic, which must be this one. */
   async function readRunBack(summary: PopularRunSummary): Promise<PopularUser[]> {
-    const latest = await readLatestCompleteRun(kafka, names.popularTopic);
+    // The run_source a consumer trusts: the job's Kafka client id.
+    const latest = await readLatestCompleteRun(kafka, names.popularTopic, { source: jobConfig.kafka.clientId });
     if (latest?.runId !== summary.runId) throw new Error(`${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`);
     return latest.users;
   }

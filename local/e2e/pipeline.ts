@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { AppError } from '../../lib/core/errors.js';
 import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
-import type { CompleteRun } from '../../lib/core/popular-run.js';
+import type { CompleteRun } from '../../lib/core/run-collector.js';
 import { lambdaInvoker } from '../event-source-mapping/lambda-invoker.js';
 import { startEventSourceMapping, type MappingStats } from '../event-source-mapping/mapping.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom } from '../generators/generate.js';
@@ -139,7 +139,14 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
 async function scheduledRun(c: Context, scoredAt: Date): Promise<CompleteRun> {
   const rule = Object.values(c.stage.template().Resources).find((r) => r.Type === 'AWS::Events::Rule');
   c.say(`waiting for the deployed schedule (${String(rule?.Properties?.ScheduleExpression)}) to run ${c.stage.functionName('popular')}...`);
-  const run = await waitForScheduledRun(c.kafka, stageTopics(c.stage.stage).popular, scoredAt, c.options.scheduleWaitMs, c.signal);
+  const run = await waitForScheduledRun(
+    c.kafka,
+    stageTopics(c.stage.stage).popular,
+    c.stage.functionName('popular'),
+    scoredAt,
+    c.options.scheduleWaitMs,
+    c.signal,
+  );
   check(run.source === c.stage.functionName('popular'), `the run was published by ${run.source}, not by the deployed ${c.stage.functionName('popular')}`);
   c.say(`run ${run.key}, started ${run.startedAt} by the schedule: ${run.usersScanned} users scanned, cutoff ${run.cutoff}, ${run.count} published`);
   return run;

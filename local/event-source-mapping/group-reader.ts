@@ -5,6 +5,7 @@
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { kafkaFailureMessage, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
+import { BatchTimestamps } from './batch-timestamps.js';
 import type { StartingPosition } from './mapping-options.js';
 import { Signal } from './signal.js';
 
@@ -66,6 +67,8 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
       rejoin();
     },
   );
+  // The client does not say which records the broker stamped (LogAppendTime): read off their batches.
+  const timestamps = new BatchTimestamps(consumer);
   consumer.on('consumer:group:join', () => {
     generation++;
     o.onRebalance(generation);
@@ -107,7 +110,7 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
     const previous = active?.stream;
     active = { stream, generation: streamGeneration };
     stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-      if (active?.stream === stream) o.onRecord(fromClientMessage(message), streamGeneration);
+      if (active?.stream === stream) o.onRecord(timestamps.stamp(fromClientMessage(message)), streamGeneration);
     });
     stream.on('error', (error) => {
       if (active?.stream !== stream || closing) return;
@@ -142,6 +145,7 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
     await active?.stream.close().catch(() => undefined);
     // Leaving the group hands the partitions on at once rather than after the session timeout.
     await consumer.close(true).catch((err: unknown) => o.onError(`leaving group ${groupId} failed: ${kafkaFailureMessage(err)}`));
+    timestamps.close();
   }
 
   const timedOut = new Promise<boolean>((resolve) => setTimeout(resolve, joinTimeoutMs, false).unref());

@@ -1,6 +1,6 @@
 // What `npm start` prints: a summary table after a run, a live line in continuous mode.
 import type { PopularRunSummary } from '../../lib/popular-job.js';
-import type { PopularUser } from '../../lib/core/popular-run.js';
+import type { PopularUser } from '../../lib/core/popular-user.js';
 import type { StageTiming } from './report.js';
 
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });

@@ -1,6 +1,6 @@
 // Topics made through the Kafka admin API, as on MSK, where nothing is created on first use.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findErrorBy, type Admin } from '@platformatic/kafka';
+import { ConfigResourceTypes, findErrorBy, IncrementalAlterConfigOperationTypes, type Admin } from '@platformatic/kafka';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
 
 export interface TopicSpec {
@@ -69,6 +69,38 @@ export async function ensureTopicsOn(bootstrapServers: string, specs: readonly T
   const admin = await plainKafka(bootstrapServers, 'topic-admin').admin();
   try {
     return await ensureTopics(admin, specs);
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Sets topic settings as an operator would while everything runs, and waits until the broker
+ * describes them so: a change takes effect on the broker a moment after it is accepted.
+ */
+export async function alterTopicConfigs(bootstrapServers: string, topic: string, configs: Record<string, string>): Promise<void> {
+  const admin = await plainKafka(bootstrapServers, 'topic-admin').admin();
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: Object.entries(configs).map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+        },
+      ],
+    });
+    const deadline = Date.now() + LEADERS_TIMEOUT_MS;
+    for (;;) {
+      const [described] = await admin.describeConfigs({
+        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: Object.keys(configs) }],
+        includeSynonyms: false,
+      });
+      const now = new Map((described?.configs ?? []).map((c) => [c.name, c.value]));
+      if (Object.entries(configs).every(([name, value]) => now.get(name) === value)) return;
+      if (Date.now() > deadline) throw new Error(`${topic}: ${JSON.stringify(configs)} not in effect after ${LEADERS_TIMEOUT_MS / 1000} s`);
+      await sleep(50);
+    }
   } finally {
     await admin.close();
   }

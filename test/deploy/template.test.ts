@@ -191,12 +191,13 @@ describe('IAM', () => {
     expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
-  it('lets the job scan the table and publish to its popular-users topic, nothing more', () => {
+  it("lets the job scan the table, read its popular-users topic's size limit and publish to it, nothing more", () => {
     const role = 'PopularFunctionRole';
     expect(allowedActions(statements, role, TABLE)).toEqual(['dynamodb:Scan']);
     expect(allowedActions(statements, role, CLUSTER)).toEqual(['kafka-cluster:Connect']);
     expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-popular_users'))).toEqual([
       'kafka-cluster:DescribeTopic',
+      'kafka-cluster:DescribeTopicDynamicConfiguration',
       'kafka-cluster:WriteData',
     ]);
     expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

@@ -8,7 +8,7 @@ import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import type { BatchSummary } from '../../lib/score-batch.js';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import { startEmulatorStack, stageTopics, type EmulatorStack } from '../../local/e2e/emulator-stack.js';
 import { emulatorStage, ServerlessCommandError, type EmulatorStage } from '../../local/deploy/emulator-stage.js';
 import { lambdaInvoker } from '../../local/event-source-mapping/lambda-invoker.js';

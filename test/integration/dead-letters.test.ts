@@ -4,7 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKRecord } from 'aws-lambda';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { activityRecords, expectedSums, readFromBeginning, readSums, sorted, type ConsumedMessage } from '../../local/fixtures/index.js';
 import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';

@@ -138,7 +138,7 @@ describe('the functions signing in with MSK IAM', () => {
     );
 
     expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2 } });
-    const run = await readLatestCompleteRun(plainKafka(broker().bootstrapServers, 'msk-iam-reader'), topic, { timeoutMs: 20_000 });
+    const run = await readLatestCompleteRun(plainKafka(broker().bootstrapServers, 'msk-iam-reader'), topic, { source: 'popular-users-job', timeoutMs: 20_000 });
     expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens) expect(presented.verdict).toBe('accepted');

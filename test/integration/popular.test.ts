@@ -64,7 +64,7 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   }
   expect(users.size).toBe(messages.length - 1); // nobody twice
 
-  const latest = await readLatestCompleteRun(testKafka(), summary.topic);
+  const latest = await readLatestCompleteRun(testKafka(), summary.topic, { source: 'popular-test' });
   if (latest?.runId === summary.runId) {
     expect(latest).toMatchObject({
       key: summary.runKey,
@@ -159,7 +159,7 @@ describe('popular-users job on 100,000 users', () => {
     expect(summary).toMatchObject({ usersScanned: 20_000, cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
     // Never more users held than the budget and the page that crossed it (5,000-item pages).
     expect(summary.candidatesKept).toBeLessThanOrEqual(2_000 + 5_000);
-    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { timeoutMs: 90_000 });
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId, timeoutMs: 90_000 });
     expect(latest).toMatchObject({ runId: summary.runId, count: expected.users.size, cutoff: expected.cutoff });
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected.users);
   }, 180_000);
@@ -172,7 +172,7 @@ describe('popular-users job on tiny tables', () => {
     expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
     expect(await messagesOn(config.popularTopic)).toBe(1);
     expect(await readRun(summary)).toEqual(new Map());
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: null,
@@ -186,7 +186,7 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 17,
@@ -199,7 +199,7 @@ describe('popular-users job on tiny tables', () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), { percentile: 50, scanSegments: 3 });
     await writeUserScores(dynamo, config.scoresTable, new Array(300).fill(5));
     const summary = await runPopularJob({ config, dynamo, producer });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic)).toMatchObject({
+    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 5,
@@ -225,7 +225,7 @@ describe('popular-users job on tiny tables', () => {
     const all = await readTopic(config.popularTopic, 6);
     expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
     expect(first.runId).not.toBe(second.runId);
-    expect((await readLatestCompleteRun(testKafka(), config.popularTopic))?.runId).toBe(second.runId);
+    expect((await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }))?.runId).toBe(second.runId);
   });
 
   it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
@@ -279,7 +279,7 @@ describe('popular-users job: requests within the broker limit', () => {
     );
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary.published).toBe(users - 1);
-    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic);
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId });
     expect(latest).toMatchObject({ runId: summary.runId, count: users - 1 });
 
     // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.

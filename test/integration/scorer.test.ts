@@ -3,7 +3,7 @@ import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb
 import type { MSKEvent } from 'aws-lambda';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { readTopic, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';

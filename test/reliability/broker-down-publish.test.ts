@@ -71,7 +71,7 @@ describe('reliability: the broker stops while the job publishes', () => {
       expect(partial).toHaveLength(1);
       expect(partial[0]!.length).toBeGreaterThanOrEqual(config.publishBatchSize);
       expect(endOf(partial[0]!)).toBeUndefined();
-      expect((await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic))?.runId).toBe(second.runId);
+      expect((await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic, { source: config.kafka.clientId }))?.runId).toBe(second.runId);
     } finally {
       await producer.disconnect();
     }
@@ -99,10 +99,10 @@ describe('reliability: the broker stops while the job publishes', () => {
       const [messages] = [...cutOff.values()];
       expect(usersOf(messages!)).toEqual(expected); // all of its users got out...
       expect(endOf(messages!)).toBeUndefined(); // ...but not its marker
-      expect(await readLatestCompleteRun(reader, config.popularTopic)).toBeUndefined();
+      expect(await readLatestCompleteRun(reader, config.popularTopic, { source: config.kafka.clientId })).toBeUndefined();
 
       const next = await runPopularJob({ config, dynamo, producer });
-      const latest = await readLatestCompleteRun(reader, config.popularTopic);
+      const latest = await readLatestCompleteRun(reader, config.popularTopic, { source: config.kafka.clientId });
       expect(latest).toMatchObject({ runId: next.runId, count: expected.size });
       expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     } finally {

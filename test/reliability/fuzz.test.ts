@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import type { ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';

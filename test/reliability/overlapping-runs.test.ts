@@ -48,7 +48,7 @@ describe('reliability: two popular-users runs overlapping', () => {
       expect(endOf(run.slice(0, -1))).toBeUndefined();
       expect(usersOf(run)).toEqual(expected);
     }
-    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic);
+    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic, { source: config.kafka.clientId });
     expect([a.runId, b.runId]).toContain(latest?.runId);
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     // A consumer keyed on the message key (compaction, keyed grouping) must never see two runs under one key.

@@ -2,7 +2,7 @@
 // larger together than one broker request, consumed by the mapping stand-in from the real broker.
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectProducer } from '../../lib/adapters/producer.js';
-import { DLQ_HEADER } from '../../lib/adapters/dead-letters.js';
+import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
 import { freshScoresTable, freshTopic, readTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { scoreTopicThroughStandIn } from '../support/scorer.js';

@@ -60,7 +60,7 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
     expect(summary.publishPath).toBe('stream');
 
     const final = await readSums(dynamo, config.scoresTable);
-    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('moving-reader')), config.popularTopic);
+    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('moving-reader')), config.popularTopic, { source: config.kafka.clientId });
     expect(run).toMatchObject({ runId: summary.runId, count: summary.published, usersScanned: users, cutoff: summary.cutoff });
     const cutoff = run!.cutoff!;
     // Scores only rise, so the cutoff of any moment lies between the initial and the final r-th smallest.
@@ -129,7 +129,7 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
     expect(summary.passes).toBeLessThanOrEqual(7);
 
     const final = await readSums(dynamo, config.scoresTable);
-    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('arriving-reader')), config.popularTopic);
+    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('arriving-reader')), config.popularTopic, { source: config.kafka.clientId });
     expect(run).toMatchObject({ runId: summary.runId, count: summary.published, cutoff: summary.cutoff });
     // Newcomers only ever lower the median: the cutoff of the deciding scan lies between the final one and the first.
     const cutoff = run!.cutoff!;

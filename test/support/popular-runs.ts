@@ -1,6 +1,7 @@
 // Reading popular-users runs back as a consumer would, from any broker.
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
-import { decodePopularMessage, type RunEnd } from '../../lib/core/popular-run.js';
+import type { RunEnd } from '../../lib/core/popular-run.js';
+import { decodePopularMessage } from '../../lib/core/run-decoder.js';
 import { asText, readToEnd } from '../../local/fixtures/index.js';
 
 /** A user of a run, or (with `end`) the run's end marker. */

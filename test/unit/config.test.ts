@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/core/config.js';
 import { loadMappingConfig, loadStackConfig } from '../../local/commands/settings.js';
-import { MAX_USER_RECORD_BYTES, maxPublishBatch, maxUserRecordBytes } from '../../lib/core/popular-run.js';
+import { largestUserMessage, maxPublishBatch, maxUserRecordBytes } from '../../lib/core/popular-run.js';
+import { batchBytes } from '../../lib/core/record-size.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
 const problemsOf = (fn: () => unknown): string[] => {
@@ -106,8 +107,11 @@ describe('publish settings that can never work are refused at start', () => {
   it('a PUBLISH_BATCH_SIZE whose request can exceed the broker limit, naming the largest that fits', () => {
     // Every message carries the job's client id as run_source; 'popular-users-job' is the default.
     const fits = maxPublishBatch(1_048_588, 'popular-users-job');
-    expect(fits * maxUserRecordBytes('popular-users-job')).toBeLessThanOrEqual(1_048_588 - 61);
-    expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(MAX_USER_RECORD_BYTES);
+    // The longest user message, `fits` of them in one request: within the limit, one more is not.
+    const longest = (n: number) => batchBytes(Array.from({ length: n }, () => largestUserMessage('popular-users-job')));
+    expect(longest(fits)).toBeLessThanOrEqual(1_048_588);
+    expect(longest(fits + 1)).toBeGreaterThan(1_048_588);
+    expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(maxUserRecordBytes());
     expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
     const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));
     expect(problems).toEqual([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { selectPopularUsers, type EngineOptions } from '../../lib/core/popular-engine.js';
 import { searchCutoff } from '../../lib/core/cutoff-search.js';
 import { memoryScoreSource, type ScoreSource } from '../../lib/core/score-source.js';
-import { type PopularUser } from '../../lib/core/selection.js';
+import type { PopularUser } from '../../lib/core/popular-user.js';
 import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
 
 /** The oracle with the in-memory source's user ids (the index). */

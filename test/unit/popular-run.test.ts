@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { RunCollector, decodePopularMessage, popularUserMessage, runEndMessage, type PopularMessage, type PopularRun } from '../../lib/core/popular-run.js';
+import { popularUserMessage, runEndMessage, type PopularRun } from '../../lib/core/popular-run.js';
+import { decodePopularMessage, type PopularMessage } from '../../lib/core/run-decoder.js';
+import { RunCollector } from '../../lib/core/run-collector.js';
 import { RunClock } from '../../lib/core/run-clock.js';
 
-const run = (id: string, second: number): PopularRun => ({ runId: id, key: `popular_${second}`, startedAt: new Date(second * 1000), percentile: 95 });
+const PROD = 'popular-users-prod-popular';
+const run = (id: string, second: number, source = PROD): PopularRun => ({
+  runId: id,
+  key: `popular_${second}`,
+  startedAt: new Date(second * 1000),
+  percentile: 95,
+  source,
+});
 
 /** A message as a consumer decodes it off the topic. */
 function decoded(message: ReturnType<typeof popularUserMessage>): PopularMessage {
@@ -15,7 +24,7 @@ const end = (r: PopularRun, count: number, cutoff: number | null = 99) => decode
 
 describe('run completeness as a consumer sees it', () => {
   it('a run is complete with its marker and exactly count users, an empty run included', () => {
-    const c = new RunCollector();
+    const c = new RunCollector({ source: PROD });
     const a = run('a', 100);
     for (const m of users(a, 3)) c.add(m);
     expect(c.latestComplete()).toBeUndefined();
@@ -28,7 +37,7 @@ describe('run completeness as a consumer sees it', () => {
   });
 
   it('users without their marker, or a marker short of its users, are not complete; an older run never replaces a newer', () => {
-    const c = new RunCollector();
+    const c = new RunCollector({ source: PROD });
     const cutOff = run('cut', 300);
     for (const m of users(cutOff, 5)) c.add(m); // the run died before its marker
     const short = run('short', 310);
@@ -48,7 +57,7 @@ describe('run completeness as a consumer sees it', () => {
   });
 
   it('a user delivered twice counts once', () => {
-    const c = new RunCollector();
+    const c = new RunCollector({ source: PROD });
     const r = run('dup', 400);
     const [first, second] = users(r, 2);
     for (const m of [first!, first!, second!]) c.add(m);
@@ -59,10 +68,44 @@ describe('run completeness as a consumer sees it', () => {
     ]);
   });
 
+  it('reads the same in any order: the marker before its users, as a reader stepping back from the end meets them', () => {
+    const c = new RunCollector({ source: PROD });
+    const r = run('back', 500);
+    c.add(end(r, 3));
+    expect(c.missingUsers('back')).toBe(3);
+    for (const m of users(r, 3).reverse()) c.add(m);
+    expect(c.latestComplete()).toMatchObject({ runId: 'back', count: 3 });
+    expect(c.missingUsers('back')).toBe(0);
+  });
+
   it('ignores messages that are not part of a run', () => {
     expect(decodePopularMessage('k', '{"user_id":"1","score":2}', {})).toBeUndefined();
     expect(decodePopularMessage('k', 'not json', { run_id: 'x', run_started_at: 't' })).toBeUndefined();
     expect(decodePopularMessage('k', '{"run_id":"other","count":1,"users_scanned":1}', { run_id: 'x', run_started_at: 't', run_end: 'true' })).toBeUndefined();
+  });
+});
+
+describe('the source a consumer trusts (issue 18, item 7)', () => {
+  it("two stages on one topic: dev's newer p50 run of 5 users is passed over for prod's p95 run of 20,000", () => {
+    const c = new RunCollector({ source: PROD });
+    const prod = run('prod', 600);
+    for (const m of users(prod, 20_000)) c.add(m);
+    c.add(end(prod, 20_000));
+    const dev = run('dev', 660, 'popular-users-dev-popular');
+    for (const m of users(dev, 5)) expect(c.add(m)).toBe(false);
+    expect(c.add(end(dev, 5))).toBe(false);
+    expect(c.latestComplete()).toMatchObject({ runId: 'prod', count: 20_000, source: PROD });
+  });
+
+  it('passes over runs without a run_source header, and runs whose key has another prefix when one is named', () => {
+    const c = new RunCollector({ source: PROD, keyPrefix: 'popular_' });
+    const unnamed = { ...run('unnamed', 700), source: undefined };
+    c.add(end(unnamed, 0));
+    const trending = { ...run('trending', 710), key: 'trending_710' };
+    c.add(end(trending, 0));
+    expect(c.latestComplete()).toBeUndefined();
+    c.add(end(run('named', 690), 0));
+    expect(c.latestComplete()?.runId).toBe('named');
   });
 });
 
