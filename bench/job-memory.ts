@@ -12,8 +12,9 @@ import { atMost, measured } from './measured.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, mib, ms, type BenchFigure, type GoalCheck, type Log, type Section } from './report.js';
 
-/** Issue 19: the job's peak memory at every percentile over 1,000,000 users, 10% under 256 MiB. */
+/** Issue 19: the job's peak memory at every percentile over 1,000,000 users, 10% under 256 MiB: it fits a 256 MB function. */
 const MEMORY_GOAL = 230 * 1024 * 1024;
+const GOAL_FUNCTION_MB = 256;
 const DEFAULT_MAX_HELD_USERS = 250_000;
 const SECTION = 'Popular-users job: memory at every percentile';
 
@@ -35,9 +36,11 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const stamp = Date.now().toString(36);
   const rows: Row[] = [];
-  // The heap limits Lambda gives the deployed job: Node's own defaults on this machine grow a larger young generation.
-  const memoryMb = functionMemoryMb('popular');
-  const heapFlags = lambdaHeapFlags(memoryMb);
+  // The goal asks whether the job fits a 256 MB function, so each run gets the heap limits Lambda gives
+  // one: deployed larger (serverless.yml), V8 is let grow a larger young generation before it collects,
+  // which raises the peak without needing the memory.
+  const deployedMb = functionMemoryMb('popular');
+  const heapFlags = lambdaHeapFlags(GOAL_FUNCTION_MB);
   try {
     const { table, scores } = await seedTable(dynamo, stack.dynamoEndpoint, options.users, log);
     for (const percentile of options.percentiles) {
@@ -106,7 +109,7 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
     title: SECTION,
     method: [
       `${count(options.users)} seed-shaped users, ${options.segments} segments, the default MAX_HELD_USERS (${count(DEFAULT_MAX_HELD_USERS)}); ${options.rounds} runs of the job per percentile, each in a fresh Node process (bench/job-child.ts) ` +
-        `started with the V8 heap limits Lambda's Node runtime gives the deployed job (serverless.yml's ${count(memoryMb)} MB: \`${heapFlags.join(' ')}\`), ` +
+        `started with the V8 heap limits Lambda's Node runtime gives a ${GOAL_FUNCTION_MB} MB function (\`${heapFlags.join(' ')}\`), the size the goal asks the job to fit; serverless.yml deploys it at ${count(deployedMb)} MB, where V8 may hold more before collecting. ` +
         "timed end to end including publishing every popular user to Kafka, acknowledged. Memory is the process's max RSS, what Lambda reports as Max Memory Used: " +
         'the highest of the runs, with the lowest beside it (the goal is judged on every run); the other columns are those of the median run.',
     ],
