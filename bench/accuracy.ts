@@ -4,9 +4,10 @@ import { selectPopularUsers } from '../lib/core/popular-engine.js';
 import { memoryScoreSource } from '../lib/core/score-source.js';
 import { SCAN_PAGE_ITEMS } from '../lib/adapters/scan.js';
 import { continuousScores, exactPopular, seedShapedScores, skewedScores } from '../local/fixtures/index.js';
+import { measureTrending, TRENDING_DAYS, HISTORY_DAYS } from './accuracy-trending.js';
 import { barChartSvg } from './svg-plot.js';
 import { exactly, measured } from './measured.js';
-import { count, type GoalCheck, type Log, type Section } from './report.js';
+import { count, f1, type GoalCheck, type Log, type Section } from './report.js';
 
 export interface AccuracyOptions {
   users: number;
@@ -32,16 +33,8 @@ export const SCORE_SHAPES: ScoreShape[] = [
 /** Scores as they are: integers with separators, others to three decimals so near misses show. */
 const score = (n: number) => (Number.isInteger(n) ? count(n) : n.toFixed(3));
 
-function f1(predicted: number, truth: number, truePositives: number): number {
-  if (predicted === 0 && truth === 0) return 1;
-  if (truePositives === 0) return 0;
-  const precision = truePositives / predicted;
-  const recall = truePositives / truth;
-  return (2 * precision * recall) / (precision + recall);
-}
-
 interface ShapeResult {
-  shape: ScoreShape;
+  shape: Pick<ScoreShape, 'name' | 'integer'>;
   exactCutoff: number;
   exactCount: number;
   atCutoff: number;
@@ -103,13 +96,26 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
       `accuracy: ${shape.name}: exact cutoff ${score(r.exactCutoff)}, estimate ${score(r.estimate)}, job F1 ${r.jobF1.toFixed(4)}, plain rule F1 ${r.plainF1.toFixed(4)}`,
     );
   }
-  const integer = results.filter((r) => r.shape.integer);
+  const trending = await measureTrending(options.users, options.segments, PERCENTILE, MAX_HELD_USERS);
+  results.push(trending);
+  log(
+    `accuracy: ${trending.shape.name}: exact cutoff ${score(trending.exactCutoff)}, job F1 ${trending.jobF1.toFixed(4)}, plain rule F1 ${trending.plainF1.toFixed(4)}`,
+  );
+  const integer = results.filter((r) => r.shape.integer && r !== trending);
   // Seeded scores and a deterministic engine: one sample is the whole answer.
-  const goals: GoalCheck[] = integer.map((r) => ({
-    claim: `F1 of the popular set, ${r.shape.name}`,
-    goal: exactly(1, (f1) => f1.toFixed(4)),
-    measured: measured([r.jobF1]),
-  }));
+  const goals: GoalCheck[] = [
+    ...integer.map((r) => ({
+      claim: `F1 of the popular set, ${r.shape.name}`,
+      goal: exactly(1, (value) => value.toFixed(4)),
+      measured: measured([r.jobF1]),
+    })),
+    {
+      claim: `F1 of the trending set, ${count(options.users)} users, events over ${HISTORY_DAYS} days, a ${TRENDING_DAYS}-day window`,
+      goal: exactly(1, (value) => value.toFixed(4)),
+      measured: measured([trending.jobF1]),
+      note: `the plain digest rule: ${trending.plainF1.toFixed(4)}, ${count(trending.plainCount)} users for ${count(trending.exactCount)}`,
+    },
+  ];
   return {
     title: 'Accuracy of the popular set',
     method: [
@@ -117,6 +123,9 @@ export async function benchAccuracy(options: AccuracyOptions, log: Log): Promise
         'per-segment digests and candidates, merged t-digest, exact resolution, and the bounded cutoff search and streaming pass when needed. ' +
         'The exact answer sorts every score: nearest-rank cutoff, popular = strictly above it. The plain rule publishes `score > merged digest estimate`.',
       'Score shapes come from `local/generators/seed-scores.ts`: the seed (uniform users, weights 1-3, ~100 events each; heavy ties), Zipf-skewed users, and continuous log-normal scores with few ties.',
+      `The trending row: the seed's events spread over ${HISTORY_DAYS} days, 30% of users joining on a random day (\`local/generators/daily-scores.ts\`); ` +
+        `every user's all-time score and the sum of their last ${TRENDING_DAYS} days go through \`selectBothSets\` (lib/trending-job.ts), both sets from the same passes as the job runs them, ` +
+        'published to a counting sender; the trending set ranks users whose window sum is above zero, and the plain rule publishes `window sum > the trending digest estimate`.',
     ],
     header: [
       'scores',

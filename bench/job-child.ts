@@ -20,6 +20,10 @@ export interface ChildRequest {
   percentile?: number;
   /** The job's MAX_HELD_USERS; the default when absent. */
   maxHeldUsers?: number;
+  /** TRENDING_DAYS and the trending topic: the trending set selected beside the all-time one; off when absent. */
+  trending?: { days: number; topic: string };
+  /** In 'scan' mode, the days whose buckets the scan projects too, as the job's does with trending on. */
+  windowDays?: number[];
 }
 
 export interface ChildResult {
@@ -51,7 +55,7 @@ const started = performance.now();
 let users: number;
 let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
-  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit)).users;
+  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit, request.windowDays)).users;
 } else {
   const config: PopularConfig = {
     scoresTable: request.table,
@@ -62,6 +66,7 @@ if (request.mode === 'scan') {
     maxHeldUsers: request.maxHeldUsers ?? 250_000,
     messageMaxBytes: DEFAULT_MESSAGE_MAX_BYTES,
     kafka,
+    ...(request.trending !== undefined && { trending: { ...request.trending, percentile: request.percentile ?? 95 } }),
   };
   summary = await runPopularJob({ config, dynamo, producer });
   users = summary.usersScanned;

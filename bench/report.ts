@@ -47,6 +47,15 @@ export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 const VERDICT_CELL: Record<Verdict, string> = { met: 'met', 'not met': '**not met**', unclear: '*unclear*' };
 
+/** F1 of a published set against the exact one: 1 when both are empty. */
+export function f1(predicted: number, truth: number, truePositives: number): number {
+  if (predicted === 0 && truth === 0) return 1;
+  if (truePositives === 0) return 0;
+  const precision = truePositives / predicted;
+  const recall = truePositives / truth;
+  return (2 * precision * recall) / (precision + recall);
+}
+
 export interface RunInfo {
   startedAt: Date;
   wallSeconds: number;

@@ -1,6 +1,6 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,trending,
 //        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
 //        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds),
 //        --reader-users N (users per run), --out DIR. docs/performance.md says how long each takes.
@@ -20,10 +20,11 @@ import { benchKafka } from './kafka.js';
 import { benchEmulator } from './emulator.js';
 import { benchCapacity } from './capacity.js';
 import { benchReader } from './reader.js';
+import { benchTrending } from './trending.js';
 import { writeCostDoc, type ResultsFile } from './cost-doc.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity', 'reader'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity', 'reader', 'trending'] as const;
 type Area = (typeof AREAS)[number];
 
 const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
@@ -65,7 +66,7 @@ if (wanted('e2e')) {
   sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
 }
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity') || wanted('reader')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity') || wanted('reader') || wanted('trending')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -93,6 +94,26 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     if (wanted('reader')) {
       const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;
       sections.push(await benchReader(stack, { runs: [10, 300], users, calls: 3 }, log));
+    }
+    if (wanted('trending')) {
+      const users = values['job-users'] ? Math.max(...numbers(values['job-users'])) : quick ? 100_000 : 1_000_000;
+      sections.push(
+        await benchTrending(
+          stack,
+          {
+            scorer: {
+              // Users active daily (the common case), and users back every few days (some idle longer than a week).
+              patterns: [
+                { name: 'daily', users: quick ? 300 : 1_000, events: quick ? 12_000 : 60_000, days: 30 },
+                { name: 'sparse', users: quick ? 2_000 : 10_000, events: quick ? 20_000 : 100_000, days: 30 },
+              ],
+              batchSize: 1_000,
+            },
+            job: { users, rounds, segments: 8 },
+          },
+          log,
+        ),
+      );
     }
   } finally {
     await stack.stop();

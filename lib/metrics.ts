@@ -43,6 +43,12 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     { name: 'CopiesSkipped', unit: 'Count', value: summary.copiesSkipped },
     // Counted although they may be copies (a LogAppendTime target, or no timestamps): should stay 0.
     { name: 'PossibleCopies', unit: 'Count', value: summary.possibleCopies },
+    // The trending window's view of event time: late and undated events count all-time only, future ones on the scorer's day.
+    { name: 'LateEvents', unit: 'Count', value: summary.lateEvents },
+    // A producer clock more than an hour ahead: should stay 0.
+    { name: 'FutureEvents', unit: 'Count', value: summary.futureEvents },
+    { name: 'UndatedEvents', unit: 'Count', value: summary.undatedEvents },
+    { name: 'StaleBucketUsers', unit: 'Count', value: summary.staleBucketUsers },
     { name: 'BatchDuration', unit: 'Milliseconds', value: summary.durationMs },
   ];
   const byReason = new Map<string, number>();
@@ -65,5 +71,13 @@ export function runMetrics(summary: PopularRunSummary): MetricPoint[] {
   ];
   // An empty table has no cutoff; no point beats a made-up zero.
   if (summary.cutoff !== null) points.push({ name: 'Cutoff', unit: 'None', value: summary.cutoff });
+  const { trending } = summary;
+  if (trending !== undefined) {
+    points.push(
+      { name: 'TrendingUsers', unit: 'Count', value: trending.usersInWindow },
+      { name: 'TrendingCount', unit: 'Count', value: trending.trendingCount },
+    );
+    if (trending.cutoff !== null) points.push({ name: 'TrendingCutoff', unit: 'None', value: trending.cutoff });
+  }
   return points;
 }

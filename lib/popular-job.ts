@@ -5,14 +5,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { PopularConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { LazyProducer } from './adapters/producer.js';
-import { selectPopularUsers, type PopularSink } from './core/popular-engine.js';
-import { RunPublisher, type RequestLimit, type RunSink } from './adapters/popular-publish.js';
+import { RunPublisher } from './adapters/popular-publish.js';
 import { POPULAR_KEY_PREFIX, runKey, type PopularRun } from './core/popular-run.js';
 import { processRunClock, type RunClock } from './core/run-clock.js';
 import { dynamoScoreSource } from './adapters/scan.js';
 import type { ScoreSource } from './core/score-source.js';
 import type { SelectionPolicy } from './core/selection.js';
 import type { RemainingTime } from './core/cutoff-search.js';
+import { trendingWindow } from './core/trending-window.js';
+import { publishSet } from './publish-set.js';
+import { selectBothSets, type TrendingRunSummary } from './trending-job.js';
 
 export { SCAN_PAGE_ITEMS, scanPageItems } from './adapters/scan.js';
 
@@ -26,6 +28,8 @@ export interface PopularJobDeps {
   source?: ScoreSource;
   /** Publishes to the popular topic and keeps its size limit; one per container. A run makes its own when absent. */
   publisher?: RunPublisher;
+  /** The same for TRENDING_TOPIC, used when trending is on. */
+  trendingPublisher?: RunPublisher;
 }
 
 export interface PopularRunOptions {
@@ -60,7 +64,7 @@ export interface PopularRunSummary {
   topicMaxMessageBytes: number;
   /** Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again within the limit read anew. */
   requestsRefused: number;
-  /** Full scans: 1 when the first scan's candidates proved the cutoff, more when it was searched. */
+  /** Full scans of the table: 1 when the first scan's candidates proved every cutoff, more when one was searched. */
   passes: number;
   /** 'memory' when the popular set was held, 'stream' when it was published from a last scan. */
   publishPath: 'memory' | 'stream';
@@ -72,6 +76,8 @@ export interface PopularRunSummary {
   /** Publishing the users (with the streaming pass, when there is one) and the marker. */
   publishMs: number;
   totalMs: number;
+  /** The trending set, selected from the same scans; absent with TRENDING_DAYS=0. */
+  trending?: TrendingRunSummary;
 }
 
 /**
@@ -90,41 +96,15 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     source: config.kafka.clientId,
   };
 
-  const publisher = deps.publisher ?? popularPublisher(deps);
-  const refusedBefore = publisher.refusedRequests;
-  // Connect and read the topic's limit while scanning; an unreachable Kafka still fails the run when awaited below.
-  const ready = publisher.ready();
-  ready.catch(() => undefined);
-
-  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments);
-  let sink: RunSink | undefined;
-  // Opened once the cutoff is known: the users' messages carry it.
-  const open = async (cutoff: number): Promise<PopularSink> => {
-    await ready;
-    sink = await publisher.open(run, cutoff);
-    return sink;
-  };
-  const outcome = await selectPopularUsers(
-    source,
-    {
-      percentile: config.percentile,
-      maxHeldUsers: config.maxHeldUsers,
-      policy: options.selection,
-      onProgress: options.onProgress,
-      remainingMs: options.remainingMs,
-    },
-    open,
-  );
-
-  const markerStarted = performance.now();
-  let limit: RequestLimit = await ready;
-  if (sink !== undefined) {
-    await sink.flush();
-    limit = sink.requestLimit;
-  }
-  const published = sink?.sent ?? 0;
-  await publisher.end(run, { count: published, cutoff: outcome.cutoff, usersScanned: outcome.usersScanned });
-  const publishMs = outcome.handOverMs + (performance.now() - markerStarted);
+  const publishers = { allTime: deps.publisher ?? popularPublisher(deps), trending: deps.trendingPublisher ?? trendingPublisher(deps) };
+  const window = config.trending === undefined ? undefined : trendingWindow(startedAt, config.trending.days);
+  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window?.days);
+  const setOptions = { selection: options.selection, onProgress: options.onProgress, remainingMs: options.remainingMs };
+  const both =
+    config.trending === undefined || window === undefined || publishers.trending === undefined
+      ? undefined
+      : await selectBothSets(source, run, { ...config.trending, window }, config, { allTime: publishers.allTime, trending: publishers.trending }, setOptions);
+  const outcome = both?.allTime ?? (await publishSet(source, { run }, config, publishers.allTime, setOptions));
 
   return {
     runId: run.runId,
@@ -139,17 +119,18 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     estimatedCutoff: outcome.estimatedCutoff,
     cutoff: outcome.cutoff,
     popularCount: outcome.popularCount,
-    published,
-    requestLimitBytes: limit.bytes,
-    topicMaxMessageBytes: limit.topicBytes,
-    requestsRefused: publisher.refusedRequests - refusedBefore,
-    passes: outcome.passes,
+    published: outcome.published,
+    requestLimitBytes: outcome.requestLimit.bytes,
+    topicMaxMessageBytes: outcome.requestLimit.topicBytes,
+    requestsRefused: outcome.requestsRefused,
+    passes: both?.passes ?? outcome.passes,
     publishPath: outcome.publishPath,
     candidatesKept: outcome.candidatesKept,
     scanMs: outcome.scanMs,
     resolveMs: outcome.resolveMs,
-    publishMs: Math.round(publishMs),
+    publishMs: outcome.publishMs,
     totalMs: Math.round(performance.now() - started),
+    ...(both !== undefined && { trending: both.trending }),
   };
 }
 
@@ -159,19 +140,33 @@ export function popularPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer
   return new RunPublisher(deps.producer, config.popularTopic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
 }
 
+/** The publisher of TRENDING_TOPIC, sized alike; none with trending off. */
+export function trendingPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher | undefined {
+  const { config } = deps;
+  if (config.trending === undefined) return undefined;
+  return new RunPublisher(deps.producer, config.trending.topic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+}
+
 /** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
 export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
-  // One per container: the topic's limit is read once, not once per run.
-  const withPublisher: PopularJobDeps = { ...deps, publisher: deps.publisher ?? popularPublisher(deps) };
+  // One per topic and container: each topic's limit is read once, not once per run.
+  const withPublisher: PopularJobDeps = {
+    ...deps,
+    publisher: deps.publisher ?? popularPublisher(deps),
+    trendingPublisher: deps.trendingPublisher ?? trendingPublisher(deps),
+  };
   return async (event: ScheduledEvent, invocation: Pick<PopularRunOptions, 'remainingMs'> = {}): Promise<PopularRunSummary> => {
     try {
       const summary = await runPopularJob(withPublisher, invocation);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
-      if (summary.topicMaxMessageBytes < deps.config.messageMaxBytes) {
-        logger.warn("KAFKA_MESSAGE_MAX_BYTES is above the popular topic's max.message.bytes: requests were kept within the topic's limit", {
+      const limits = [{ role: 'popular', topic: summary.topic, topicMaxMessageBytes: summary.topicMaxMessageBytes }];
+      if (summary.trending !== undefined) limits.push({ role: 'trending', ...summary.trending });
+      for (const { role, topic, topicMaxMessageBytes } of limits) {
+        if (topicMaxMessageBytes >= deps.config.messageMaxBytes) continue;
+        logger.warn(`KAFKA_MESSAGE_MAX_BYTES is above the ${role} topic's max.message.bytes: requests were kept within the topic's limit`, {
           KAFKA_MESSAGE_MAX_BYTES: deps.config.messageMaxBytes,
-          topicMaxMessageBytes: summary.topicMaxMessageBytes,
-          topic: summary.topic,
+          topicMaxMessageBytes,
+          topic,
           fix: "lower KAFKA_MESSAGE_MAX_BYTES to the topic's limit or unset it, or raise the topic's max.message.bytes",
         });
       }
@@ -185,7 +180,7 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
       logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
       return summary;
     } catch (err) {
-      logger.error('popular users run failed; it published no run-end marker, so no consumer takes it as complete', {
+      logger.error('popular users run failed; a set that published no run-end marker is never taken as complete by a consumer', {
         ...failureDetails(err),
         scheduleEventId: event.id,
       });

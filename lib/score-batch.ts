@@ -2,6 +2,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './core/activity.js';
 import { combineByUser } from './core/user-deltas.js';
+import { bucketPlan, countEventTimes, FUTURE_TOLERANCE_MS, type BucketPlan } from './core/day-buckets.js';
 import type { OffsetRestart, PossibleCopies } from './core/positions.js';
 import { applyScoreDeltas } from './adapters/store.js';
 import { DeadLetterPublisher } from './adapters/dead-letter-publisher.js';
@@ -15,6 +16,8 @@ export interface ScorerDeps {
   dynamo: DynamoDBClient;
   /** The producer dead letters go through; the handler keeps one publisher on it, and so the topic's size limit, for its life. */
   deadLetters: LazyProducer;
+  /** The scorer's clock (ms since the epoch), read once per batch to place events in day buckets; Date.now when absent. */
+  now?: () => number;
 }
 
 export interface BatchSummary {
@@ -32,6 +35,14 @@ export interface BatchSummary {
   copiesSkipped: number;
   /** Events counted on a log that started again that may be copies: their timestamps (LogAppendTime, or none) cannot tell; logged as a warning. */
   possibleCopies: number;
+  /** With trending on: events older than the kept buckets, counted in the all-time score only. */
+  lateEvents: number;
+  /** With trending on: events stamped more than an hour after the scorer's clock, counted on the scorer's own day; logged as a warning. */
+  futureEvents: number;
+  /** With trending on: events without a timestamp, counted in the all-time score only. */
+  undatedEvents: number;
+  /** Users whose item held day buckets too old for one write to clear (idle over a week): one extra write each. */
+  staleBucketUsers: number;
   durationMs: number;
 }
 
@@ -41,6 +52,18 @@ const LISTED = 20;
 interface Findings {
   restarts: OffsetRestart[];
   possibleCopies: PossibleCopies[];
+  /** The first few events stamped ahead of the scorer's clock, for the warning. */
+  future: FutureEvent[];
+  /** The scorer's clock as the batch read it. */
+  now: number;
+}
+
+interface FutureEvent {
+  userId: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
 }
 
 /**
@@ -50,6 +73,9 @@ interface Findings {
  */
 async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLetterPublisher): Promise<{ summary: BatchSummary; findings: Findings }> {
   const started = performance.now();
+  // One reading of the clock per batch: every write and re-cut of it places events alike.
+  const now = (deps.now ?? Date.now)();
+  const buckets = bucketPlan(deps.config.trendingDays ?? 0, now);
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
   let records = 0;
@@ -65,7 +91,7 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLe
   const users = combineByUser(accepted);
   // Both settle before the invocation ends either way: no write may still be in flight once it has failed.
   const [applied, published] = await Promise.allSettled([
-    applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency),
+    applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency, buckets),
     deadLetters.publish(rejections),
   ]);
   if (applied.status === 'rejected') throw applied.reason;
@@ -74,6 +100,10 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLe
 
   const rejectedByReason: Partial<Record<RejectionReason, number>> = {};
   for (const r of rejections) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
+  const times = countEventTimes(
+    accepted.map((a) => a.timestamp),
+    buckets,
+  );
   const summary: BatchSummary = {
     records,
     accepted: accepted.length,
@@ -86,9 +116,24 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLe
     offsetRestarts: stats.restarts.length,
     copiesSkipped: stats.copies,
     possibleCopies: stats.possibleCopies.reduce((n, p) => n + p.events, 0),
+    lateEvents: times.late,
+    futureEvents: times.future,
+    undatedEvents: times.undated,
+    staleBucketUsers: stats.staleBuckets,
     durationMs: Math.round(performance.now() - started),
   };
-  return { summary, findings: { restarts: stats.restarts, possibleCopies: stats.possibleCopies } };
+  return { summary, findings: { restarts: stats.restarts, possibleCopies: stats.possibleCopies, future: futureEvents(accepted, buckets), now } };
+}
+
+function futureEvents(accepted: readonly Activity[], buckets: BucketPlan | undefined): FutureEvent[] {
+  if (buckets === undefined) return [];
+  const future: FutureEvent[] = [];
+  for (const a of accepted) {
+    if (a.timestamp <= buckets.now + FUTURE_TOLERANCE_MS) continue;
+    future.push({ userId: a.userId, topic: a.topic, partition: a.partition, offset: a.offset, timestamp: a.timestamp });
+    if (future.length === LISTED) break;
+  }
+  return future;
 }
 
 /** The scorer's Lambda edge: one structured summary per invocation, and a failure rethrown so the batch is retried. */
@@ -97,7 +142,7 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
   return async (event: MSKEvent): Promise<BatchSummary> => {
     try {
       const { summary, findings } = await scoreBatch(event, deps, deadLetters);
-      const { restarts, possibleCopies } = findings;
+      const { restarts, possibleCopies, future } = findings;
       if (restarts.length > 0) {
         logger.warn(
           'offsets started again below the stored ones (topic recreated, or another cluster): events newer than the old log were counted, older ones taken as copies',
@@ -113,6 +158,12 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
             users: possibleCopies.slice(0, LISTED),
             more: Math.max(0, possibleCopies.length - LISTED),
           },
+        );
+      }
+      if (summary.futureEvents > 0) {
+        logger.warn(
+          'events stamped more than an hour after the scorer\'s clock (a producer clock ahead?): counted, in the trending window on the scorer\'s own day (docs/operations.md, "Late and future events")',
+          { eventSourceArn: event.eventSourceArn, futureEvents: summary.futureEvents, scorerTime: new Date(findings.now).toISOString(), events: future },
         );
       }
       logger.info('batch scored', { ...summary });

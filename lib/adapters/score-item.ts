@@ -3,11 +3,16 @@
 //   "o:<topic>:<partition>": N   the highest offset decided on the current log,
 //   "t:<topic>:<partition>": N   the newest record timestamp applied,
 //   "po:<topic>:<partition>": N, "pt:<topic>:<partition>": N   once the log started again, the highest
-//                                offset and newest timestamp applied on the logs before it }.
-// Four numbers per topic-partition at most, however often a log starts again.
+//                                offset and newest timestamp applied on the logs before it,
+//   with trending on (TRENDING_DAYS > 0):
+//   "d:<YYYY-MM-DD>": N          the score of the user's events stamped on that UTC day,
+//   "dlo": S (YYYY-MM-DD)        the oldest day any bucket may hold: a write removes older ones }.
+// Four numbers per topic-partition at most, however often a log starts again; TRENDING_DAYS + 2 buckets.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { StoredPosition } from '../core/positions.js';
 import type { OffsetSpan } from '../core/user-deltas.js';
+import { clearedDayCount, clearedDays, type BucketPlan } from '../core/day-buckets.js';
+import { dayFromName, dayName } from '../core/utc-days.js';
 
 export const USER_KEY = 'user_id';
 export const SCORE_ATTRIBUTE = 'score';
@@ -36,12 +41,30 @@ export function readPosition(item: Record<string, AttributeValue> | undefined, t
   return position;
 }
 
+export const BUCKET_PREFIX = 'd:';
+const BUCKET_FLOOR = 'dlo';
+
+export function bucketAttribute(day: number): string {
+  return `${BUCKET_PREFIX}${dayName(day)}`;
+}
+
+/** The days of the item's buckets, as stored. */
+export function readBucketDays(item: Record<string, AttributeValue> | undefined): number[] {
+  const days: number[] = [];
+  for (const name of Object.keys(item ?? {})) {
+    const day = name.startsWith(BUCKET_PREFIX) ? dayFromName(name.slice(BUCKET_PREFIX.length)) : undefined;
+    if (day !== undefined) days.push(day);
+  }
+  return days;
+}
+
 /** One UpdateItem's expressions, with short placeholders so 32 topic-partitions stay within DynamoDB's 4 KB. */
 export class ItemUpdate {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, AttributeValue> = {};
   readonly adds: string[] = [];
   readonly sets: string[] = [];
+  readonly removes: string[] = [];
   readonly conditions: string[] = [];
   private readonly placeholders = new Map<string, string>();
 
@@ -61,8 +84,15 @@ export class ItemUpdate {
     return placeholder;
   }
 
+  text(s: string): string {
+    const placeholder = `:${Object.keys(this.values).length}`;
+    this.values[placeholder] = { S: s };
+    return placeholder;
+  }
+
   get update(): string {
-    return [this.adds.length > 0 ? `ADD ${this.adds.join(', ')}` : '', this.sets.length > 0 ? `SET ${this.sets.join(', ')}` : ''].filter(Boolean).join(' ');
+    const clause = (keyword: string, parts: string[]) => (parts.length > 0 ? `${keyword} ${parts.join(', ')}` : '');
+    return [clause('ADD', this.adds), clause('SET', this.sets), clause('REMOVE', this.removes)].filter(Boolean).join(' ');
   }
 
   get condition(): string {
@@ -107,4 +137,39 @@ export function setPositionIfUnchanged(update: ItemUpdate, topic: string, partit
     set('previousOffset', next.previous.offset);
     set('previousNewest', next.previous.newest);
   }
+}
+
+/** Adds each day's score to its bucket; DynamoDB's ADD creates a bucket that is not there yet. */
+export function addToBuckets(update: ItemUpdate, deltas: ReadonlyMap<number, number>): void {
+  for (const [day, delta] of deltas) update.adds.push(`${update.name(bucketAttribute(day))} ${update.value(delta)}`);
+}
+
+/**
+ * The first attempt, with no read: removes the buckets of the days just before the kept range and
+ * moves the floor up to it, on the condition that the floor was no more than those days below it,
+ * so no older bucket can be left. An item idle longer fails here and is cleared by a re-cut.
+ */
+export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
+  const floor = update.name(BUCKET_FLOOR);
+  for (const day of clearedDays(plan)) update.removes.push(update.name(bucketAttribute(day)));
+  update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
+  update.conditions.push(`(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`);
+}
+
+/**
+ * A re-cut: removes exactly the item's buckets older than the kept range, and moves the floor up,
+ * only if the floor is still what `item` held: any write since (each sets the floor) is seen.
+ */
+export function clearBucketsSeen(update: ItemUpdate, plan: BucketPlan, item: Record<string, AttributeValue>): void {
+  const floor = update.name(BUCKET_FLOOR);
+  for (const day of readBucketDays(item)) if (day < plan.keepFrom) update.removes.push(update.name(bucketAttribute(day)));
+  const stored = item[BUCKET_FLOOR]?.S;
+  update.conditions.push(stored === undefined ? `attribute_not_exists(${floor})` : `${floor} = ${update.text(stored)}`);
+  update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
+}
+
+/** The item's floor lies further below the kept range than a first write clears: only a re-cut can clear it. */
+export function bucketsTooOld(item: Record<string, AttributeValue>, plan: BucketPlan): boolean {
+  const stored = item[BUCKET_FLOOR]?.S;
+  return stored !== undefined && stored < dayName(plan.keepFrom - clearedDayCount(plan.days));
 }

@@ -3,7 +3,19 @@ import { splitByPartitions, partitionKey, type UserDelta } from '../core/user-de
 import { remainingDelta, type OffsetRestart, type PossibleCopies, type StoredPosition } from '../core/positions.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { AppError } from '../core/errors.js';
-import { ItemUpdate, readPosition, SCORE_ATTRIBUTE, setPositionIfAllNew, setPositionIfUnchanged, USER_KEY } from './score-item.js';
+import { bucketDeltas, type BucketPlan } from '../core/day-buckets.js';
+import {
+  addToBuckets,
+  bucketsTooOld,
+  clearBucketsBlind,
+  clearBucketsSeen,
+  ItemUpdate,
+  readPosition,
+  SCORE_ATTRIBUTE,
+  setPositionIfAllNew,
+  setPositionIfUnchanged,
+  USER_KEY,
+} from './score-item.js';
 
 // What each user item remembers per topic-partition (score-item.ts) makes a redelivered batch
 // harmless: an update only applies above the stored offsets. The timestamps tell a log that started
@@ -21,6 +33,8 @@ export interface ApplyStats {
   redelivered: number;
   /** Users whose events had all been applied before; nothing was added. */
   alreadyApplied: number;
+  /** Users whose item held day buckets too old for a first write to remove (idle for over a week): one more write cleared them. */
+  staleBuckets: number;
   /** Topic-partitions whose offsets started again below the stored ones; their new events were counted. */
   restarts: OffsetRestart[];
   /** Events left out as copies of counted ones (stamped at or before the previous log's newest). */
@@ -52,34 +66,45 @@ export class StoredOffsetsMovingError extends AppError {
  * 32 topic-partitions of that user), and only when a redelivery collides with stored offsets a
  * re-cut of that user's events.
  */
-export async function applyScoreDeltas(client: DynamoDBClient, table: string, users: Iterable<UserDelta>, concurrency: number): Promise<ApplyStats> {
-  const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, restarts: [], copies: 0, possibleCopies: [] };
+export async function applyScoreDeltas(
+  client: DynamoDBClient,
+  table: string,
+  users: Iterable<UserDelta>,
+  concurrency: number,
+  buckets?: BucketPlan,
+): Promise<ApplyStats> {
+  const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, staleBuckets: 0, restarts: [], copies: 0, possibleCopies: [] };
   await mapWithConcurrency(users, concurrency, async (user) => {
     let collided = false;
     let applied = false;
+    let cleared = false;
     for (const part of splitByPartitions(user, MAX_PARTITIONS_PER_WRITE)) {
-      const outcome = await applyPart(client, table, part, stats);
-      collided ||= outcome !== 'applied';
+      const outcome = await applyPart(client, table, part, stats, buckets);
+      collided ||= outcome === 'recut' || outcome === 'already-applied';
       applied ||= outcome !== 'already-applied';
+      cleared ||= outcome === 'cleared';
     }
     if (collided) stats.redelivered++;
     if (!applied) stats.alreadyApplied++;
+    if (cleared) stats.staleBuckets++;
   });
   return stats;
 }
 
-type PartOutcome = 'applied' | 'recut' | 'already-applied';
+/** 'cleared': nothing was applied before, but the item's old buckets took a second write. */
+type PartOutcome = 'applied' | 'recut' | 'cleared' | 'already-applied';
 
-async function applyPart(client: DynamoDBClient, table: string, part: UserDelta, stats: ApplyStats): Promise<PartOutcome> {
+async function applyPart(client: DynamoDBClient, table: string, part: UserDelta, stats: ApplyStats, buckets: BucketPlan | undefined): Promise<PartOutcome> {
   let pending: UserDelta = part;
   let recut: Recut | undefined;
+  let staleOnly = false;
   for (let attempt = 1; ; attempt++) {
     stats.writes++;
-    const failed = await conditionalAdd(client, table, pending, recut);
+    const failed = await conditionalAdd(client, table, pending, recut, buckets);
     if (failed === undefined) {
       // What the written cut found; a re-cut made against newer stored offsets replaced any earlier one.
       if (recut !== undefined) record(stats, recut.remaining);
-      return attempt === 1 ? 'applied' : 'recut';
+      return attempt === 1 ? 'applied' : staleOnly ? 'cleared' : 'recut';
     }
     if (attempt >= MAX_ATTEMPTS) throw new StoredOffsetsMovingError(part.userId, MAX_ATTEMPTS);
     // Re-cut from the whole part against what is stored now, and write only if it is still stored then.
@@ -92,6 +117,14 @@ async function applyPart(client: DynamoDBClient, table: string, part: UserDelta,
     const storedScore = item[SCORE_ATTRIBUTE]?.N;
     if (storedScore !== undefined && BigInt(storedScore) + BigInt(remaining.rest.delta) > MAX_EXACT_SCORE)
       throw new ScoreOverflowError(part.userId, storedScore, remaining.rest.delta);
+    // Every event still to add, nothing else found: only the old buckets refused the first write.
+    staleOnly =
+      attempt === 1 &&
+      buckets !== undefined &&
+      bucketsTooOld(item, buckets) &&
+      remaining.rest.events.length === part.events.length &&
+      remaining.restarts.length === 0 &&
+      remaining.copies === 0;
     recut = { item, positions: remaining.positions, remaining };
     pending = remaining.rest;
   }
@@ -120,8 +153,9 @@ async function conditionalAdd(
   table: string,
   user: UserDelta,
   recut: Recut | undefined,
+  buckets: BucketPlan | undefined,
 ): Promise<{ item?: Record<string, AttributeValue> } | undefined> {
-  const { update, condition, names, values } = updateExpressions(user, recut);
+  const { update, condition, names, values } = updateExpressions(user, recut, buckets);
   try {
     await client.send(
       new UpdateItemCommand({
@@ -142,7 +176,7 @@ async function conditionalAdd(
 }
 
 /** The expressions of one write; exported so their length can be checked against DynamoDB's limit. */
-export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | 'positions'> | undefined) {
+export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | 'positions'> | undefined, buckets?: BucketPlan) {
   const u = new ItemUpdate();
   const score = u.name(SCORE_ATTRIBUTE);
   u.adds.push(`${score} ${u.value(user.delta)}`);
@@ -151,6 +185,12 @@ export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | '
   for (const span of user.spans.values()) {
     if (recut === undefined) setPositionIfAllNew(u, span);
     else setPositionIfUnchanged(u, span.topic, span.partition, recut.item, recut.positions.get(partitionKey(span.topic, span.partition))!);
+  }
+  // The day buckets ride on the same write, under the same conditions: a re-cut rebuilds them from the events it keeps.
+  if (buckets !== undefined) {
+    addToBuckets(u, bucketDeltas(user.events, buckets));
+    if (recut === undefined) clearBucketsBlind(u, buckets);
+    else clearBucketsSeen(u, buckets, recut.item);
   }
   return { update: u.update, condition: u.condition, names: u.names, values: u.values };
 }

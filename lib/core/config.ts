@@ -1,6 +1,6 @@
 // The one place the functions read configuration: environment -> typed, validated settings,
 // read once at cold start. Local commands read theirs in local/commands/settings.ts with the same reader.
-import { maxPublishBatch, maxUserRecordBytes } from './popular-run.js';
+import { maxPublishBatch, maxUserRecordBytes, POPULAR_KEY_PREFIX, TRENDING_KEY_PREFIX } from './popular-run.js';
 import { readKafka, type KafkaSettings } from './kafka-settings.js';
 import { SettingsReader, type Env } from './settings-reader.js';
 import { repeatedTopLevelKeys } from './json-keys.js';
@@ -22,7 +22,17 @@ export interface ScorerConfig {
   weights: Readonly<Record<string, number>>;
   dlqTopic: string;
   writeConcurrency: number;
+  /** TRENDING_DAYS: the trending window's length in days, whose buckets the scorer keeps; absent or 0 = no buckets. */
+  trendingDays?: number;
   kafka: KafkaSettings;
+}
+
+/** The trending set a run publishes beside the all-time set; absent when TRENDING_DAYS=0. */
+export interface TrendingConfig {
+  /** The window: this many UTC days ending with the run's start day. */
+  days: number;
+  percentile: number;
+  topic: string;
 }
 
 export interface PopularConfig {
@@ -36,6 +46,7 @@ export interface PopularConfig {
   maxHeldUsers: number;
   /** The broker's message.max.bytes: no produce request's record batch may be larger. */
   messageMaxBytes: number;
+  trending?: TrendingConfig;
   kafka: KafkaSettings;
 }
 
@@ -48,6 +59,7 @@ export function loadScorerConfig(env: Env = process.env): ScorerConfig {
     weights: readWeights(r, 'SCORE_WEIGHTS'),
     dlqTopic: r.topic('DLQ_TOPIC', 'activity-dlq'),
     writeConcurrency: r.integer('WRITE_CONCURRENCY', 32, 1, 1024),
+    trendingDays: readTrendingDays(r),
     kafka: readKafka(r, 'activity-scorer'),
   };
   refuseDeadLetterLoop(r, config.dlqTopic, r.topic('ACTIVITY_TOPIC', 'activity'));
@@ -101,6 +113,14 @@ function readWeights(r: SettingsReader, name: string): Readonly<Record<string, n
   return Object.freeze({ ...(parsed as Record<string, number>) });
 }
 
+/** Longest window: 92 buckets of about 16 bytes keep an item near 1.6 KB, far inside DynamoDB's 400 KB. */
+const MAX_TRENDING_DAYS = 90;
+
+/** Read by both functions: the scorer keeps the window's buckets, the job sums them. */
+function readTrendingDays(r: SettingsReader): number {
+  return r.integer('TRENDING_DAYS', 7, 0, MAX_TRENDING_DAYS);
+}
+
 /** MSK's default message.max.bytes, which a produce request's record batch may not exceed. */
 export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
 
@@ -117,12 +137,27 @@ export function loadPopularConfig(env: Env = process.env): PopularConfig {
     messageMaxBytes: r.integer('KAFKA_MESSAGE_MAX_BYTES', DEFAULT_MESSAGE_MAX_BYTES, 1024, 2 ** 31 - 1),
     kafka: readKafka(r, 'popular-users-job'),
   };
+  // Read (and checked) even with trending off, so a typo never waits for the day it is turned on.
+  const trending: TrendingConfig = {
+    days: readTrendingDays(r),
+    percentile: r.percentile('TRENDING_PERCENTILE', config.percentile),
+    topic: r.topic('TRENDING_TOPIC', 'trending_users'),
+  };
+  if (trending.days > 0) {
+    config.trending = trending;
+    if (trending.topic === config.popularTopic) {
+      r.problems.push(
+        `TRENDING_TOPIC=${trending.topic} is POPULAR_TOPIC too: the two sets' runs would mix, and a reader could take one for the other; give the trending set a topic of its own, e.g. trending_users`,
+      );
+    }
+  }
   // Every request must fit the broker's limit whatever the user ids, or the run fails on every retry.
-  const fits = maxPublishBatch(config.messageMaxBytes, config.kafka.clientId);
+  const keyPrefix = config.trending === undefined ? POPULAR_KEY_PREFIX : TRENDING_KEY_PREFIX;
+  const fits = maxPublishBatch(config.messageMaxBytes, config.kafka.clientId, keyPrefix);
   if (config.publishBatchSize > fits) {
     r.problems.push(
       `PUBLISH_BATCH_SIZE=${config.publishBatchSize} can exceed the broker's message.max.bytes (KAFKA_MESSAGE_MAX_BYTES=${config.messageMaxBytes}): ` +
-        `a message takes up to ${maxUserRecordBytes(config.kafka.clientId)} bytes; set PUBLISH_BATCH_SIZE to ${fits} or less, or KAFKA_MESSAGE_MAX_BYTES to the broker's real limit`,
+        `a message takes up to ${maxUserRecordBytes(config.kafka.clientId, keyPrefix)} bytes; set PUBLISH_BATCH_SIZE to ${fits} or less, or KAFKA_MESSAGE_MAX_BYTES to the broker's real limit`,
     );
   }
   return r.done(config);

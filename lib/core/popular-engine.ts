@@ -8,6 +8,7 @@
 import { estimatePercentile, estimateQuantile, mergePartials } from './digest.js';
 import { searchCutoff, type RemainingTime } from './cutoff-search.js';
 import type { ScoreSource } from './score-source.js';
+import { HeldBudget } from './held-budget.js';
 import type { PopularUser } from './popular-user.js';
 import { DEFAULT_SELECTION_POLICY, SegmentSelection, resolveCutoff, type SelectionPolicy } from './selection.js';
 
@@ -20,6 +21,8 @@ export interface EngineOptions {
   percentile: number;
   /** Users (id and score) held in memory at once, across all segments. */
   maxHeldUsers: number;
+  /** Shared with the other sets selected from the same scans; a budget of maxHeldUsers for this set alone when absent. */
+  budget?: HeldBudget;
   policy?: Partial<SelectionPolicy>;
   /** Called after every page of the first pass with the users read so far. */
   onProgress?: (usersScanned: number) => void;
@@ -41,7 +44,7 @@ export interface EngineOutcome {
   passes: number;
   /** 'memory' when the first pass's candidates held the popular set, 'stream' when a last pass streamed it. */
   publishPath: 'memory' | 'stream';
-  /** Peak users held across all segments in the first pass. */
+  /** Peak users this set held across all segments in the first pass. */
   candidatesKept: number;
   /** The first pass and any search passes. */
   scanMs: number;
@@ -64,22 +67,30 @@ export async function selectPopularUsers(
   const policy: SelectionPolicy = { ...DEFAULT_SELECTION_POLICY, ...options.policy };
   const started = performance.now();
   const segments = Array.from({ length: source.segments }, () => new SegmentSelection(percentile, policy));
+  const budget = options.budget ?? new HeldBudget(maxHeldUsers);
   let scanned = 0;
   let held = 0;
   let candidatesKept = 0;
   let overflow = false;
+  const letGo = () => {
+    budget.held -= held;
+    held = 0;
+  };
   const first = await source.scan((index, page) => {
     const segment = segments[index]!;
     const before = segment.candidates.size;
-    // Held across all segments at this page's peak, before its segment pruned.
-    const atPeak = held - before + segment.addPage(page.userIds, page.scores);
-    candidatesKept = Math.max(candidatesKept, atPeak);
+    // Held at this page's peak, before its segment pruned: by this set, and by every set sharing the budget.
+    const peak = segment.addPage(page.userIds, page.scores) - before;
+    candidatesKept = Math.max(candidatesKept, held + peak);
+    const atPeak = budget.held + peak;
+    budget.peak = Math.max(budget.peak, atPeak);
     held += segment.candidates.size - before;
-    if (!overflow && atPeak > maxHeldUsers) {
+    budget.held += segment.candidates.size - before;
+    if (!overflow && atPeak > budget.limit) {
       // Holding more would break the budget: keep only the digests; the cutoff is searched instead.
       overflow = true;
       for (const s of segments) s.stopCollecting();
-      held = 0;
+      letGo();
     }
     scanned += page.scores.length;
     options.onProgress?.(scanned);
@@ -111,6 +122,7 @@ export async function selectPopularUsers(
           }
         }
       }
+      letGo();
       const handOverMs = performance.now() - handOverStarted;
       return {
         ...outcome,
@@ -124,13 +136,14 @@ export async function selectPopularUsers(
       };
     }
     for (const s of segments) s.stopCollecting(); // a threshold rose past the cutoff: these candidates cannot prove it
+    letGo();
   }
 
   const resolveMs = performance.now() - resolveStarted;
   const searchStarted = performance.now();
   const search = await searchCutoff(source, {
     percentile,
-    maxValues: maxHeldUsers,
+    maxValues: budget.searchValues,
     estimate: (q) => estimateQuantile(merged, q),
     count: first.users,
     remainingMs: options.remainingMs,

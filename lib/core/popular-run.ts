@@ -8,7 +8,7 @@ import { maxRecordsWithin, recordBytes } from './record-size.js';
 /** What every message of one run carries, so consumers can tell runs apart. */
 export interface PopularRun {
   runId: string;
-  /** `<prefix><unix seconds of the run start>` (`popular_...`): the key of every message of the run, marker included. */
+  /** `<prefix><unix seconds of the run start>` (`popular_...`, or `trending_...` for the trending set): the key of every message of the run, marker included. */
   key: string;
   startedAt: Date;
   percentile: number;
@@ -25,12 +25,21 @@ export interface RunEnd {
   cutoff: number | null;
   percentile: number;
   usersScanned: number;
+  /** A trending run's window: its first and last UTC day, YYYY-MM-DD. */
+  window?: RunWindow;
+}
+
+export interface RunWindow {
+  start: string;
+  end: string;
 }
 
 export const RUN_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end', source: 'run_source' } as const;
 
-/** The key prefix of the popular-users job's runs. */
+/** The key prefix of the popular-users job's all-time runs. */
 export const POPULAR_KEY_PREFIX = 'popular_';
+/** The key prefix of its trending runs, on TRENDING_TOPIC: a byte longer, so their messages are too. */
+export const TRENDING_KEY_PREFIX = 'trending_';
 
 export function runKey(prefix: string, startedAt: Date): string {
   return `${prefix}${Math.floor(startedAt.getTime() / 1000)}`;
@@ -54,24 +63,31 @@ export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: n
 }
 
 export function runEndMessage(run: PopularRun, end: Omit<RunEnd, 'runId' | 'percentile'>): OutgoingMessage {
-  const value: RunEnd = { runId: run.runId, count: end.count, cutoff: end.cutoff, percentile: run.percentile, usersScanned: end.usersScanned };
-  return {
-    key: run.key,
-    value: JSON.stringify({ run_id: value.runId, count: value.count, cutoff: value.cutoff, percentile: value.percentile, users_scanned: value.usersScanned }),
-    headers: [...runHeaders(run), [RUN_HEADER.runEnd, 'true']],
+  const value: Record<string, unknown> = {
+    run_id: run.runId,
+    count: end.count,
+    cutoff: end.cutoff,
+    percentile: run.percentile,
+    users_scanned: end.usersScanned,
   };
+  if (end.window !== undefined) {
+    value.window_start = end.window.start;
+    value.window_end = end.window.end;
+  }
+  return { key: run.key, value: JSON.stringify(value), headers: [...runHeaders(run), [RUN_HEADER.runEnd, 'true']] };
 }
 
 /**
  * The largest user message the job can send for a user id the scorer accepts (128 characters, each
- * escaped by JSON to 6 bytes at worst) and any score, from a given source: what PUBLISH_BATCH_SIZE is checked against.
+ * escaped by JSON to 6 bytes at worst) and any score, from a given source under a run key with the given
+ * prefix (the trending set's is the longer): what PUBLISH_BATCH_SIZE is checked against.
  */
-export function largestUserMessage(source?: string): OutgoingMessage {
+export function largestUserMessage(source?: string, keyPrefix = POPULAR_KEY_PREFIX): OutgoingMessage {
   return popularUserMessage(
     { userId: '\u0001'.repeat(128), score: -Number.MAX_VALUE },
     {
       runId: '00000000-0000-0000-0000-000000000000',
-      key: `${POPULAR_KEY_PREFIX}${8.64e12}`,
+      key: `${keyPrefix}${8.64e12}`,
       startedAt: new Date(8.64e15),
       percentile: 2.2250738585072014e-308,
       source,
@@ -81,11 +97,11 @@ export function largestUserMessage(source?: string): OutgoingMessage {
 }
 
 /** The bytes of the largest user message, as the first record of a batch. */
-export function maxUserRecordBytes(source?: string): number {
-  return recordBytes(largestUserMessage(source));
+export function maxUserRecordBytes(source?: string, keyPrefix = POPULAR_KEY_PREFIX): number {
+  return recordBytes(largestUserMessage(source, keyPrefix));
 }
 
 /** The largest PUBLISH_BATCH_SIZE whose produce requests always fit a broker's message.max.bytes. */
-export function maxPublishBatch(messageMaxBytes: number, source?: string): number {
-  return maxRecordsWithin(largestUserMessage(source), messageMaxBytes);
+export function maxPublishBatch(messageMaxBytes: number, source?: string, keyPrefix = POPULAR_KEY_PREFIX): number {
+  return maxRecordsWithin(largestUserMessage(source, keyPrefix), messageMaxBytes);
 }

@@ -32,7 +32,10 @@ export function decodePopularMessage(key: string | null, value: string | null, h
   if (headers[RUN_HEADER.runEnd] === 'true') {
     if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number') return undefined;
     const cutoff = typeof body.cutoff === 'number' ? body.cutoff : null;
-    return { ...identity, kind: 'end', end: { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned } };
+    const end: RunEnd = { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned };
+    // A trending run's marker names its window.
+    if (typeof body.window_start === 'string' && typeof body.window_end === 'string') end.window = { start: body.window_start, end: body.window_end };
+    return { ...identity, kind: 'end', end };
   }
   if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;
   return { ...identity, kind: 'user', user: { userId: body.user_id, score: body.score } };

@@ -5,6 +5,8 @@
 export interface ScorePage {
   userIds: string[];
   scores: number[];
+  /** Each user's trending score (the sum of their buckets on the run's window days), when the scan reads them. */
+  windowScores?: number[];
 }
 
 export interface ScanTotals {
@@ -30,9 +32,9 @@ export interface ScoreSource {
 export function memoryScoreSource(
   scores: ArrayLike<number>,
   segments: number,
-  options: { pageItems?: number; userId?: (i: number) => string } = {},
+  options: { pageItems?: number; userId?: (i: number) => string; windowScores?: ArrayLike<number> } = {},
 ): ScoreSource {
-  const { pageItems = 5_000, userId = String } = options;
+  const { pageItems = 5_000, userId = String, windowScores } = options;
   return {
     segments,
     async scan(onPage) {
@@ -42,16 +44,18 @@ export function memoryScoreSource(
         for (let segment = 0; segment < segments; segment++) {
           const userIds: string[] = [];
           const page: number[] = [];
+          const window: number[] = [];
           for (let k = start; k < Math.min(perSegment, start + pageItems); k++) {
             const i = k * segments + segment;
             if (i >= scores.length) break;
             userIds.push(userId(i));
             page.push(scores[i]!);
+            if (windowScores !== undefined) window.push(windowScores[i]!);
           }
           if (page.length === 0) continue;
           totals.pages++;
           totals.users += page.length;
-          await onPage(segment, { userIds, scores: page });
+          await onPage(segment, windowScores === undefined ? { userIds, scores: page } : { userIds, scores: page, windowScores: window });
         }
       }
       return totals;

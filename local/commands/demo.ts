@@ -15,17 +15,20 @@ import { localDynamoClient } from '../services/clients.js';
 import { ensureScoresTable } from '../services/tables.js';
 import { ensureTopicsOn } from '../services/kafka-topics.js';
 import { startEventSourceMapping } from '../event-source-mapping/mapping.js';
-import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, startActivityStream } from '../generators/generate.js';
+import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import type { PopularUser } from '../../lib/core/popular-user.js';
+import { trendingWindow } from '../../lib/core/trending-window.js';
 import { renderReport, type StageTiming } from '../report/report.js';
 import { Interrupted, numberFlag, onStopSignal, runCommand } from './cli.js';
-import { printContinuousLine, printSummary } from '../report/demo-output.js';
+import { printSummary } from '../report/demo-output.js';
+import { runContinuously } from './demo-continuous.js';
 
 const USAGE = `Usage: npm start -- [options]
   --events N        events to produce (default 500000)
   --users N         distinct users (default 5000: about 100 events each, as in the seed)
+  --days D          event times spread over the last D days, oldest first (default 14)
   --percentile P    popular = above this percentile (default 95)
   --segments N      parallel scan segments of the job (default 8)
   --batch-size N    records per scorer invocation, 1-10000 (default 10000)
@@ -39,6 +42,7 @@ const { values: flags } = parseArgs({
   options: {
     events: { type: 'string' },
     users: { type: 'string' },
+    days: { type: 'string' },
     percentile: { type: 'string' },
     segments: { type: 'string' },
     'batch-size': { type: 'string' },
@@ -54,7 +58,7 @@ const { values: flags } = parseArgs({
 interface Pipeline {
   stack?: LocalStack;
   env: Env;
-  names: { activityTopic: string; popularTopic: string; scoresTable: string; dlqTopic: string };
+  names: { activityTopic: string; popularTopic: string; trendingTopic: string; scoresTable: string; dlqTopic: string };
 }
 
 /** Our own stack, or the external endpoints the user gave, with fresh names so earlier data does not mix in. */
@@ -64,6 +68,7 @@ async function bringUpPipeline(): Promise<Pipeline> {
     const names = {
       activityTopic: `activity-demo-${id}`,
       popularTopic: `popular_users-demo-${id}`,
+      trendingTopic: `trending_users-demo-${id}`,
       scoresTable: `scores-demo-${id}`,
       dlqTopic: `activity-dlq-demo-${id}`,
     };
@@ -73,6 +78,7 @@ async function bringUpPipeline(): Promise<Pipeline> {
     await ensureTopicsOn(process.env.KAFKA_BROKERS, [
       { topic: names.activityTopic, partitions: 4 },
       { topic: names.popularTopic, partitions: 1 },
+      { topic: names.trendingTopic, partitions: 1 },
       { topic: names.dlqTopic, partitions: 1 },
     ]);
     const client = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL!);
@@ -95,6 +101,7 @@ async function main(): Promise<void> {
   }
   const events = numberFlag('events', flags.events, 500_000, { integer: true, min: 1 });
   const users = numberFlag('users', flags.users, 5_000, { integer: true, min: 1 });
+  const days = numberFlag('days', flags.days, 14, { integer: true, min: 1, max: 3650 });
   const batchSize = numberFlag('batch-size', flags['batch-size'], 10_000, { integer: true, min: 1, max: 10_000 });
   const rate = numberFlag('rate', flags.rate, 2_000, { min: 1 });
   const intervalS = numberFlag('interval', flags.interval, 30, { min: 1 });
@@ -108,6 +115,7 @@ async function main(): Promise<void> {
     ...pipeline.env,
     SCORES_TABLE: names.scoresTable,
     POPULAR_TOPIC: names.popularTopic,
+    TRENDING_TOPIC: names.trendingTopic,
     DLQ_TOPIC: names.dlqTopic,
     ...(flags.percentile !== undefined && { PERCENTILE: flags.percentile }),
     ...(flags.segments !== undefined && { SCAN_SEGMENTS: flags.segments }),
@@ -164,12 +172,12 @@ async function main(): Promise<void> {
     }
     const stages: StageTiming[] = [];
     console.log(
-      `\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users to ${names.activityTopic}, scored as they arrive`,
+      `\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users and the last ${days} days to ${names.activityTopic}, scored as they arrive`,
     );
     console.log(`through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`);
     const pipelineStarted = performance.now();
     const { sent: produced } = await untilInterrupted(
-      produceDataSet(producer, names.activityTopic, { rows: events, population, random, onProgress: (p) => produceBar.update(p.sent) }),
+      produceDataSet(producer, names.activityTopic, { rows: events, population, random, overDays: { days }, onProgress: (p) => produceBar.update(p.sent) }),
     );
     produceBar.finish(produced);
     stages.push({ stage: 'produce to Kafka', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
@@ -198,10 +206,12 @@ async function main(): Promise<void> {
 
     const readStarted = performance.now();
     const popular = await readRunBack(summary);
-    stages.push({ stage: `read ${names.popularTopic} back`, seconds: (performance.now() - readStarted) / 1000, items: popular.length, unit: 'messages' });
+    const trending = await readTrendingBack(summary);
+    const read = popular.length + (trending?.length ?? 0);
+    stages.push({ stage: `read the runs back`, seconds: (performance.now() - readStarted) / 1000, items: read, unit: 'messages' });
 
-    printSummary(summary, popular, stages);
-    await writeReport(summary, stages, popular);
+    printSummary(summary, popular, stages, trending);
+    await writeReport(summary, stages, popular, trending);
   } finally {
     await shutdown();
   }
@@ -214,12 +224,34 @@ async function main(): Promise<void> {
     return latest.users;
   }
 
-  async function writeReport(summary: PopularRunSummary, stages: StageTiming[], popular?: PopularUser[]): Promise<void> {
+  /** The trending run beside it, when the job selected one; it must be this run's too. */
+  async function readTrendingBack(summary: PopularRunSummary): Promise<PopularUser[] | undefined> {
+    if (summary.trending === undefined) return undefined;
+    // Published by the same job, so under the same run_source.
+    const latest = await readLatestCompleteRun(kafka, names.trendingTopic, { source: jobConfig.kafka.clientId });
+    if (latest?.runId !== summary.trending.runId)
+      throw new Error(`${names.trendingTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.trending.runId}`);
+    return latest.users;
+  }
+
+  async function writeReport(summary: PopularRunSummary, stages: StageTiming[], popular?: PopularUser[], trendingUsers?: PopularUser[]): Promise<void> {
     const scores: number[] = [];
-    await scanScores(dynamo, names.scoresTable, jobConfig.scanSegments, (_segment, page) => {
-      for (const s of page.scores) scores.push(s);
-    });
+    const windowScores: number[] = [];
+    const { trending } = summary;
+    const window = trending === undefined ? undefined : trendingWindow(new Date(summary.startedAt), trending.days).days;
+    await scanScores(
+      dynamo,
+      names.scoresTable,
+      jobConfig.scanSegments,
+      (_segment, page) => {
+        for (const s of page.scores) scores.push(s);
+        for (const w of page.windowScores ?? []) if (w > 0) windowScores.push(w);
+      },
+      undefined,
+      window,
+    );
     const listed = popular ?? (await readRunBack(summary));
+    const trendingListed = trending === undefined ? undefined : (trendingUsers ?? (await readTrendingBack(summary)) ?? []);
     const path = resolve(flags.report);
     mkdirSync(dirname(path), { recursive: true });
     const html = renderReport({
@@ -228,62 +260,23 @@ async function main(): Promise<void> {
       cutoff: summary.cutoff ?? 0,
       percentile: summary.percentile,
       popular: listed,
+      ...(trending !== undefined &&
+        trendingListed !== undefined && {
+          trending: {
+            scores: windowScores,
+            cutoff: trending.cutoff,
+            percentile: trending.percentile,
+            users: trendingListed,
+            windowStart: trending.windowStart,
+            windowEnd: trending.windowEnd,
+          },
+        }),
       stages,
       generatedAt: new Date(),
     });
     writeFileSync(path, html);
     console.log(`\nReport: ${path}`);
   }
-}
-
-interface ContinuousOptions {
-  interrupted: Promise<NodeJS.Signals>;
-  producer: Awaited<ReturnType<typeof connectActivityProducer>>;
-  topic: string;
-  population: ReturnType<typeof defaultPopulation>;
-  mapping: Awaited<ReturnType<typeof startEventSourceMapping>>;
-  runJob: () => Promise<PopularRunSummary>;
-  rate: number;
-  intervalS: number;
-  writeReport: (summary: PopularRunSummary, stages: StageTiming[]) => Promise<void>;
-}
-
-/** Streams events, scores them as they come, and runs the job on a timer until Ctrl-C. */
-async function runContinuously(o: ContinuousOptions): Promise<void> {
-  console.log(`\nContinuous mode: ${o.rate} events/s, the job every ${o.intervalS} s. Ctrl-C stops and writes the report.`);
-  const stream = startActivityStream(o.producer, o.topic, {
-    rate: o.rate,
-    population: o.population,
-    onError: (e) => console.error(`produce failed: ${e.message}`),
-  });
-  const started = performance.now();
-  let last: PopularRunSummary | undefined;
-  let jobRunning = false;
-  const live = setInterval(() => printContinuousLine(stream.sent(), o.mapping.stats().recordsCommitted, last, (performance.now() - started) / 1000), 1000);
-  const schedule = setInterval(() => {
-    if (jobRunning) return; // a run still going when the next is due is not overlapped, as with a reserved concurrency of 1
-    jobRunning = true;
-    o.runJob()
-      .then((s) => {
-        last = s;
-        console.log(`\n[${new Date().toISOString()}] run ${s.runKey}: ${s.usersScanned} users, cutoff ${s.cutoff}, ${s.popularCount} popular, ${s.totalMs} ms`);
-      })
-      .catch((e: Error) => console.error(`\njob failed: ${e.message}`))
-      .finally(() => (jobRunning = false));
-  }, o.intervalS * 1000);
-  await o.interrupted;
-  clearInterval(live);
-  clearInterval(schedule);
-  const sent = await stream.stop();
-  await o.mapping.stop();
-  while (jobRunning) await new Promise((r) => setTimeout(r, 100)); // a job run in flight ends before the stack does
-  const seconds = (performance.now() - started) / 1000;
-  if (last)
-    await o.writeReport(last, [
-      { stage: 'stream produced', seconds, items: sent.sent, unit: 'events' },
-      { stage: 'scored', seconds, items: o.mapping.stats().recordsCommitted, unit: 'events' },
-    ]);
-  else console.log('No job run finished yet: no report written.');
 }
 
 runCommand(main, USAGE);

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
         activityTopic: topics.activity,
         activityPartitions: 4,
         popularTopic: topics.popular,
+        trendingTopic: topics.trending,
         dlqTopic: topics.dlq,
       },
     }),
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   };
   writeStackEnv(ENV_FILE, env);
   console.log(`Up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  Kafka      ${stack.broker.bootstrapServers}    topics ${topics.activity}, ${topics.popular}, ${topics.dlq}`);
+  console.log(`  Kafka      ${stack.broker.bootstrapServers}    topics ${topics.activity}, ${topics.popular}, ${topics.trending}, ${topics.dlq}`);
   console.log(`  ministack  ${stack.emulator.endpoint}    (pid ${stack.emulator.pid})`);
   console.log(`Environment written to ${ENV_FILE}. In another shell:`);
   console.log(`  set -a; . ./${ENV_FILE}; set +a`);

@@ -7,9 +7,10 @@ import { adoptStackEnv } from './cli-env.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 
-const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [--topic NAME] [--seed N]
+const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [--topic NAME] [--seed N] [--days D]
        npm run generate -- --rate EVENTS_PER_SECOND [--users N] [--start ID] [--topic NAME]
 Static data set by default (${SEED_DEFAULTS.rows.toLocaleString('en-US')} rows over ${SEED_DEFAULTS.users.toLocaleString('en-US')} users from id ${SEED_DEFAULTS.start});
+with --days D, the same rows with event times (CreateTime) spread evenly over the last D days, oldest first;
 with --rate, a continuous stream until Ctrl-C. Brokers come from KAFKA_BROKERS (or .local/stack.env).`;
 
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       topic: { type: 'string' },
       seed: { type: 'string' },
+      days: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,8 +58,15 @@ async function main(): Promise<void> {
       return;
     }
     const rows = numberFlag('rows', values.rows, SEED_DEFAULTS.rows, { integer: true, min: 1 });
+    const days = values.days === undefined ? undefined : numberFlag('days', values.days, 0, { integer: true, min: 1, max: 3650 });
     const bar = createProgressBar({ label: `producing to ${topic}`, total: rows });
-    const result = await produceDataSet(producer, topic, { rows, population, random, onProgress: (p) => bar.update(p.sent) });
+    const result = await produceDataSet(producer, topic, {
+      rows,
+      population,
+      random,
+      onProgress: (p) => bar.update(p.sent),
+      ...(days !== undefined && { overDays: { days } }),
+    });
     bar.finish(result.sent);
     const seconds = result.elapsedMs / 1000;
     console.log(`${result.sent.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds).toLocaleString('en-US')}/s)`);

@@ -1,5 +1,5 @@
 // `npm run topics -- --brokers host:9098,... [--sasl aws-iam --region eu-west-1] [--stage prod]`:
-// creates activity, <service>-<stage>-popular_users and <service>-<stage>-activity-dlq (bare names
+// creates activity, <service>-<stage>-popular_users, -trending_users and -activity-dlq (bare names
 // without --stage) and prints what the cluster has.
 import { parseArgs } from 'node:util';
 import { loadTopicsToolConfig } from './settings.js';
@@ -9,8 +9,8 @@ import { applyTopicPlan, topicPlan } from '../services/topics.js';
 
 const USAGE = `Usage: npm run topics -- --brokers HOST:PORT[,...] [--sasl none|aws-iam] [--region REGION]
        [--stage STAGE] [--service NAME] [--activity-topic NAME] [--partitions N] [--replication N]
-Without --stage the topics are activity, popular_users and activity-dlq; with it, the two a stage
-writes are named <service>-<stage>-... as serverless.yml names them (--service defaults to popular-users).`;
+Without --stage the topics are activity, popular_users, trending_users and activity-dlq; with it, the
+three a stage writes are named <service>-<stage>-... as serverless.yml names them (--service defaults to popular-users).`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

@@ -17,6 +17,7 @@ export interface StackConfig {
   activityTopic: string;
   activityPartitions: number;
   popularTopic: string;
+  trendingTopic: string;
   dlqTopic: string;
 }
 
@@ -28,6 +29,7 @@ export function loadStackConfig(env: Env = process.env): StackConfig {
     activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
     activityPartitions: r.integer('ACTIVITY_PARTITIONS', 4, 1, 256),
     popularTopic: r.topic('POPULAR_TOPIC', 'popular_users'),
+    trendingTopic: r.topic('TRENDING_TOPIC', 'trending_users'),
     dlqTopic: r.topic('DLQ_TOPIC', 'activity-dlq'),
   };
   refuseDeadLetterLoop(r, config.dlqTopic, config.activityTopic);

@@ -8,9 +8,14 @@ import { startMinistack, type Ministack } from '../services/ministack.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../services/clients.js';
 import { SERVICE } from '../deploy/emulator-stage.js';
 
-/** The topics serverless.yml's params give a stage: the shared input topic and the two it owns. */
+/** The topics serverless.yml's params give a stage: the shared input topic and the three it owns. */
 export function stageTopics(stage: string) {
-  return { activity: 'activity', popular: `${SERVICE}-${stage}-popular_users`, dlq: `${SERVICE}-${stage}-activity-dlq` };
+  return {
+    activity: 'activity',
+    popular: `${SERVICE}-${stage}-popular_users`,
+    trending: `${SERVICE}-${stage}-trending_users`,
+    dlq: `${SERVICE}-${stage}-activity-dlq`,
+  };
 }
 
 export const ACTIVITY_PARTITIONS = 4;
@@ -45,6 +50,7 @@ export async function startEmulatorStack(stage: string): Promise<EmulatorStack> 
     await ensureTopicsOn(broker.value.bootstrapServers, [
       { topic: topics.activity, partitions: ACTIVITY_PARTITIONS },
       { topic: topics.popular, partitions: 1 },
+      { topic: topics.trending, partitions: 1 },
       { topic: topics.dlq, partitions: 1 },
     ]);
   } catch (err) {

@@ -29,7 +29,14 @@ export interface DataSetOptions {
   /** Chunks handed to the producer at once; it sends them one at a time, building the next while one is out. */
   inFlight?: number;
   onProgress?: (progress: ProduceProgress) => void;
+  /**
+   * Event time spread evenly over the `days` days before `until` (now unless given), in row order:
+   * each record's CreateTime, set by the producer. Without it the broker's clock stamps them as sent.
+   */
+  overDays?: { days: number; until?: number };
 }
+
+const DAY_MS = 86_400_000;
 
 /** Produces the static data set and resolves once every chunk is acknowledged by all in-sync replicas. */
 export async function produceDataSet(producer: MessageSender, topic: string, options: DataSetOptions = {}): Promise<ProduceProgress> {
@@ -41,13 +48,21 @@ export async function produceDataSet(producer: MessageSender, topic: string, opt
   const started = performance.now();
   const rowsLeft = staticDataSet(rows, population, random);
   let sent = 0;
+  // The rows' event times come from their index alone, so the rows themselves are the seed's whatever the days.
+  const { overDays } = options;
+  const first = overDays === undefined ? 0 : (overDays.until ?? Date.now()) - overDays.days * DAY_MS;
+  const step = overDays === undefined ? 0 : (overDays.days * DAY_MS) / Math.max(1, rows - 1);
+  let taken = 0;
+  const stamped = (message: OutgoingMessage): OutgoingMessage =>
+    overDays === undefined ? message : { ...message, timestamp: Math.floor(first + taken * step) };
 
   const sender = async (): Promise<void> => {
     for (;;) {
       // Each sender takes its next chunk synchronously, so the generator is never shared mid-chunk.
       const messages: OutgoingMessage[] = [];
       for (let r = rowsLeft.next(); !r.done; r = rowsLeft.next()) {
-        messages.push(activityMessage(r.value));
+        messages.push(stamped(activityMessage(r.value)));
+        taken++;
         if (messages.length === chunkSize) break;
       }
       if (messages.length === 0) return;

@@ -1,6 +1,6 @@
 // Loads users with given scores straight into a scores table, and generates score shapes to load:
 // for tests and benchmarks of the popular-users job, without running the scorer on billions of events.
-import { BatchWriteItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/score-item.js';
 import { seededRandom } from './activity.js';
@@ -16,6 +16,8 @@ export function seedUserId(index: number): string {
 export interface WriteScoresOptions {
   concurrency?: number;
   userId?: (index: number) => string;
+  /** More attributes of user i's item (its day buckets), beside the key and the score. */
+  attributes?: (index: number) => Record<string, AttributeValue>;
 }
 
 /** Writes user i with score scores[i], 25 items per request, retrying what DynamoDB leaves unprocessed. */
@@ -25,7 +27,7 @@ export async function writeUserScores(client: DynamoDBClient, table: string, sco
     for (let start = 0; start < scores.length; start += BATCH_ITEMS) {
       const batch: WriteRequest[] = [];
       for (let i = start; i < Math.min(scores.length, start + BATCH_ITEMS); i++) {
-        batch.push({ PutRequest: { Item: { [USER_KEY]: { S: userId(i) }, [SCORE_ATTRIBUTE]: { N: String(scores[i]) } } } });
+        batch.push({ PutRequest: { Item: { ...options.attributes?.(i), [USER_KEY]: { S: userId(i) }, [SCORE_ATTRIBUTE]: { N: String(scores[i]) } } } });
       }
       yield batch;
     }

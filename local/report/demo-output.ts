@@ -5,7 +5,7 @@ import type { StageTiming } from './report.js';
 
 const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
-export function printSummary(summary: PopularRunSummary, popular: PopularUser[], stages: StageTiming[]): void {
+export function printSummary(summary: PopularRunSummary, popular: PopularUser[], stages: StageTiming[], trending?: PopularUser[]): void {
   console.log('\n== Popular users ==');
   console.log(`users scanned     ${n(summary.usersScanned)} (${summary.segments} segments, ${summary.passes} scan pass${summary.passes === 1 ? '' : 'es'})`);
   console.log(
@@ -15,6 +15,16 @@ export function printSummary(summary: PopularRunSummary, popular: PopularUser[],
   const top = [...popular].sort((a, b) => b.score - a.score || a.userId.localeCompare(b.userId)).slice(0, 10);
   console.log('\ntop 10:');
   for (const [i, u] of top.entries()) console.log(`  ${String(i + 1).padStart(2)}. user ${u.userId.padEnd(10)} score ${u.score}`);
+  const t = summary.trending;
+  if (t !== undefined && trending !== undefined) {
+    console.log(`\n== Trending users, ${t.windowStart} to ${t.windowEnd} (UTC, ${t.days} day${t.days === 1 ? '' : 's'}) ==`);
+    console.log(`users in window   ${n(t.usersInWindow)} with a trending score above zero (same scan)`);
+    console.log(`cutoff (p${t.percentile})     ${t.cutoff ?? '-'} exact; the merged t-digest estimated ${t.estimatedCutoff?.toFixed(2) ?? '-'}`);
+    console.log(`trending users    ${n(t.trendingCount)} published under key ${t.runKey}, ${n(trending.length)} read back`);
+    const leaders = [...trending].sort((a, b) => b.score - a.score || a.userId.localeCompare(b.userId)).slice(0, 10);
+    console.log('\ntop 10:');
+    for (const [i, u] of leaders.entries()) console.log(`  ${String(i + 1).padStart(2)}. user ${u.userId.padEnd(10)} trending score ${u.score}`);
+  }
   console.log('\nstage                                              time      rate');
   for (const s of stages) {
     const rate = `${n(s.items / Math.max(s.seconds, 1e-9))} ${s.unit}/s`;

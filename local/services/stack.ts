@@ -34,6 +34,7 @@ export async function startLocalStack(): Promise<LocalStack> {
     await ensureTopicsOn(broker.bootstrapServers, [
       { topic: names.activityTopic, partitions: names.activityPartitions },
       { topic: names.popularTopic, partitions: 1 },
+      { topic: names.trendingTopic, partitions: 1 },
       { topic: names.dlqTopic, partitions: 1 },
     ]);
     const client = localDynamoClient(dynamo.value.endpoint);

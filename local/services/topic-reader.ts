@@ -62,6 +62,8 @@ export interface TextMessage {
   headers: Record<string, string>;
   partition: number;
   offset: string;
+  /** Milliseconds since the epoch: the record's CreateTime (or LogAppendTime). */
+  timestamp: number;
 }
 
 export function asText(message: ConsumedMessage): TextMessage {
@@ -71,6 +73,7 @@ export function asText(message: ConsumedMessage): TextMessage {
     headers: headersAsText(message.headers),
     partition: message.partition,
     offset: String(message.offset),
+    timestamp: message.timestamp,
   };
 }
 

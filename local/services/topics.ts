@@ -1,6 +1,6 @@
-// The three topics the deployment needs, with settings fit for the job, created through the Kafka
+// The four topics the deployment needs, with settings fit for the job, created through the Kafka
 // admin API (MSK creates nothing on first use). Existing topics are left alone and reported,
-// with any setting that differs from the plan; a compacted popular-users topic is an error.
+// with any setting that differs from the plan; a compacted popular- or trending-users topic is an error.
 import { ConfigResourceTypes, type Admin } from '@platformatic/kafka';
 import { ensureTopics, type TopicSpec } from './kafka-topics.js';
 
@@ -15,7 +15,7 @@ export interface TopicPlanOptions {
 }
 
 export interface PlannedTopic extends TopicSpec {
-  role: 'activity' | 'popular' | 'dlq';
+  role: 'activity' | 'popular' | 'trending' | 'dlq';
   /** Settings an existing topic must have for the job to work (not just to be tidy). */
   required: Record<string, string>;
 }
@@ -24,6 +24,16 @@ export function topicPlan(o: TopicPlanOptions): PlannedTopic[] {
   // Acknowledged by all in-sync replicas (the functions produce with acks=-1) needs at least two of three.
   const minIsr = String(Math.min(2, o.replicationFactor));
   const common = { replicationFactor: o.replicationFactor };
+  const runs = (role: 'popular' | 'trending', topic: string): PlannedTopic => ({
+    role,
+    topic,
+    // A run's messages share one key, so one run is one partition; more only spreads runs.
+    partitions: 1,
+    ...common,
+    // Consumers want the latest complete run; a day keeps hundreds of runs. Compaction by key would keep one user per run.
+    configs: { 'cleanup.policy': 'delete', 'retention.ms': String(1 * DAY_MS), 'min.insync.replicas': minIsr },
+    required: { 'cleanup.policy': 'delete' },
+  });
   return [
     {
       role: 'activity',
@@ -34,16 +44,8 @@ export function topicPlan(o: TopicPlanOptions): PlannedTopic[] {
       configs: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * DAY_MS), 'min.insync.replicas': minIsr },
       required: { 'cleanup.policy': 'delete' },
     },
-    {
-      role: 'popular',
-      topic: `${o.prefix}popular_users`,
-      // A run's messages share one key, so one run is one partition; more only spreads runs.
-      partitions: 1,
-      ...common,
-      // Consumers want the latest complete run; a day keeps hundreds of runs. Compaction by key would keep one user per run.
-      configs: { 'cleanup.policy': 'delete', 'retention.ms': String(1 * DAY_MS), 'min.insync.replicas': minIsr },
-      required: { 'cleanup.policy': 'delete' },
-    },
+    runs('popular', `${o.prefix}popular_users`),
+    runs('trending', `${o.prefix}trending_users`),
     {
       role: 'dlq',
       topic: `${o.prefix}activity-dlq`,
@@ -87,7 +89,10 @@ export async function applyTopicPlan(admin: Admin, plan: PlannedTopic[]): Promis
     if (meta.partitions.length !== p.partitions) differences.push(`partitions: ${meta.partitions.length} -> ${p.partitions}`);
     const problems = Object.entries(p.required)
       .filter(([name, value]) => configs[name] !== value)
-      .map(([name, value]) => `${name} is ${configs[name]}, must be ${value}${p.role === 'popular' ? ' (compaction by key would keep one user per run)' : ''}`);
+      .map(
+        ([name, value]) =>
+          `${name} is ${configs[name]}, must be ${value}${p.role === 'popular' || p.role === 'trending' ? ' (compaction by key would keep one user per run)' : ''}`,
+      );
     return {
       topic: p.topic,
       role: p.role,

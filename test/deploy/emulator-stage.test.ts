@@ -34,6 +34,7 @@ describe('the emulator stage', () => {
   it('keeps every alarm that does not watch the mapping, none of them with metric math (which ministack refuses)', () => {
     expect(ofType('AWS::CloudWatch::Alarm').sort()).toEqual([
       'DeadLetterCountAlarm',
+      'FutureEventsAlarm',
       'PopularErrorsAlarm',
       'PopularRunMissingAlarm',
       'PossibleCopiesAlarm',

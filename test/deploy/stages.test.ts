@@ -41,6 +41,7 @@ function view(stage: (typeof STAGES)[number]) {
     activityTopic: (p.ScoreActivityMapping!.Topics as string[])[0]!,
     dlqTopic: score.DLQ_TOPIC as string,
     popularTopic: popular.POPULAR_TOPIC as string,
+    trendingTopic: popular.TRENDING_TOPIC as string,
     table: p.ScoresTable!.TableName as string,
     namespace: score.POWERTOOLS_METRICS_NAMESPACE as string,
     clientIds: [score.KAFKA_CLIENT_ID, popular.KAFKA_CLIENT_ID] as string[],
@@ -58,11 +59,12 @@ describe('two stages on one cluster', () => {
         consumerGroup: `popular-users-${stage}-scorer`,
         dlqTopic: `popular-users-${stage}-activity-dlq`,
         popularTopic: `popular-users-${stage}-popular_users`,
+        trendingTopic: `popular-users-${stage}-trending_users`,
         table: `popular-users-${stage}-scores`,
         namespace: `popular-users/${stage}`,
         clientIds: [`popular-users-${stage}-score`, `popular-users-${stage}-popular`],
       });
-      expect(v.alarmNames.length).toBe(6);
+      expect(v.alarmNames.length).toBe(7);
       for (const name of v.alarmNames) expect(name.startsWith(`popular-users-${stage}-`), name).toBe(true);
     }
   });
@@ -71,7 +73,7 @@ describe('two stages on one cluster', () => {
     const [dev, prod] = STAGES.map(view) as [ReturnType<typeof view>, ReturnType<typeof view>];
     expect(dev.activityTopic).toBe('activity');
     expect(prod.activityTopic).toBe('activity');
-    for (const key of ['consumerGroup', 'dlqTopic', 'popularTopic', 'table', 'namespace'] as const) expect(dev[key], key).not.toBe(prod[key]);
+    for (const key of ['consumerGroup', 'dlqTopic', 'popularTopic', 'trendingTopic', 'table', 'namespace'] as const) expect(dev[key], key).not.toBe(prod[key]);
     expect(dev.alarmNames.filter((n) => prod.alarmNames.includes(n))).toEqual([]);
   });
 
@@ -83,6 +85,7 @@ describe('two stages on one cluster', () => {
         expect(allowedActions(mine.statements, role, kafkaArn('group', theirs.consumerGroup)), `${self} ${role}`).toEqual([]);
         expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.dlqTopic)), `${self} ${role}`).toEqual([]);
         expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.popularTopic)), `${self} ${role}`).toEqual([]);
+        expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.trendingTopic)), `${self} ${role}`).toEqual([]);
       }
       expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('group', mine.consumerGroup))).toEqual([
         'kafka-cluster:AlterGroup',

@@ -102,6 +102,7 @@ describe('the scorer', () => {
       KAFKA_SASL_MECHANISM: 'aws-iam',
       DLQ_TOPIC: 'popular-users-test-activity-dlq',
       ACTIVITY_TOPIC: 'activity',
+      TRENDING_DAYS: '7',
     });
     expect(fn.Environment.Variables.KAFKA_BROKERS).toMatch(/^[^,:]+:9098,[^,:]+:9098$/);
   });
@@ -129,6 +130,10 @@ describe('the popular-users job', () => {
       POPULAR_TOPIC: 'popular-users-test-popular_users',
       PERCENTILE: '95',
       SCAN_SEGMENTS: '8',
+      TRENDING_DAYS: '7',
+      // Blank: the job's default, PERCENTILE.
+      TRENDING_PERCENTILE: '',
+      TRENDING_TOPIC: 'popular-users-test-trending_users',
     });
   });
 });
@@ -191,19 +196,28 @@ describe('IAM', () => {
     expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
-  it("lets the job scan the table, read its popular-users topic's size limit and publish to it, nothing more", () => {
+  it("lets the job scan the table, read its popular- and trending-users topics' size limits and publish to them, nothing more", () => {
     const role = 'PopularFunctionRole';
     expect(allowedActions(statements, role, TABLE)).toEqual(['dynamodb:Scan']);
     expect(allowedActions(statements, role, CLUSTER)).toEqual(['kafka-cluster:Connect']);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'popular-users-test-popular_users'))).toEqual([
-      'kafka-cluster:DescribeTopic',
-      'kafka-cluster:DescribeTopicDynamicConfiguration',
-      'kafka-cluster:WriteData',
-    ]);
+    for (const topic of ['popular-users-test-popular_users', 'popular-users-test-trending_users']) {
+      expect(allowedActions(statements, role, kafkaArn('topic', topic)), topic).toEqual([
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:DescribeTopicDynamicConfiguration',
+        'kafka-cluster:WriteData',
+      ]);
+    }
     expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     const everyResource = new Set(statements.filter((s) => s.role === role).flatMap((s) => s.resources));
     expect([...everyResource].sort()).toEqual(
-      ['*', CLUSTER, 'GetAtt:PopularLogGroup.Arn', TABLE, kafkaArn('topic', 'popular-users-test-popular_users')].sort(),
+      [
+        '*',
+        CLUSTER,
+        'GetAtt:PopularLogGroup.Arn',
+        TABLE,
+        kafkaArn('topic', 'popular-users-test-popular_users'),
+        kafkaArn('topic', 'popular-users-test-trending_users'),
+      ].sort(),
     );
   });
 });
@@ -217,10 +231,11 @@ describe('metrics and alarms', () => {
     }
   });
 
-  it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate, on possible copies and on a missing job run', () => {
+  it('alarm on a growing offset lag, on either function erroring, on the dead-letter rate, on possible copies, on future events and on a missing job run', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id]) => [id, props(id)]));
     expect(Object.keys(alarms).sort()).toEqual([
       'DeadLetterRateAlarm',
+      'FutureEventsAlarm',
       'MappingOffsetLagAlarm',
       'PopularErrorsAlarm',
       'PopularRunMissingAlarm',
@@ -267,6 +282,17 @@ describe('metrics and alarms', () => {
       TreatMissingData: 'notBreaching',
     });
 
+    // A producer clock over an hour ahead skews the trending window (and the restart detection): worth a look every time.
+    expect(alarms.FutureEventsAlarm).toMatchObject({
+      Namespace: NAMESPACE,
+      MetricName: 'FutureEvents',
+      Dimensions: [{ Name: 'service', Value: 'activity-scorer' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+
     const dlq = alarms.DeadLetterRateAlarm!;
     const metric = (mid: string) => dlq.Metrics.find((m: { Id: string }) => m.Id === mid).MetricStat.Metric;
     expect(metric('rejected')).toEqual({ Namespace: NAMESPACE, MetricName: 'Rejected', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
@@ -291,7 +317,7 @@ describe('metrics and alarms', () => {
     const other = await packageService('test', { alarmTopicArn: topic, scheduleMinutes: '15' });
     try {
       const alarms = Object.entries(other.properties).filter(([id]) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm');
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(7);
       for (const [id, alarm] of alarms) {
         expect(alarm.AlarmActions, id).toEqual([topic]);
         expect(alarm.OKActions, id).toEqual([topic]);

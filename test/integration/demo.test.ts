@@ -34,8 +34,14 @@ describe('npm start (the demo), at a small size', () => {
     const published = /popular users\s+(\d+) published under key popular_\d+, (\d+) read back/.exec(out);
     expect(published?.[1]).toBe(published?.[2]);
     expect(Number(published?.[1])).toBeGreaterThan(0);
+    // Both sets: the events spread over the last 14 days, the trending window the last 7 of them.
+    expect(out).toMatch(/== Trending users, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC, 7 days\) ==/);
+    const trending = /trending users\s+(\d+) published under key trending_\d+, (\d+) read back/.exec(out);
+    expect(trending?.[1]).toBe(trending?.[2]);
+    expect(Number(trending?.[1])).toBeGreaterThan(0);
     const html = readFileSync(report, 'utf8');
-    expect(html).toContain('<svg');
-    expect(html).toContain('class="cutoff"');
+    expect(html.match(/<svg/g)).toHaveLength(2);
+    expect(html.match(/class="cutoff"/g)).toHaveLength(2);
+    expect(html).toContain('orange: trending, above the cutoff');
   }, 180_000);
 });

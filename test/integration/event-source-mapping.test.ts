@@ -180,6 +180,29 @@ describe('event source mapping stand-in', () => {
     expect(tombstone!.key).toBe(Buffer.from('gone').toString('base64'));
   });
 
+  it("passes each record's CreateTime as its timestamp, as AWS's mapping does: event time for the trending window", async () => {
+    const topic = await freshTopic('esm-time', 1);
+    const threeDaysAgo = Date.now() - 3 * 86_400_000;
+    await produce(topic, [
+      { key: 'a', value: 'old', timestamp: threeDaysAgo },
+      { key: 'b', value: 'older', timestamp: threeDaysAgo - 1 },
+      { key: 'c', value: 'now' },
+    ]);
+    const target = recorder();
+    const esm = await mapping({ topic, invoke: target.invoke, batchingWindowMs: 100 });
+    await esm.caughtUp();
+    const records = target.events.flatMap((e) => Object.values(e.records).flat());
+    expect(records.map((r) => [r.offset, r.timestampType])).toEqual([
+      [0, 'CREATE_TIME'],
+      [1, 'CREATE_TIME'],
+      [2, 'CREATE_TIME'],
+    ]);
+    // Out of order on purpose: the stand-in hands over what the record carries, not the time it read it.
+    expect(records[0]!.timestamp).toBe(threeDaysAgo);
+    expect(records[1]!.timestamp).toBe(threeDaysAgo - 1);
+    expect(Math.abs(records[2]!.timestamp - Date.now())).toBeLessThan(10 * 60_000);
+  });
+
   it('feeds the real scorer: stored sums equal the sums computed from the generated events', async () => {
     const topic = await freshTopic('esm-score', 4);
     const dynamo = testDynamo();

@@ -39,6 +39,27 @@ describe('activity generators on the broker', () => {
     expect(new Set(messages.map((m) => m.partition)).size).toBeGreaterThan(1);
   });
 
+  it('with days, the same rows stamped over the last days in order, each CreateTime set by the producer', async () => {
+    const topic = await freshTopic('gen-days', 2);
+    const population = defaultPopulation({ users: 50, start: 1000 });
+    const producer = await connectActivityProducer(testKafka());
+    const until = Date.now();
+    await produceDataSet(producer, topic, { rows: 1000, population, random: seededRandom(4), chunkSize: 100, overDays: { days: 30, until } });
+    await producer.close();
+    const messages = (await readTopic(topic, 1000)).sort((a, b) => a.timestamp - b.timestamp);
+    // The seed's rows, untouched by the times.
+    const rowsOf = (list: Array<{ user_id: number; activity: string }>) => list.map((b) => `${b.user_id}:${b.activity}`).sort();
+    expect(rowsOf(messages.map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string }))).toEqual(
+      rowsOf([...staticDataSet(1000, population, seededRandom(4))].map((r) => ({ user_id: r.userId, activity: r.activity }))),
+    );
+    expect(messages[0]!.timestamp).toBe(until - 30 * 86_400_000);
+    expect(messages.at(-1)!.timestamp).toBe(until);
+    // Evenly spread: about a thirtieth of the events on each day.
+    const perDay = new Array<number>(30).fill(0);
+    for (const m of messages) perDay[Math.min(29, Math.floor((m.timestamp - (until - 30 * 86_400_000)) / 86_400_000))]!++;
+    for (const n of perDay) expect(n).toBeGreaterThanOrEqual(33);
+  });
+
   it('streams continuously and every event it counted as sent is on the topic', async () => {
     const topic = await freshTopic('gen-stream', 4);
     const producer = await connectActivityProducer(testKafka());

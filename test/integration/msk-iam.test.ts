@@ -132,14 +132,19 @@ describe('the functions signing in with MSK IAM', () => {
     const table = await freshScoresTable(testDynamo(), 'msk-iam-popular');
     await writeUserScores(testDynamo(), table, [1, 2, 3, 4, 50]);
     const topic = await freshTopic('msk-iam-popular', 1, broker().bootstrapServers);
+    // Trending is on by default: its run goes to a topic of its own, which must exist, as on MSK.
+    const trendingTopic = await freshTopic('msk-iam-trending', 1, broker().bootstrapServers);
 
     const { result, tokens } = await tokensPresentedDuring(() =>
-      invokeFunction('popular', { id: 'scheduled' }, { SCORES_TABLE: table, POPULAR_TOPIC: topic, PERCENTILE: '50' }),
+      invokeFunction('popular', { id: 'scheduled' }, { SCORES_TABLE: table, POPULAR_TOPIC: topic, TRENDING_TOPIC: trendingTopic, PERCENTILE: '50' }),
     );
 
-    expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2 } });
-    const run = await readLatestCompleteRun(plainKafka(broker().bootstrapServers, 'msk-iam-reader'), topic, { source: 'popular-users-job', timeoutMs: 20_000 });
+    expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2, trending: { usersInWindow: 0, published: 0 } } });
+    const reader = plainKafka(broker().bootstrapServers, 'msk-iam-reader');
+    const run = await readLatestCompleteRun(reader, topic, { source: 'popular-users-job', timeoutMs: 20_000 });
     expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
+    // These items hold no day buckets: a complete, empty trending run, published over IAM too.
+    expect(await readLatestCompleteRun(reader, trendingTopic, { source: 'popular-users-job', timeoutMs: 20_000 })).toMatchObject({ count: 0, cutoff: null });
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens) expect(presented.verdict).toBe('accepted');
   });

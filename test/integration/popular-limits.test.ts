@@ -1,9 +1,12 @@
-// The job's produce requests against the popular topic's real size limit, through the job's own
-// Lambda edge (functions/popular.ts, loaded once as one container) on the real broker.
+// The job's produce requests against the popular and trending topics' real size limits, through the
+// job's own Lambda edge (functions/popular.ts, loaded once as one container) on the real broker.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { PopularRunSummary } from '../../lib/popular-job.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
+import { bucketAttribute } from '../../lib/adapters/score-item.js';
+import { TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
+import { dayOf } from '../../lib/core/utc-days.js';
 import { alterTopicConfigs, ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 import { writeUserScores } from '../../local/fixtures/index.js';
@@ -37,21 +40,25 @@ async function jobContainer(env: Record<string, string>): Promise<Handler> {
   return ((await import('../../functions/popular.js')) as { handler: Handler }).handler;
 }
 
-/** A table of `users` distinct scores with long user ids, so a few thousand messages pass 1 MiB. */
-async function tableOf(users: number): Promise<string> {
+/** A table of `users` distinct scores with long user ids, so a few thousand messages pass 1 MiB; with `activeToday`, each score is today's day bucket too. */
+async function tableOf(users: number, activeToday = false): Promise<string> {
   const table = await freshScoresTable(testDynamo(), 'popular-limits');
+  const today = bucketAttribute(dayOf(Date.now()));
   await writeUserScores(
     testDynamo(),
     table,
     Float64Array.from({ length: users }, (_, i) => i + 1),
-    { userId: (i) => `user-${String(i).padStart(8, '0')}-${'x'.repeat(100)}` },
+    {
+      userId: (i) => `user-${String(i).padStart(8, '0')}-${'x'.repeat(100)}`,
+      ...(activeToday && { attributes: (i: number) => ({ [today]: { N: String(i + 1) } }) }),
+    },
   );
   return table;
 }
 
-async function popularTopic(): Promise<string> {
-  const topic = uniqueName('popular-limits');
-  await ensureTopicsOn(stackEndpoints().kafkaBrokers, [{ topic, partitions: 1 }]);
+async function popularTopic(prefix = 'popular-limits', configs?: Record<string, string>): Promise<string> {
+  const topic = uniqueName(prefix);
+  await ensureTopicsOn(stackEndpoints().kafkaBrokers, [{ topic, partitions: 1, configs }]);
   return topic;
 }
 
@@ -77,5 +84,26 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
     const summary = await handler(scheduled, context);
     expect(summary).toMatchObject({ published: 1_000, requestLimitBytes: 32_768, topicMaxMessageBytes: 32_768, requestsRefused: 1 });
     expect((await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' }))?.runId).toBe(summary.runId);
+  });
+
+  it("the trending set's requests keep within TRENDING_TOPIC's own limit (32,768), read from the broker apart from the popular topic's", async () => {
+    const [table, topic, trendingTopic] = await Promise.all([
+      tableOf(4_000, true),
+      popularTopic(),
+      popularTopic('trending-limits', { 'max.message.bytes': '32768' }),
+    ]);
+    const handler = await jobContainer({ SCORES_TABLE: table, POPULAR_TOPIC: topic, TRENDING_TOPIC: trendingTopic });
+    const summary = await handler(scheduled, context);
+    expect(summary).toMatchObject({ published: 2_000, requestLimitBytes: 1_048_588, topicMaxMessageBytes: 1_048_588, requestsRefused: 0 });
+    // 500 messages of about 250 bytes would be about 125 KB: sized to the trending topic's limit from the first request.
+    expect(summary.trending).toMatchObject({
+      usersInWindow: 4_000,
+      published: 2_000,
+      requestLimitBytes: 32_768,
+      topicMaxMessageBytes: 32_768,
+      requestsRefused: 0,
+    });
+    const latest = await readLatestCompleteRun(testKafka(), trendingTopic, { source: 'popular-users-job', keyPrefix: TRENDING_KEY_PREFIX });
+    expect(latest).toMatchObject({ runId: summary.trending!.runId, count: 2_000, key: summary.runKey.replace('popular_', 'trending_') });
   });
 });

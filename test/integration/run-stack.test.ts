@@ -21,7 +21,7 @@ function start(cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; outp
 }
 
 describe('npm run stack', () => {
-  it('writes the endpoints, serves the three topics, and stops cleanly on Ctrl-C', async () => {
+  it('writes the endpoints, serves the four topics, and stops cleanly on Ctrl-C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'stack-'));
     const envFile = join(cwd, '.local/stack.env');
     const stack = start(cwd, process.env);
@@ -35,9 +35,14 @@ describe('npm run stack', () => {
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const admin = await plainKafka(String(env.KAFKA_BROKERS), 'run-stack-test').admin();
-    const { topics } = await admin.metadata({ topics: ['activity', 'popular_users', 'activity-dlq'] });
+    const { topics } = await admin.metadata({ topics: ['activity', 'popular_users', 'trending_users', 'activity-dlq'] });
     await admin.close();
-    expect(Object.fromEntries([...topics].map(([name, t]) => [name, t.partitionsCount]))).toEqual({ activity: 4, popular_users: 1, 'activity-dlq': 1 });
+    expect(Object.fromEntries([...topics].map(([name, t]) => [name, t.partitionsCount]))).toEqual({
+      activity: 4,
+      popular_users: 1,
+      trending_users: 1,
+      'activity-dlq': 1,
+    });
 
     stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);

@@ -5,9 +5,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { readSums } from '../../local/fixtures/index.js';
+import { readBuckets, readSums } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
-import { buildCases, deliverCases, mismatches, RESTART_SCENARIOS } from '../support/restart-cases.js';
+import { bucketMismatches, buildCases, deliverCases, mismatches, RESTART_SCENARIOS, SCORER_NOW } from '../support/restart-cases.js';
 
 let dynamo: DynamoDBClient;
 let deadLetters: LazyProducer;
@@ -24,11 +24,12 @@ describe('reliability: a log that started again, every cut (slow)', () => {
   it.each(RESTART_SCENARIOS.map((s) => [s.name, s] as const))(
     '%s: 64 cuts, each delivered 5 ways, every event counted once',
     async (_name, scenario) => {
-      const { config, handle } = await testScorer(dynamo, deadLetters);
+      const { config, handle } = await testScorer(dynamo, deadLetters, { trendingDays: 7 }, dynamo, () => SCORER_NOW);
       const cases = buildCases([scenario]);
       expect(cases).toHaveLength(64 * 5);
       const summaries = await deliverCases(cases, (records) => handle(eventOf(records)));
       expect(mismatches(cases, await readSums(dynamo, config.scoresTable), (c) => c.exact)).toEqual([]);
+      expect(bucketMismatches(cases, await readBuckets(dynamo, config.scoresTable))).toEqual([]);
       expect(summaries.reduce((n, s) => n + s.possibleCopies, 0)).toBe(0);
     },
     600_000,

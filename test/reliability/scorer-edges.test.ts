@@ -24,6 +24,14 @@ describe('reliability: the scorer at its edges', () => {
     for (const s of outcome.duplicateSummaries) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
   });
 
+  it('the same with TRENDING_DAYS=7 and the two logs stamped over 10 days: restarts still found, sums and every day bucket exact', async () => {
+    const trending = { days: 7, now: Date.UTC(2026, 5, 15, 18), overDays: 10 };
+    const outcome = await runRedeliveryCase(dynamo, { events: 6_000, users: 80, batchSize: 2_000, seed: 74, recreated: true, trending });
+    for (const s of outcome.duplicateSummaries) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
+    // The new log's first batches met offsets stored from the old one: the restart was seen, with buckets on the same writes.
+    expect(outcome.firstSummaries.some((s) => s.offsetRestarts > 0)).toBe(true);
+  });
+
   it('40 bad records of 60 KiB among good ones, one dead-letter partition: no batch stalls, all 40 dead letters arrive', async () => {
     const topic = await freshTopic('edges', 2);
     const dlqTopic = await freshTopic('edges-dlq', 1);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { freshScoresTable, freshTopic, produceRecords, stackEndpoints, testDynamo, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedSums, readSums, sorted } from '../../local/fixtures/index.js';
+import { activityRecords, expectedBuckets, expectedSums, readBuckets, readSums, sorted, sortedBuckets } from '../../local/fixtures/index.js';
 
 const dynamo = testDynamo();
 afterAll(() => dynamo.destroy());
@@ -44,9 +44,11 @@ function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void):
 }
 
 describe('reliability: two stand-ins share one consumer group', () => {
-  it('one is SIGKILLed mid-batch; the other takes its partitions over and every sum is exact', async () => {
+  it('one is SIGKILLed mid-batch; the other takes its partitions over and every sum and day bucket is exact', async () => {
     const topic = await freshTopic('shared-activity', 4);
-    const records = activityRecords(12_000, 1_500, { topic, seed: 73 });
+    // Stamped over the last ten days (their CreateTime on the broker), and scored by a clock fixed just after them.
+    const now = Date.now();
+    const records = activityRecords(12_000, 1_500, { topic, seed: 73, overDays: { days: 10, until: now - 60_000 } });
     const env = {
       ...process.env,
       KAFKA_BROKERS: stackEndpoints().kafkaBrokers,
@@ -59,6 +61,8 @@ describe('reliability: two stand-ins share one consumer group', () => {
       WRITE_CONCURRENCY: '2',
       DLQ_TOPIC: await freshTopic('shared-dlq'),
       SESSION_TIMEOUT_MS: '6000',
+      TRENDING_DAYS: '7',
+      SCORER_NOW_MS: String(now),
     };
 
     // The victim dies a short while into its third batch: mid-write, before any commit of that batch.
@@ -71,7 +75,7 @@ describe('reliability: two stand-ins share one consumer group', () => {
     // Both members are in the group before any record arrives, so the partitions are shared from the start.
     await Promise.all([victim.joined, survivor.joined]);
     await new Promise((r) => setTimeout(r, 2000)); // the second join's rebalance settles
-    await produceRecords(topic, records);
+    await produceRecords(topic, records, undefined, { withTimestamps: true });
     for (const member of [victim, survivor]) member.child.stdin!.end('go\n');
 
     expect(await victim.exited).toBe('SIGKILL');
@@ -81,6 +85,7 @@ describe('reliability: two stand-ins share one consumer group', () => {
     expect(victim.partitions.size).toBeGreaterThan(0);
     expect([...survivor.partitions].some((p) => victim.partitions.has(p))).toBe(true);
     expect(sorted(await readSums(dynamo, env.SCORES_TABLE))).toEqual(sorted(expectedSums(records)));
+    expect(sortedBuckets(await readBuckets(dynamo, env.SCORES_TABLE))).toEqual(sortedBuckets(expectedBuckets(records, { scorerNow: now, days: 7 })));
     expect(survivor.alreadyApplied).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -9,7 +9,17 @@ import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { eventOf } from './scorer.js';
 import { freshScoresTable, freshTopic, testKafkaSettings, uniqueName } from './stack.js';
-import { activityRecords, expectedSums, readSums, seededRandom, silentLogger, sorted } from '../../local/fixtures/index.js';
+import {
+  activityRecords,
+  expectedBuckets,
+  expectedSums,
+  readBuckets,
+  readSums,
+  seededRandom,
+  silentLogger,
+  sorted,
+  sortedBuckets,
+} from '../../local/fixtures/index.js';
 
 export interface RedeliveryCase {
   events: number;
@@ -21,10 +31,21 @@ export interface RedeliveryCase {
   spread?: 'user' | 'random';
   /** Then the topic is recreated: a second log of as many events, offsets from 0 again, newer timestamps. */
   recreated?: boolean;
+  /**
+   * TRENDING_DAYS `days` and the scorer's clock at `now`, the events spread over the `overDays` days
+   * before it: then every day bucket is checked against the oracle too. Trending is off otherwise.
+   */
+  trending?: { days: number; now: number; overDays: number };
 }
 
 export interface RedeliveryOutcome {
+  /** The scores table, its sums (and buckets) checked. */
+  table: string;
+  /** Every record delivered, each counted once. */
+  records: KafkaRecord[];
   invocations: number;
+  /** Each batch's first delivery. */
+  firstSummaries: BatchSummary[];
   duplicateSummaries: BatchSummary[];
   shiftedSummaries: BatchSummary[];
 }
@@ -46,12 +67,21 @@ function sliceAll(logs: KafkaRecord[][], from: number, to: number): KafkaRecord[
 export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: RedeliveryCase): Promise<RedeliveryOutcome> {
   const topic = uniqueName('redeliver');
   const logOptions = { topic, partitions: spec.partitions ?? 4, partitionBy: spec.spread ?? 'user' };
-  const records = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed });
+  const { trending } = spec;
+  // With a recreated topic each log takes half the days, the new one the later half, every record newer than the old log's.
+  const span = trending === undefined ? undefined : trending.overDays / (spec.recreated ? 2 : 1);
+  const overDays = (until: number) => (trending === undefined || span === undefined ? {} : { overDays: { days: span, until } });
+  const records = activityRecords(spec.events, spec.users, {
+    ...logOptions,
+    seed: spec.seed,
+    ...overDays((trending?.now ?? 0) - (spec.recreated ? (span ?? 0) * DAY_MS + 1000 : 0)),
+  });
   const logsInOrder = [partitionLogs(records)];
   const all = [...records];
   if (spec.recreated) {
     // Offsets start again at 0, so most of the new log lies at or below the offsets stored from the old one.
-    const again = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed + 100, firstTimestamp: records.at(-1)!.timestamp! + DAY_MS });
+    const later = trending === undefined ? { firstTimestamp: records.at(-1)!.timestamp! + DAY_MS } : overDays(trending.now);
+    const again = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed + 100, ...later });
     logsInOrder.push(partitionLogs(again));
     all.push(...again);
   }
@@ -61,18 +91,27 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
     dlqTopic: await freshTopic('redeliver-dlq'),
     writeConcurrency: 32,
     kafka: testKafkaSettings('redeliver'),
+    ...(trending !== undefined && { trendingDays: trending.days }),
   };
   const deadLetters = new LazyProducer(createKafka(config.kafka));
-  const handle = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
+  const now = trending === undefined ? {} : { now: () => trending.now };
+  const handle = createScoreHandler({ config, dynamo, deadLetters, ...now }, silentLogger);
   const deliver = (batch: KafkaRecord[]) => handle(eventOf(batch));
 
-  const outcome: RedeliveryOutcome = { invocations: 0, duplicateSummaries: [], shiftedSummaries: [] };
+  const outcome: RedeliveryOutcome = {
+    table: config.scoresTable,
+    records: all,
+    invocations: 0,
+    firstSummaries: [],
+    duplicateSummaries: [],
+    shiftedSummaries: [],
+  };
   const batches = Math.ceil(spec.events / spec.batchSize);
   const step = 1 / batches;
   const deliverLog = async (logs: KafkaRecord[][]) => {
     for (let k = 0; k < batches; k++) {
       const batch = sliceAll(logs, k * step, (k + 1) * step);
-      await deliver(batch);
+      outcome.firstSummaries.push(await deliver(batch));
       outcome.duplicateSummaries.push(await deliver(batch));
       // Half of batch k (applied) and half of batch k+1 (not yet): the re-cut path of the store.
       outcome.shiftedSummaries.push(await deliver(sliceAll(logs, (k + 0.5) * step, Math.min(1, (k + 1.5) * step))));
@@ -94,5 +133,9 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   }
 
   expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(all)));
+  if (trending !== undefined) {
+    const buckets = expectedBuckets(all, { scorerNow: trending.now, days: trending.days });
+    expect(sortedBuckets(await readBuckets(dynamo, config.scoresTable))).toEqual(sortedBuckets(buckets));
+  }
   return outcome;
 }

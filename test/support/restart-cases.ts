@@ -142,6 +142,36 @@ export async function deliverCases(cases: readonly RestartCase[], deliver: (reco
   return summaries;
 }
 
+/** The scorer's clock for these cases with trending on: a day after the fresh events, so every event's day is kept. */
+export const SCORER_NOW = FRESH_FROM + 86_400_000;
+
+/** What a case's day buckets hold when every event counts once: the old log's and the fresh events, each on its UTC date. */
+export function exactBuckets(c: RestartCase): Map<string, number> {
+  const stamps = [...c.scenario.old, ...c.scenario.newLog.flatMap((e) => ('fresh' in e ? [FRESH_FROM + e.fresh] : []))];
+  const buckets = new Map<string, number>();
+  for (const t of stamps) {
+    const date = new Date(t).toISOString().slice(0, 10);
+    buckets.set(date, (buckets.get(date) ?? 0) + WEIGHT);
+  }
+  return buckets;
+}
+
+/** Cases whose stored buckets are not the exact ones, as readable lines, grouped by scenario and redelivery. */
+export function bucketMismatches(cases: readonly RestartCase[], stored: Map<string, Map<string, number>>): string[] {
+  const byGroup = new Map<string, { count: number; example: string }>();
+  const text = (m: Map<string, number> | undefined) => JSON.stringify([...(m ?? [])].sort());
+  for (const c of cases) {
+    const got = text(stored.get(c.userId));
+    const want = text(exactBuckets(c));
+    if (got === want) continue;
+    const group = `${c.scenario.name} / ${c.redelivery}`;
+    const entry = byGroup.get(group) ?? { count: 0, example: `batches from ${c.cuts.join(',')}: stored ${got}, expected ${want}` };
+    entry.count++;
+    byGroup.set(group, entry);
+  }
+  return [...byGroup].map(([group, { count, example }]) => `${group}: ${count} cases, e.g. ${example}`);
+}
+
 /** Cases whose stored sum is not `expected(c)`, as readable lines, grouped by scenario and redelivery. */
 export function mismatches(cases: readonly RestartCase[], sums: Map<string, number>, expected: (c: RestartCase) => number): string[] {
   const byGroup = new Map<string, { count: number; example: string }>();

@@ -10,7 +10,14 @@ import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/
 import { freshScoresTable, freshTopic, stackEndpoints, uniqueName } from './stack.js';
 import { silentLogger } from '../../local/fixtures/index.js';
 
-export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProducer, overrides: Partial<ScorerConfig> = {}, client: DynamoDBClient = dynamo) {
+/** `now` is the scorer's clock, which places events in day buckets: the test's to drive. */
+export async function testScorer(
+  dynamo: DynamoDBClient,
+  deadLetters: LazyProducer,
+  overrides: Partial<ScorerConfig> = {},
+  client: DynamoDBClient = dynamo,
+  now?: () => number,
+) {
   const config: ScorerConfig = {
     ...loadScorerConfig({ SCORES_TABLE: 'unset', KAFKA_BROKERS: stackEndpoints().kafkaBrokers }),
     scoresTable: await freshScoresTable(dynamo),
@@ -18,7 +25,7 @@ export async function testScorer(dynamo: DynamoDBClient, deadLetters: LazyProduc
     dlqTopic: overrides.dlqTopic ?? (await freshTopic('dlq')),
     ...overrides,
   };
-  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters }, silentLogger) };
+  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters, ...(now !== undefined && { now }) }, silentLogger) };
 }
 
 export const eventOf = (records: KafkaRecord[], eventSourceArn = LOCAL_CLUSTER_ARN): MSKEvent =>

@@ -51,12 +51,22 @@ export async function readTopic(topic: string, count: number, timeoutMs = 20_000
   return (await readFromBeginning(testKafka(brokers), topic, count, { timeoutMs })).map(asText);
 }
 
-/** Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB. */
-export async function produceRecords(topic: string, records: readonly KafkaRecord[], brokers = stackEndpoints().kafkaBrokers): Promise<void> {
+/**
+ * Produces records to the partitions they name, in order, in requests well under the broker's 1 MiB;
+ * with `withTimestamps`, each with its own timestamp as its CreateTime (else the producer's now).
+ */
+export async function produceRecords(
+  topic: string,
+  records: readonly KafkaRecord[],
+  brokers = stackEndpoints().kafkaBrokers,
+  options: { withTimestamps?: boolean } = {},
+): Promise<void> {
   const producer = await connectProducer(plainKafka(brokers, 'test-producer'));
   try {
     for (let i = 0; i < records.length; i += 2000) {
-      const messages = records.slice(i, i + 2000).map((r) => ({ partition: r.partition, key: r.key ?? null, value: r.value }));
+      const messages = records
+        .slice(i, i + 2000)
+        .map((r) => ({ partition: r.partition, key: r.key ?? null, value: r.value, ...(options.withTimestamps === true && { timestamp: r.timestamp }) }));
       await producer.send(topic, messages);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_SCORE_WEIGHTS, loadPopularConfig, loadScorerConfig } from '../../lib/core/config.js';
 import { loadMappingConfig, loadStackConfig } from '../../local/commands/settings.js';
-import { largestUserMessage, maxPublishBatch, maxUserRecordBytes } from '../../lib/core/popular-run.js';
+import { largestUserMessage, maxPublishBatch, maxUserRecordBytes, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
 import { batchBytes } from '../../lib/core/record-size.js';
 
 const base = { SCORES_TABLE: 'scores', KAFKA_BROKERS: 'localhost:9092' };
@@ -103,15 +103,60 @@ describe('loadPopularConfig', () => {
   });
 });
 
+describe('the trending settings', () => {
+  it('default to a 7-day window at PERCENTILE on trending_users, read by both functions', () => {
+    expect(loadScorerConfig(base).trendingDays).toBe(7);
+    expect(loadPopularConfig({ ...base, PERCENTILE: '99' }).trending).toEqual({ days: 7, percentile: 99, topic: 'trending_users' });
+    expect(loadPopularConfig({ ...base, TRENDING_DAYS: '90', TRENDING_PERCENTILE: '50', TRENDING_TOPIC: 'prod-trending_users' }).trending).toEqual({
+      days: 90,
+      percentile: 50,
+      topic: 'prod-trending_users',
+    });
+  });
+
+  it('TRENDING_DAYS=0 turns trending off in both functions', () => {
+    expect(loadScorerConfig({ ...base, TRENDING_DAYS: '0' }).trendingDays).toBe(0);
+    expect(loadPopularConfig({ ...base, TRENDING_DAYS: '0' }).trending).toBeUndefined();
+  });
+
+  it.each([['-1'], ['91'], ['7.5'], ['a week']])('refuses TRENDING_DAYS=%s in both functions, naming the range', (days) => {
+    for (const load of [loadScorerConfig, loadPopularConfig]) {
+      expect(problemsOf(() => load({ ...base, TRENDING_DAYS: days }))).toEqual([
+        `TRENDING_DAYS=${days} is not an integer from 0 to 90; set it in that range or unset it for the default 7`,
+      ]);
+    }
+  });
+
+  it('refuses a bad TRENDING_PERCENTILE or TRENDING_TOPIC even with trending off, and the popular topic as the trending one', () => {
+    expect(problemsOf(() => loadPopularConfig({ ...base, TRENDING_DAYS: '0', TRENDING_PERCENTILE: '100' }))[0]).toMatch(
+      /^TRENDING_PERCENTILE=100 is not a number strictly between 0 and 100/,
+    );
+    expect(problemsOf(() => loadPopularConfig({ ...base, TRENDING_TOPIC: 'trending users' }))[0]).toMatch(
+      /^TRENDING_TOPIC=trending users is not a topic name Kafka accepts/,
+    );
+    expect(problemsOf(() => loadPopularConfig({ ...base, TRENDING_TOPIC: 'popular_users' }))).toEqual([
+      expect.stringMatching(/^TRENDING_TOPIC=popular_users is POPULAR_TOPIC too.*give the trending set a topic of its own/),
+    ]);
+  });
+});
+
 describe('publish settings that can never work are refused at start', () => {
   it('a PUBLISH_BATCH_SIZE whose request can exceed the broker limit, naming the largest that fits', () => {
-    // Every message carries the job's client id as run_source; 'popular-users-job' is the default.
-    const fits = maxPublishBatch(1_048_588, 'popular-users-job');
-    // The longest user message, `fits` of them in one request: within the limit, one more is not.
-    const longest = (n: number) => batchBytes(Array.from({ length: n }, () => largestUserMessage('popular-users-job')));
-    expect(longest(fits)).toBeLessThanOrEqual(1_048_588);
-    expect(longest(fits + 1)).toBeGreaterThan(1_048_588);
+    // Every message carries the job's client id as run_source; 'popular-users-job' is the default. With
+    // trending on (the default) the longer key of a trending run, trending_<seconds>, is the bound.
+    const fits = maxPublishBatch(1_048_588, 'popular-users-job', TRENDING_KEY_PREFIX);
+    // The longest trending user message, `fits` of them in one request: within the limit, one more is not.
+    const longest = (n: number, prefix?: string) => batchBytes(Array.from({ length: n }, () => largestUserMessage('popular-users-job', prefix)));
+    expect(longest(fits, TRENDING_KEY_PREFIX)).toBeLessThanOrEqual(1_048_588);
+    expect(longest(fits + 1, TRENDING_KEY_PREFIX)).toBeGreaterThan(1_048_588);
+    expect(maxUserRecordBytes('popular-users-job', TRENDING_KEY_PREFIX)).toBeGreaterThan(maxUserRecordBytes('popular-users-job'));
     expect(maxUserRecordBytes('popular-users-job')).toBeGreaterThan(maxUserRecordBytes());
+    // With trending off, the all-time key's bound, as before trending existed.
+    const allTimeOnly = { ...base, TRENDING_DAYS: '0' };
+    const fitsAllTime = maxPublishBatch(1_048_588, 'popular-users-job');
+    expect(longest(fitsAllTime)).toBeLessThanOrEqual(1_048_588);
+    expect(longest(fitsAllTime + 1)).toBeGreaterThan(1_048_588);
+    expect(loadPopularConfig({ ...allTimeOnly, PUBLISH_BATCH_SIZE: String(fitsAllTime) }).publishBatchSize).toBe(fitsAllTime);
     expect(loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits) }).publishBatchSize).toBe(fits);
     const problems = problemsOf(() => loadPopularConfig({ ...base, PUBLISH_BATCH_SIZE: String(fits + 1) }));
     expect(problems).toEqual([
@@ -122,7 +167,7 @@ describe('publish settings that can never work are refused at start', () => {
     // A broker with a smaller limit lowers what fits.
     expect(problemsOf(() => loadPopularConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '100000', PUBLISH_BATCH_SIZE: '1000' }))[0]).toMatch(
       new RegExp(
-        `PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000, 'popular-users-job')} or less`,
+        `PUBLISH_BATCH_SIZE=1000 .*KAFKA_MESSAGE_MAX_BYTES=100000.*set PUBLISH_BATCH_SIZE to ${maxPublishBatch(100_000, 'popular-users-job', TRENDING_KEY_PREFIX)} or less`,
       ),
     );
     expect(loadPopularConfig(base).publishBatchSize).toBeLessThanOrEqual(fits); // the default fits MSK's default

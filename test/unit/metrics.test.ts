@@ -15,6 +15,10 @@ const batch: BatchSummary = {
   offsetRestarts: 0,
   copiesSkipped: 4,
   possibleCopies: 2,
+  lateEvents: 3,
+  futureEvents: 1,
+  undatedEvents: 0,
+  staleBucketUsers: 2,
   durationMs: 42,
 };
 
@@ -55,6 +59,10 @@ describe('batchMetrics', () => {
       { name: 'OffsetRestarts', unit: 'Count', value: 0 },
       { name: 'CopiesSkipped', unit: 'Count', value: 4 },
       { name: 'PossibleCopies', unit: 'Count', value: 2 },
+      { name: 'LateEvents', unit: 'Count', value: 3 },
+      { name: 'FutureEvents', unit: 'Count', value: 1 },
+      { name: 'UndatedEvents', unit: 'Count', value: 0 },
+      { name: 'StaleBucketUsers', unit: 'Count', value: 2 },
       { name: 'BatchDuration', unit: 'Milliseconds', value: 42 },
       { name: 'RejectedByReason', unit: 'Count', value: 2, dimensions: { reason: 'bad_json' } },
       { name: 'RejectedByReason', unit: 'Count', value: 1, dimensions: { reason: 'unknown_activity' } },
@@ -86,6 +94,38 @@ describe('runMetrics', () => {
       { name: 'RunSucceeded', unit: 'Count', value: 1 },
       { name: 'Cutoff', unit: 'None', value: 102 },
     ]);
+  });
+
+  it('adds the trending set beside the all-time one when the run selected it', () => {
+    const trending = {
+      runId: 'a1b2c3d4-0000-4000-8000-000000000000',
+      runKey: 'trending_1764100000',
+      topic: 'trending_users',
+      percentile: 90,
+      days: 7,
+      windowStart: '2026-11-19',
+      windowEnd: '2026-11-25',
+      usersInWindow: 600,
+      estimatedCutoff: 30.2,
+      cutoff: 31,
+      trendingCount: 58,
+      published: 58,
+      requestLimitBytes: 1_048_588,
+      topicMaxMessageBytes: 1_048_588,
+      requestsRefused: 0,
+      passes: 1,
+      publishPath: 'memory' as const,
+      candidatesKept: 90,
+    };
+    expect(runMetrics({ ...run, trending }).slice(-3)).toEqual([
+      { name: 'TrendingUsers', unit: 'Count', value: 600 },
+      { name: 'TrendingCount', unit: 'Count', value: 58 },
+      { name: 'TrendingCutoff', unit: 'None', value: 31 },
+    ]);
+    // Nobody in the window: no cutoff either.
+    expect(runMetrics({ ...run, trending: { ...trending, usersInWindow: 0, cutoff: null, trendingCount: 0 } }).map((p) => p.name)).not.toContain(
+      'TrendingCutoff',
+    );
   });
 
   it('records no cutoff for an empty table rather than a made-up one', () => {

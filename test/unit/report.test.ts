@@ -46,3 +46,37 @@ describe('renderReport', () => {
     expect(html).toContain('50 events/s');
   });
 });
+
+describe('renderReport with the trending set', () => {
+  const base = {
+    title: 'Popular users',
+    scores: [1, 2, 2, 3, 9, 10],
+    cutoff: 3,
+    percentile: 95,
+    popular: [{ userId: 'u9', score: 9 }],
+    stages: [],
+    generatedAt: new Date('2026-01-01T00:00:00Z'),
+  };
+
+  it('plots the window sums with their own cutoff and lists the trending users', () => {
+    const html = renderReport({
+      ...base,
+      trending: { scores: [1, 1, 4, 6], cutoff: 1, percentile: 50, users: [{ userId: 't<6>', score: 6 }], windowStart: '2025-12-26', windowEnd: '2026-01-01' },
+    });
+    expect(html.match(/class="cutoff"/g)).toHaveLength(2);
+    expect(html).toContain('Trending users, 2025-12-26 to 2026-01-01 (UTC)');
+    expect(html).toContain('cutoff 1 (p50); orange: trending, above the cutoff');
+    expect(html).toContain('trending score (2025-12-26 to 2026-01-01)');
+    expect(html).toContain('<td>t&lt;6&gt;</td>');
+    expect(html).toContain('Most trending users (top 1 of 1)');
+  });
+
+  it('says so when nobody was active in the window, and draws no empty plot', () => {
+    const html = renderReport({
+      ...base,
+      trending: { scores: [], cutoff: null, percentile: 95, users: [], windowStart: '2026-01-01', windowEnd: '2026-01-01' },
+    });
+    expect(html).toContain('Nobody was active in the window.');
+    expect(html.match(/<svg/g)).toHaveLength(1);
+  });
+});

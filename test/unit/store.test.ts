@@ -3,7 +3,9 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { combineByUser, partitionKey } from '../../lib/core/user-deltas.js';
 import type { StoredPosition } from '../../lib/core/positions.js';
 import { MAX_PARTITIONS_PER_WRITE, updateExpressions } from '../../lib/adapters/store.js';
-import { positionAttribute } from '../../lib/adapters/score-item.js';
+import { bucketAttribute, positionAttribute } from '../../lib/adapters/score-item.js';
+import { bucketPlan } from '../../lib/core/day-buckets.js';
+import { dayOf } from '../../lib/core/utc-days.js';
 
 // DynamoDB refuses any expression string over 4 KB.
 const EXPRESSION_LIMIT = 4096;
@@ -41,6 +43,35 @@ describe('updateExpressions', () => {
     ['re-cut', { item, positions }],
   ])('stays within 4 KB per expression at %s', (_name, recut) => {
     const { update, condition } = updateExpressions(user, recut);
+    expect(Buffer.byteLength(update)).toBeLessThan(EXPRESSION_LIMIT);
+    expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
+  });
+
+  // With the longest window, events on every kept day, and an item whose every bucket a re-cut must remove.
+  const NOW = Date.UTC(2026, 10, 25, 23, 30);
+  const plan = bucketPlan(90, NOW)!;
+  const everyDay = combineByUser(
+    Array.from({ length: MAX_PARTITIONS_PER_WRITE * 3 }, (_, i) => ({
+      userId: 'u',
+      activity: 'x',
+      score: 1_000_000,
+      topic: 'activity',
+      partition: 100_000 + (i % MAX_PARTITIONS_PER_WRITE),
+      offset: Number.MAX_SAFE_INTEGER - i,
+      timestamp: NOW + 3_000_000 - i * 86_400_000,
+      brokerTimestamp: true,
+    })),
+  ).get('u')!;
+  const stale: Record<string, AttributeValue> = { ...item, dlo: { S: '2025-01-01' } };
+  for (let d = 0; d < 92; d++) stale[bucketAttribute(dayOf(NOW) - 400 - d)] = { N: String(Number.MAX_SAFE_INTEGER) };
+
+  it.each([
+    ['first attempt', undefined],
+    ['re-cut', { item: stale, positions }],
+  ])('stays within 4 KB per expression at %s with TRENDING_DAYS=90 and 92 buckets to add and remove', (_name, recut) => {
+    const { update, condition } = updateExpressions(everyDay, recut, plan);
+    expect(update.match(/#\d+ :\d+/g)!.length).toBeGreaterThanOrEqual(92); // the score and 91 buckets or more
+    if (recut !== undefined) expect(update).toMatch(/REMOVE (#\d+, ){91}#\d+$/);
     expect(Buffer.byteLength(update)).toBeLessThan(EXPRESSION_LIMIT);
     expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
   });

@@ -16,7 +16,9 @@ const mapping = loadMappingConfig();
 const config = loadScorerConfig();
 const dynamo = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
 const deadLetters = new LazyProducer(createKafka(config.kafka));
-const handle = createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
+// SCORER_NOW_MS fixes the scorer's clock, so the test knows which day buckets it kept.
+const now = process.env.SCORER_NOW_MS === undefined ? {} : { now: () => Number(process.env.SCORER_NOW_MS) };
+const handle = createScoreHandler({ config, dynamo, deadLetters, ...now }, silentLogger);
 
 const esm = await startEventSourceMapping({
   ...mappingOptions(mapping, handle),

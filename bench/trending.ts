@@ -1,0 +1,305 @@
+// What trending costs: the scorer's writes and consumed write units per event with TRENDING_DAYS 0, 7
+// and 90 on the same events, and the job's wall time with the trending set on and off over the same
+// table, each run in a fresh child process (bench/job-child.ts), on the local stack.
+import { ensureTopicsOn } from '../local/services/kafka-topics.js';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
+import { createKafka } from '../lib/adapters/kafka-client.js';
+import { LazyProducer } from '../lib/adapters/producer.js';
+import { createScoreHandler } from '../lib/score-batch.js';
+import { dayOf } from '../lib/core/utc-days.js';
+import { trendingWindow } from '../lib/core/trending-window.js';
+import { scanPageItems } from '../lib/adapters/scan.js';
+import type { LocalStack } from '../local/services/stack.js';
+import { localDynamoClient } from '../local/services/clients.js';
+import { ensureScoresTable } from '../local/services/tables.js';
+import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
+import {
+  asKafkaRecords,
+  bucketAttributes,
+  exactPopular,
+  lastDaysSums,
+  seededRandom,
+  seedShapedDays,
+  seedUserId,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  writeUserScores,
+} from '../local/fixtures/index.js';
+import { createProgressBar } from '../local/report/progress.js';
+import { measureInChild } from './job.js';
+import type { ChildResult } from './job-child.js';
+import { atMost, exactly, measured } from './measured.js';
+import { count, ms, ratio, type GoalCheck, type Log, type Section } from './report.js';
+
+/** Events of `users` users spread over `days` days, scored in batches as they would arrive. */
+export interface ActivityPattern {
+  name: string;
+  users: number;
+  events: number;
+  days: number;
+}
+
+export interface TrendingBenchOptions {
+  /** The scorer rows: each pattern with each TRENDING_DAYS. */
+  scorer: { patterns: ActivityPattern[]; batchSize: number };
+  /** The job rows: users in a table with 30 days of history, TRENDING_DAYS=7 on and off. */
+  job: { users: number; rounds: number; segments: number };
+}
+
+const DAY_MS = 86_400_000;
+const WINDOW_DAYS = [0, 7, 90];
+
+interface ScorerRow {
+  pattern: ActivityPattern;
+  days: number;
+  events: number;
+  writes: number;
+  /** Write units DynamoDB reported for the writes that succeeded (ReturnConsumedCapacity). */
+  consumed: number;
+  /** Writes refused by their condition: re-cuts, and items whose buckets one write could not clear. */
+  refused: number;
+  staleBucketUsers: number;
+  lateEvents: number;
+}
+
+/** Adds ReturnConsumedCapacity to every UpdateItem of this client and sums what DynamoDB reports. */
+function capacityCounting(client: DynamoDBClient): { consumed: () => number; refused: () => number } {
+  let consumed = 0;
+  let refused = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'UpdateItemCommand') return next(args);
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+      try {
+        const out = await next(args);
+        consumed += (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        return out;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ConditionalCheckFailedException') refused++;
+        throw err;
+      }
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+  return { consumed: () => consumed, refused: () => refused };
+}
+
+async function scorerRows(stack: LocalStack, pattern: ActivityPattern, batchSize: number, log: Log): Promise<ScorerRow[]> {
+  const kafka: KafkaSettings = { brokers: stack.kafkaBrokers.split(','), clientId: 'bench-trending', ssl: false, sasl: 'none' };
+  const deadLetters = new LazyProducer(createKafka(kafka));
+  const o = pattern;
+  const rows = [...staticDataSet(o.events, usersFrom1000(o.users), seededRandom(61))];
+  // The events as they would arrive: oldest first over the days, each batch scored a minute after its newest event.
+  const until = Date.now();
+  const records = asKafkaRecords(rows, { topic: 'activity', partitions: 4, firstTimestamp: until - o.days * DAY_MS, stepMs: (o.days * DAY_MS) / o.events });
+  const stamp = Date.now().toString(36);
+  const out: ScorerRow[] = [];
+  try {
+    for (const days of WINDOW_DAYS) {
+      const dynamo = localDynamoClient(stack.dynamoEndpoint);
+      const capacity = capacityCounting(dynamo);
+      const table = `bench-trending-scorer-${pattern.name}-${days}-${stamp}`;
+      await ensureScoresTable(dynamo, table);
+      let now = 0;
+      const config: ScorerConfig = {
+        scoresTable: table,
+        weights: DEFAULT_SCORE_WEIGHTS,
+        dlqTopic: 'activity-dlq',
+        writeConcurrency: 32,
+        kafka,
+        trendingDays: days,
+      };
+      const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => now }, silentLogger);
+      const row: ScorerRow = { pattern, days, events: 0, writes: 0, consumed: 0, refused: 0, staleBucketUsers: 0, lateEvents: 0 };
+      for (let i = 0; i < records.length; i += batchSize) {
+        const batch = records.slice(i, i + batchSize);
+        now = batch.at(-1)!.timestamp! + 60_000;
+        const summary = await handle(buildMskEvent(batch, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
+        row.events += summary.accepted;
+        row.writes += summary.writes;
+        row.staleBucketUsers += summary.staleBucketUsers;
+        row.lateEvents += summary.lateEvents;
+      }
+      row.consumed = capacity.consumed();
+      row.refused = capacity.refused();
+      dynamo.destroy();
+      out.push(row);
+      log(
+        `trending: scorer, ${pattern.name}, TRENDING_DAYS=${days}: ${(row.writes / row.events).toFixed(3)} writes/event, ${(row.consumed / row.events).toFixed(3)} write units/event`,
+      );
+    }
+  } finally {
+    await deadLetters.disconnect();
+  }
+  return out;
+}
+
+interface JobRows {
+  users: number;
+  off: ChildResult;
+  on: ChildResult;
+  /** Bare parallel scans of the same table: the score alone, and with the window's buckets projected too. */
+  scan: ChildResult;
+  scanWithWindow: ChildResult;
+  exact: boolean;
+  /** The job on vs off, one sample per round. */
+  ratios: number[];
+  loadRate: number;
+}
+
+async function jobRows(stack: LocalStack, o: TrendingBenchOptions['job'], log: Log): Promise<JobRows> {
+  const dynamo = localDynamoClient(stack.dynamoEndpoint);
+  const stamp = Date.now().toString(36);
+  const table = `bench-trending-job-${o.users}-${stamp}`;
+  try {
+    // Thirty days of history; the items hold the buckets a scorer with TRENDING_DAYS=7 keeps today.
+    const history = seedShapedDays(o.users, 30, 2027);
+    const today = dayOf(Date.now());
+    await ensureScoresTable(dynamo, table);
+    const bar = createProgressBar({ label: `loading ${count(o.users)} users with day buckets`, total: o.users });
+    const started = performance.now();
+    const attributes = bucketAttributes(history, today, 8);
+    for (let start = 0; start < o.users; start += 50_000) {
+      await writeUserScores(dynamo, table, history.allTime.subarray(start, start + 50_000), {
+        userId: (i) => seedUserId(start + i),
+        attributes: (i) => attributes(start + i),
+      });
+      bar.update(Math.min(o.users, start + 50_000));
+    }
+    bar.finish();
+    const loadRate = o.users / ((performance.now() - started) / 1000);
+
+    const allTime = exactPopular(history.allTime, 95);
+    const window = lastDaysSums(history, 7);
+    const trending = exactPopular(new Map([...window.entries()].filter(([, w]) => w > 0).map(([i, w]) => [seedUserId(i), w])), 95);
+    const base = { dynamoEndpoint: stack.dynamoEndpoint, kafkaBrokers: stack.kafkaBrokers, table, segments: o.segments, mode: 'job' as const };
+    const offs: ChildResult[] = [];
+    const ons: ChildResult[] = [];
+    const scans: ChildResult[] = [];
+    const windowScans: ChildResult[] = [];
+    const windowDays = trendingWindow(new Date(), 7).days;
+    let exact = true;
+    for (let round = 0; round < o.rounds; round++) {
+      const popular = `bench-trending-popular-${round}-${stamp}`;
+      const trendingTopic = `bench-trending-${round}-${stamp}`;
+      await ensureTopicsOn(stack.kafkaBrokers, [
+        { topic: popular, partitions: 1 },
+        { topic: trendingTopic, partitions: 1 },
+      ]);
+      const off = () => measureInChild({ ...base, topic: popular });
+      const on = () => measureInChild({ ...base, topic: popular, trending: { days: 7, topic: trendingTopic } });
+      // Alternating which goes first keeps the JVM's leftover garbage from always landing on the same one.
+      const pair = round % 2 === 0 ? [await off(), await on()] : [await on(), await off()].reverse();
+      offs.push(pair[0]!);
+      ons.push(pair[1]!);
+      // The raw limits next to them: what reading the score, and the score and the window, costs alone.
+      const scanBase = { ...base, mode: 'scan' as const, topic: '', pageLimit: scanPageItems(o.segments) };
+      scans.push(await measureInChild(scanBase));
+      windowScans.push(await measureInChild({ ...scanBase, windowDays }));
+      const [a, b] = pair as [ChildResult, ChildResult];
+      exact &&= a.summary?.cutoff === allTime.cutoff && a.summary.published === allTime.users.size;
+      exact &&= b.summary?.cutoff === allTime.cutoff && b.summary.trending?.cutoff === trending.cutoff && b.summary.trending.published === trending.users.size;
+      log(`trending: job, ${count(o.users)} users, round ${round + 1}: off ${ms(a.ms)}, on ${ms(b.ms)} (${ratio(b.ms / a.ms)})`);
+    }
+    const fastest = (runs: ChildResult[]) => runs.reduce((x, y) => (y.ms < x.ms ? y : x));
+    // Each round's pair is one sample of the ratio the goal reads.
+    const ratios = ons.map((on, i) => on.ms / offs[i]!.ms);
+    return { users: o.users, off: fastest(offs), on: fastest(ons), scan: fastest(scans), scanWithWindow: fastest(windowScans), ratios, exact, loadRate };
+  } finally {
+    dynamo.destroy();
+  }
+}
+
+export async function benchTrending(stack: LocalStack, options: TrendingBenchOptions, log: Log): Promise<Section> {
+  const scorer: ScorerRow[] = [];
+  for (const pattern of options.scorer.patterns) scorer.push(...(await scorerRows(stack, pattern, options.scorer.batchSize, log)));
+  const job = await jobRows(stack, options.job, log);
+  const common = options.scorer.patterns[0]!;
+  const off = scorer.find((r) => r.pattern === common && r.days === 0)!;
+  const seven = scorer.find((r) => r.pattern === common && r.days === 7)!;
+  const perEvent = (n: number, r: ScorerRow) => (n / r.events).toFixed(3);
+  const goals: GoalCheck[] = [
+    {
+      claim: `Job wall time with the trending set on vs off, ${count(job.users)} users, ${options.job.segments} segments`,
+      goal: atMost(1.3, ratio),
+      measured: measured(job.ratios),
+      note: `fastest ${ms(job.on.ms)} vs ${ms(job.off.ms)}`,
+    },
+    {
+      claim: `Both sets exact in every round of the job, ${count(job.users)} users`,
+      goal: exactly(1, (value) => (value === 1 ? 'yes' : 'no')),
+      measured: measured([job.exact ? 1 : 0]),
+    },
+    {
+      claim: `Scorer writes per event with TRENDING_DAYS=7 vs 0, the same events (${common.name}): one write per user per batch`,
+      goal: atMost(1.02, ratio),
+      // The same events and batches each time: the count does not vary between runs.
+      measured: measured([seven.writes / off.writes]),
+      note: `${perEvent(seven.writes, seven)} vs ${perEvent(off.writes, off)} writes, ${perEvent(seven.consumed, seven)} vs ${perEvent(off.consumed, off)} write units per event`,
+    },
+  ];
+  const patterns = options.scorer.patterns
+    .map((p) => `*${p.name}*: ${count(p.events)} events of ${count(p.users)} users (about ${(p.events / p.users / p.days).toFixed(1)} per user per day)`)
+    .join('; ');
+  return {
+    title: 'Trending: what the window costs',
+    method: [
+      `*Scorer*, users drawn uniformly as in the seed, events spread evenly over ${common.days} days, oldest first: ${patterns}. In batches of ${count(options.scorer.batchSize)}, ` +
+        "each scored by the real handler with its clock set a minute after the batch's newest event, as when events are scored as they arrive; one fresh table per TRENDING_DAYS. " +
+        'Every UpdateItem carries `ReturnConsumedCapacity: TOTAL` (added by a client middleware in the bench, not by the scorer): the write units are what DynamoDB Local reports ' +
+        'for the writes that succeeded; writes refused by their condition are counted apart (DynamoDB bills them too, by item size, and reports nothing for them).',
+      `*Job*: ${count(job.users)} users loaded with BatchWriteItem (${count(job.loadRate)} items/s), each with its all-time score and the day buckets a scorer with TRENDING_DAYS=7 keeps ` +
+        `(30 days of history, 30% of users joining on a random day: \`local/generators/daily-scores.ts\`); then \`runPopularJob\` at p95 with ${options.job.segments} segments ` +
+        `in a fresh child process, trending off and on (TRENDING_DAYS=7, its own topic) on the same table, ${options.job.rounds} rounds alternating which goes first, the fastest of each shown. ` +
+        "Both sets are checked against the oracles (the trending one from the history's last 7 days). Next to them, each round, the raw limits: bare parallel scans (`scanScores`, nothing done per page) " +
+        "of the same table reading the score alone, and the score with the window's buckets, as the job's scan does with trending on.",
+    ],
+    header: [
+      'row',
+      'events or users',
+      'writes/event',
+      'write units/event',
+      'refused writes/event',
+      'users cleared of old buckets',
+      'late events',
+      'wall time',
+      'vs off',
+    ],
+    rows: [
+      ...scorer.map((r) => [
+        `scorer, ${r.pattern.name}, ${r.days === 0 ? 'trending off' : `TRENDING_DAYS=${r.days}`}`,
+        count(r.events),
+        perEvent(r.writes, r),
+        perEvent(r.consumed, r),
+        perEvent(r.refused, r),
+        count(r.staleBucketUsers),
+        count(r.lateEvents),
+        '',
+        '',
+      ]),
+      ['bare parallel scan, score (raw)', count(job.users), '', '', '', '', '', ms(job.scan.ms), ratio(job.scan.ms / job.off.ms)],
+      [
+        'bare parallel scan, score and the 7 window days (raw)',
+        count(job.users),
+        '',
+        '',
+        '',
+        '',
+        '',
+        ms(job.scanWithWindow.ms),
+        ratio(job.scanWithWindow.ms / job.off.ms),
+      ],
+      ['job, trending off', count(job.users), '', '', '', '', '', ms(job.off.ms), '1.00x'],
+      ['job, TRENDING_DAYS=7', count(job.users), '', '', '', '', '', ms(job.on.ms), ratio(job.on.ms / job.off.ms)],
+    ],
+    notes: [
+      'A write unit covers 1 KB of the item written (the larger of before and after): buckets of about 16 bytes each keep a 7-day item well under 1 KB, while 92 buckets (TRENDING_DAYS=90) take an active user past it.',
+      'A user back after more idle days than the window is long (a week at least) costs one more write, once: the first write finds that buckets may be older than it can remove without reading, and the re-cut removes them.',
+      `Job memory with trending on: peak RSS ${(job.on.maxRss / 1024 / 1024).toFixed(1)} MiB against ${(job.off.maxRss / 1024 / 1024).toFixed(1)} MiB off.`,
+    ],
+    plots: [],
+    goals,
+  };
+}
