@@ -34,6 +34,8 @@ export interface ChildResult {
   /** The process's high-water resident set (getrusage), the figure Lambda reports as Max Memory Used. */
   maxRss: number;
   peakHeapUsed: number;
+  /** CPU time (user + system) of this process during the run: what a Lambda's vCPU share must cover. */
+  cpuMs: number;
   summary?: PopularRunSummary;
 }
 
@@ -48,6 +50,7 @@ const sampler = setInterval(() => {
   peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
 }, 5);
 
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 let users: number;
 let summary: PopularRunSummary | undefined;
@@ -69,10 +72,11 @@ if (request.mode === 'scan') {
   users = summary.usersScanned;
 }
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
 
-const result: ChildResult = { ms, users, baseRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapUsed, summary };
+const result: ChildResult = { ms, users, baseRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapUsed, cpuMs: (cpu.user + cpu.system) / 1000, summary };
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 await producer.disconnect();
 dynamo.destroy();

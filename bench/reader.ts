@@ -11,6 +11,7 @@ import { popularUserMessage, runEndMessage, runKey, POPULAR_KEY_PREFIX, type Pop
 import { batchBytes } from '../lib/core/record-size.js';
 import type { OutgoingMessage } from '../lib/core/kafka-message.js';
 import { count, median, ms, ratio, type GoalCheck, type Log, type Section } from './report.js';
+import { atMost, measured, pairedRatios } from './measured.js';
 
 export interface ReaderBenchOptions {
   /** Runs on each topic, e.g. [10, 300]. */
@@ -115,18 +116,20 @@ export async function benchReader(stack: LocalStack, options: ReaderBenchOptions
   const few = rows[0]!;
   const many = rows.at(-1)!;
   const rate = (row: Row) => row.search.messagesRead / (row.rawMs / 1000);
+  // Each call on the many-runs topic paired with one on the few-runs topic: one sample of the ratio.
   const goals: GoalCheck[] = [
     {
       claim: `Reader call on ${count(many.runs)} runs vs on ${count(few.runs)} runs (${count(options.users)} users each)`,
-      goal: '<= 1.50x',
-      measured: `${ratio(median(many.callMs) / median(few.callMs))} (${ms(median(many.callMs))} vs ${ms(median(few.callMs))})`,
-      met: median(many.callMs) / median(few.callMs) <= 1.5,
+      goal: atMost(1.5, ratio),
+      measured: measured(pairedRatios(many.callMs, few.callMs)),
+      note: `${ms(median(many.callMs))} vs ${ms(median(few.callMs))}`,
     },
     {
       claim: `Messages a reader call reads, ${count(many.runs)} runs of ${count(options.users)} users`,
-      goal: `<= 2 runs (${count(2 * (options.users + 1))})`,
-      measured: `${count(many.search.messagesRead)} of ${count(many.messages)}`,
-      met: many.search.messagesRead <= 2 * (options.users + 1),
+      // The same on every call: what the broker holds decides it, not timing.
+      goal: atMost(2 * (options.users + 1), count),
+      measured: measured([many.search.messagesRead]),
+      note: `of ${count(many.messages)} on the topic`,
     },
   ];
   return {

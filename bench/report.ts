@@ -1,4 +1,8 @@
-// What each benchmark area hands back, and how the whole run becomes results.md.
+// What each benchmark area hands back, and how the whole run becomes results.md and results.json.
+import { formatMeasured, verdict, type GoalCheck, type Verdict } from './measured.js';
+
+export { median } from './measured.js';
+export type { GoalCheck } from './measured.js';
 
 export interface Plot {
   /** File name under bench/results/. */
@@ -7,12 +11,14 @@ export interface Plot {
   svg: string;
 }
 
-/** A claim from the issue, with the measured ratio set next to it. */
-export interface GoalCheck {
-  claim: string;
-  goal: string;
-  measured: string;
-  met: boolean;
+/** A figure the cost model (bench/cost-model.ts) reads from results.json, named after the row it comes from. */
+export interface BenchFigure {
+  /** Stable id, e.g. `job.scan-items-per-second-per-segment`. */
+  id: string;
+  value: number;
+  unit: string;
+  /** The row in results.md: "<section> › <row>". */
+  row: string;
 }
 
 export interface Section {
@@ -24,6 +30,7 @@ export interface Section {
   notes?: string[];
   plots: Plot[];
   goals?: GoalCheck[];
+  figures?: BenchFigure[];
 }
 
 export type Log = (message: string) => void;
@@ -38,6 +45,8 @@ export const ms = (n: number) => `${Math.round(n).toLocaleString('en-US')} ms`;
 export const ratio = (n: number) => `${n.toFixed(2)}x`;
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+const VERDICT_CELL: Record<Verdict, string> = { met: 'met', 'not met': '**not met**', unclear: '*unclear*' };
+
 /** F1 of a published set against the exact one: 1 when both are empty. */
 export function f1(predicted: number, truth: number, truePositives: number): number {
   if (predicted === 0 && truth === 0) return 1;
@@ -45,12 +54,6 @@ export function f1(predicted: number, truth: number, truePositives: number): num
   const precision = truePositives / predicted;
   const recall = truePositives / truth;
   return (2 * precision * recall) / (precision + recall);
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >>> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 export interface RunInfo {
@@ -74,9 +77,19 @@ export function renderResults(info: RunInfo, sections: Section[]): string {
     '',
     '## Goals',
     '',
+    'A goal is *met* only when the whole spread clears it, *not met* when the whole spread misses it, and *unclear* otherwise (bench/measured.ts).',
+    '',
     markdownTable(
-      ['claim', 'goal', 'measured', 'met'],
-      goals.map((g) => [g.claim, g.goal, g.measured, g.met ? 'yes' : '**no**']),
+      ['claim', 'goal', 'median (spread)', 'spread', 'verdict'],
+      goals.map((g) => [
+        g.claim,
+        g.goal.text,
+        formatMeasured(g.measured, g.goal.format) + (g.note ? `; ${g.note}` : ''),
+        g.measured.samples.length > 1
+          ? `${g.measured.interval}; min-max ${g.goal.format(g.measured.min)}-${g.goal.format(g.measured.max)}`
+          : g.measured.interval,
+        VERDICT_CELL[verdict(g)],
+      ]),
     ),
     '',
   ];
@@ -87,4 +100,19 @@ export function renderResults(info: RunInfo, sections: Section[]): string {
     for (const plot of section.plots) out.push(`![${plot.title}](${plot.file})`, '');
   }
   return out.join('\n');
+}
+
+/** The machine-readable twin of results.md: the run, every goal with its samples and verdict, and the figures. */
+export function resultsJson(info: RunInfo, sections: Section[]): string {
+  const goals = sections.flatMap((s) =>
+    (s.goals ?? []).map((g) => ({
+      section: s.title,
+      claim: g.claim,
+      goal: g.goal.text,
+      ...g.measured,
+      verdict: verdict(g),
+    })),
+  );
+  const figures = sections.flatMap((s) => s.figures ?? []);
+  return `${JSON.stringify({ run: { ...info, startedAt: info.startedAt.toISOString() }, goals, figures }, null, 2)}\n`;
 }

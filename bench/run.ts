@@ -1,7 +1,9 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, ~3 min; default ~8 min on 2 cores), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,reader,trending,
-//        --job-users 100000,1000000, --events N (scorer events per row), --reader-users N (users per run), --out DIR.
+// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,trending,
+//        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
+//        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds),
+//        --reader-users N (users per run), --out DIR. docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,21 +18,27 @@ import { benchDigestCost } from './digest-cost.js';
 import { benchColdStart } from './cold-start.js';
 import { benchKafka } from './kafka.js';
 import { benchEmulator } from './emulator.js';
+import { benchCapacity } from './capacity.js';
 import { benchReader } from './reader.js';
 import { benchTrending } from './trending.js';
-import { renderResults, type Log, type Section } from './report.js';
+import { writeCostDoc, type ResultsFile } from './cost-doc.js';
+import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'reader', 'trending'] as const;
+const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity', 'reader', 'trending'] as const;
 type Area = (typeof AREAS)[number];
 
+const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'job-users': { type: 'string' },
     events: { type: 'string' },
+    invocations: { type: 'string' },
+    'scorer-batches': { type: 'string' },
+    rounds: { type: 'string' },
     'reader-users': { type: 'string' },
-    out: { type: 'string', default: resolve(import.meta.dirname, 'results') },
+    out: { type: 'string', default: DEFAULT_OUT },
   },
 });
 const quick = values.quick;
@@ -38,6 +46,9 @@ const only = new Set((values.only?.split(',') ?? AREAS).map((a) => a.trim()));
 for (const area of only) if (!(AREAS as readonly string[]).includes(area)) throw new Error(`--only: unknown area "${area}"; pick from ${AREAS.join(', ')}`);
 const wanted = (area: Area) => only.has(area);
 const numbers = (text: string) => text.split(',').map((n) => Number(n.replace(/_/g, '')));
+/** Issue 19: a job row is at least 3 rounds, a scorer row at least 20 invocation pairs (fewer only in --quick, a smoke test). */
+const rounds = values.rounds ? Number(values.rounds) : 3;
+const minInvocations = values.invocations ? Number(values.invocations) : quick ? 6 : 20;
 
 const started = performance.now();
 const startedAt = new Date();
@@ -55,7 +66,7 @@ if (wanted('e2e')) {
   sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
 }
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('reader') || wanted('trending')) {
+if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity') || wanted('reader') || wanted('trending')) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
@@ -64,15 +75,21 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
     if (wanted('kafka'))
       sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, deadLetters: quick ? 20_000 : 100_000, stackStartSeconds }, log));
     if (wanted('scorer')) {
-      const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
-      sections.push(await benchScorer(stack, { events, users: 100_000, batchSizes: [100, 1_000, 10_000], concurrency: 32 }, log));
+      const events = values.events ? Number(values.events) : quick ? 1_000 : 5_000;
+      const batchSizes = values['scorer-batches'] ? numbers(values['scorer-batches']) : quick ? [100, 1_000] : [100, 1_000, 10_000];
+      sections.push(await benchScorer(stack, { events, minInvocations, users: 100_000, batchSizes, concurrency: 32 }, log));
+    }
+    if (wanted('capacity')) {
+      sections.push(
+        await benchCapacity(stack, { events: quick ? 1_280 : 6_400, users: 100_000, batchSize: 100, partitions: [4, 64], concurrency: 32, segments: 8 }, log),
+      );
     }
     if (wanted('job')) {
       const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
-      sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds: (n) => (n <= 200_000 ? 3 : 2) }, log));
+      sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds }, log));
     }
     if (wanted('job-memory')) {
-      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8 }, log));
+      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8, rounds }, log));
     }
     if (wanted('reader')) {
       const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;
@@ -92,7 +109,7 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
               ],
               batchSize: 1_000,
             },
-            job: { users, rounds: users <= 200_000 ? 3 : 2, segments: 8 },
+            job: { users, rounds, segments: 8 },
           },
           log,
         ),
@@ -104,21 +121,34 @@ if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory')
 }
 
 const wallSeconds = (performance.now() - started) / 1000;
+// A run with other sizes says so in its header, and in the cost document's when it renders one.
+const sizeFlags = (['job-users', 'events', 'invocations', 'scorer-batches', 'rounds'] as const)
+  .filter((flag) => values[flag] !== undefined)
+  .map((flag) => `\`--${flag} ${values[flag]}\``);
 const cpu = cpus();
-const markdown = renderResults(
-  {
-    startedAt,
-    wallSeconds,
-    mode: quick ? '`--quick`' : 'default sizes',
-    machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
-    loadBefore,
-    loadAfter: loadavg(),
-  },
-  sections,
-);
+const info = {
+  startedAt,
+  wallSeconds,
+  mode: [quick ? '`--quick`' : 'default sizes', ...sizeFlags].join(', '),
+  machine: `${cpu.length} x ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
+  loadBefore,
+  loadAfter: loadavg(),
+};
+const markdown = renderResults(info, sections);
 mkdirSync(values.out, { recursive: true });
 writeFileSync(join(values.out, 'results.md'), markdown);
+const resultsText = resultsJson(info, sections);
+writeFileSync(join(values.out, 'results.json'), resultsText);
 for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(values.out, plot.file), plot.svg);
+// A full run at default sizes into the committed folder also renews the cost document's worked tables.
+if (!quick && sizeFlags.length === 0 && values.out === DEFAULT_OUT) {
+  try {
+    writeCostDoc(JSON.parse(resultsText) as ResultsFile);
+    log('docs/scale-and-cost.md: worked tables rewritten from this run');
+  } catch (err) {
+    log(`docs/scale-and-cost.md left as it was: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 process.stdout.write(`${markdown}\n`);
 log(`done in ${formatDuration(wallSeconds)}; results and plots in ${values.out}`);
 // The SDK and the Kafka clients keep sockets that would hold the process open for a while.

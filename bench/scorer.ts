@@ -18,27 +18,30 @@ import { connectActivityProducer } from '../local/generators/generate.js';
 import { startEventSourceMapping } from '../local/event-source-mapping/mapping.js';
 import {
   activityMessage,
-  type ActivityRow,
   asKafkaRecords,
   seededRandom,
   silentLogger,
   staticDataSet,
   usersFrom1000,
+  type ActivityRow,
   type UserShape,
 } from '../local/fixtures/index.js';
-import { barChartSvg } from './svg-plot.js';
-import { count, median, ratio, type Log, type Section } from './report.js';
+import { count as countText, ratio, type Log, type Section } from './report.js';
+import { measured, pairedRatios, type Measured } from './measured.js';
+import { scorerSection } from './scorer-report.js';
 
 export interface ScorerBenchOptions {
-  /** Events per configuration (shape x batch size x path). */
+  /** Events per row at the least; a row also runs at least `minInvocations` full batches. */
   events: number;
+  /** Invocations per row at the least: each is one paired sample of the handler vs its raw replay. */
+  minInvocations: number;
   users: number;
   batchSizes: number[];
   /** Writes in flight: the scorer's WRITE_CONCURRENCY default, used for the raw replay too. */
   concurrency: number;
 }
 
-interface Measurement {
+export interface ScorerMeasurement {
   shape: UserShape;
   batchSize: number;
   path: 'handler alone' | 'whole path';
@@ -48,6 +51,12 @@ interface Measurement {
   seconds: number;
   /** UpdateItem/s of the raw replay of the same per-batch deltas, taking turns with the handler batch by batch. */
   raw: number;
+  /** Handler UpdateItem/s ÷ raw UpdateItem/s: per invocation pair (handler alone), or the one timed run over each raw batch (whole path). */
+  vsRaw: Measured;
+  /** UpdateItem/s of each raw batch. */
+  rawRates: number[];
+  /** CPU time of this process per UpdateItem while the handler ran (handler alone only). */
+  cpuMsPerWrite?: number;
   exact: boolean;
 }
 
@@ -106,6 +115,11 @@ async function tableTotal(client: DynamoDBClient, table: string): Promise<number
   return total;
 }
 
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions, log: Log): Promise<Section> {
   const kafka: KafkaSettings = { brokers: stack.kafkaBrokers.split(','), clientId: 'bench-scorer', ssl: false, sasl: 'none' };
   const kafkaClient = createKafka(kafka);
@@ -113,7 +127,7 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   const deadLetters = new LazyProducer(kafkaClient);
   const stamp = Date.now().toString(36);
   const { users, concurrency } = options;
-  const results: Measurement[] = [];
+  const results: ScorerMeasurement[] = [];
 
   const freshTable = async (name: string) => {
     const table = `bench-${name}-${stamp}`;
@@ -133,53 +147,15 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     for (const shape of SHAPES) {
       for (const batchSize of options.batchSizes) {
         const name = `${shape}-${batchSize}`;
-        // At least one full batch, so the largest batch size is really exercised.
-        const events = activityEvents(Math.max(options.events, batchSize), users, shape, batchSize + (shape === 'uniform' ? 1 : 2));
-        const deltas = deltasPerBatch(events, batchSize);
-
-        // Handler alone: the MSK events are built first, so only the handler's own work is timed.
-        const records = asKafkaRecords(events, { topic: `activity-${stamp}`, partitions: PARTITIONS });
-        const batches: MSKEvent[] = [];
-        for (let i = 0; i < records.length; i += batchSize) {
-          batches.push(buildMskEvent(records.slice(i, i + batchSize), { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
-        }
-        const table = await freshTable(`alone-${name}`);
-        const rawTable = await freshTable(`raw-${name}`);
-        const handle = handlerFor(table);
-        // Raw and handler take turns batch by batch, so load from other work lands on both alike.
-        let writes = 0;
-        let rawWrites = 0;
-        let handlerMs = 0;
-        let rawMs = 0;
-        for (let i = 0; i < batches.length; i++) {
-          const raw = async () => {
-            const started = performance.now();
-            rawWrites += await rawReplay(dynamo, rawTable, deltas[i]!, concurrency);
-            rawMs += performance.now() - started;
-          };
-          const handler = async () => {
-            const started = performance.now();
-            writes += (await handle(batches[i]!)).writes;
-            handlerMs += performance.now() - started;
-          };
-          // Rows alternate too, so even a one-batch row does not always hand the raw side the colder start.
-          if ((i + results.length / 2) % 2 === 0) {
-            await raw();
-            await handler();
-          } else {
-            await handler();
-            await raw();
-          }
-        }
-        const seconds = handlerMs / 1000;
-        const raw = rawWrites / (rawMs / 1000);
-        const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
-        results.push({ shape, batchSize, path: 'handler alone', events: events.length, invocations: batches.length, writes, seconds, raw, exact });
+        const count = Math.max(options.events, options.minInvocations * batchSize);
+        const events = activityEvents(count, users, shape, batchSize + (shape === 'uniform' ? 1 : 2));
+        const alone = await handlerAlone(name, shape, batchSize, events);
+        results.push(alone);
         log(
-          `scorer: ${shape}, batch ${batchSize}: raw ${count(raw)} UpdateItem/s; handler alone ${count(writes / seconds)} UpdateItem/s, ${count(events.length / seconds)} events/s`,
+          `scorer: ${shape}, batch ${batchSize}: ${alone.invocations} invocations, raw ${countText(alone.raw)} UpdateItem/s; handler alone ${countText(alone.writes / alone.seconds)} UpdateItem/s, ` +
+            `${countText(alone.events / alone.seconds)} events/s; vs raw ${ratio(alone.vsRaw.median)} (${ratio(alone.vsRaw.low)}-${ratio(alone.vsRaw.high)})`,
         );
-
-        results.push(await wholePath(name, shape, batchSize, events, raw));
+        results.push(await wholePath(name, shape, batchSize, events, alone));
       }
     }
   } finally {
@@ -187,9 +163,75 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     await deadLetters.disconnect();
     dynamo.destroy();
   }
-  return scorerSection(results, options);
+  const skewEvents = Math.min(10_000, options.events);
+  return scorerSection(results, options, { events: skewEvents, distinct: distinctUsers(activityEvents(skewEvents, users, 'skewed', 7)) });
 
-  async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityRow[], raw: number): Promise<Measurement> {
+  async function handlerAlone(name: string, shape: UserShape, batchSize: number, events: ActivityRow[]): Promise<ScorerMeasurement> {
+    const deltas = deltasPerBatch(events, batchSize);
+    // The MSK events are built first, so only the handler's own work is timed.
+    const records = asKafkaRecords(events, { topic: `activity-${stamp}`, partitions: PARTITIONS });
+    const batches: MSKEvent[] = [];
+    for (let i = 0; i < records.length; i += batchSize) {
+      batches.push(buildMskEvent(records.slice(i, i + batchSize), { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
+    }
+    const table = await freshTable(`alone-${name}`);
+    const rawTable = await freshTable(`raw-${name}`);
+    const handle = handlerFor(table);
+    // Raw and handler take turns batch by batch, so load from other work lands on both alike; each
+    // pair is one sample of the ratio.
+    const handlerRates: number[] = [];
+    const rawRates: number[] = [];
+    let writes = 0;
+    let rawWrites = 0;
+    let handlerMs = 0;
+    let rawMs = 0;
+    let handlerCpuMs = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const raw = async () => {
+        const started = performance.now();
+        const sent = await rawReplay(dynamo, rawTable, deltas[i]!, concurrency);
+        const took = performance.now() - started;
+        rawWrites += sent;
+        rawMs += took;
+        rawRates.push(sent / (took / 1000));
+      };
+      const handler = async () => {
+        const cpuBefore = cpuMs();
+        const started = performance.now();
+        const sent = (await handle(batches[i]!)).writes;
+        const took = performance.now() - started;
+        handlerCpuMs += cpuMs() - cpuBefore;
+        writes += sent;
+        handlerMs += took;
+        handlerRates.push(sent / (took / 1000));
+      };
+      // Which goes first alternates by batch and by row, so neither side always gets the colder start.
+      if ((i + results.length / 2) % 2 === 0) {
+        await raw();
+        await handler();
+      } else {
+        await handler();
+        await raw();
+      }
+    }
+    const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
+    return {
+      shape,
+      batchSize,
+      path: 'handler alone',
+      events: events.length,
+      invocations: batches.length,
+      writes,
+      seconds: handlerMs / 1000,
+      raw: rawWrites / (rawMs / 1000),
+      vsRaw: measured(pairedRatios(handlerRates, rawRates)),
+      rawRates,
+      cpuMsPerWrite: handlerCpuMs / writes,
+      exact,
+    };
+  }
+
+  async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityRow[], alone: ScorerMeasurement): Promise<ScorerMeasurement> {
     const topic = `bench-path-${name}-${stamp}`;
     await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: PARTITIONS }]);
     for (let i = 0; i < events.length; i += 10_000) {
@@ -218,111 +260,21 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     await mapping.stop();
     if (failedInvocations > 0) log(`scorer: ${failedInvocations} failed invocations on the whole path (${name})`);
     const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
-    log(`scorer: ${shape}, batch ${batchSize}: whole path ${count(events.length / seconds)} events/s in ${invocations} invocations`);
-    return { shape, batchSize, path: 'whole path', events: events.length, invocations, writes, seconds, raw, exact };
+    const rate = writes / seconds;
+    log(`scorer: ${shape}, batch ${batchSize}: whole path ${countText(events.length / seconds)} events/s in ${invocations} invocations`);
+    // One timed run: its spread is that of the raw rate, batch by batch, from the handler row.
+    return {
+      shape,
+      batchSize,
+      path: 'whole path',
+      events: events.length,
+      invocations,
+      writes,
+      seconds,
+      raw: alone.raw,
+      vsRaw: measured(alone.rawRates.map((r) => rate / r)),
+      rawRates: alone.rawRates,
+      exact,
+    };
   }
-}
-
-function scorerSection(results: Measurement[], options: ScorerBenchOptions): Section {
-  const rawOf = (m: Measurement) => m.raw;
-  const rows = results.map((m) => {
-    const writeRate = m.writes / m.seconds;
-    return [
-      `${m.shape}, batch ${count(m.batchSize)}`,
-      m.path,
-      count(m.events),
-      count(m.invocations),
-      (m.writes / m.events).toFixed(3),
-      count(m.events / m.seconds),
-      count(writeRate),
-      count(rawOf(m)),
-      ratio(writeRate / rawOf(m)),
-      m.exact ? 'yes' : '**NO**',
-    ];
-  });
-  const alone = results.filter((m) => m.path === 'handler alone');
-  const worst = alone.reduce((a, b) => (b.writes / b.seconds / rawOf(b) < a.writes / a.seconds / rawOf(a) ? b : a));
-  const worstRatio = worst.writes / worst.seconds / rawOf(worst);
-  const ratios = alone.map((m) => m.writes / m.seconds / rawOf(m));
-  const rawMedian = median(results.filter((m) => m.path === 'handler alone').map(rawOf));
-  const series = (shape: UserShape, path: Measurement['path']) => ({
-    name: `${path}, ${shape}`,
-    values: options.batchSizes.map((b) => {
-      const m = results.find((r) => r.shape === shape && r.path === path && r.batchSize === b);
-      return m ? m.events / m.seconds : NaN;
-    }),
-  });
-  const exampleDistinct = distinctUsers(activityEvents(Math.min(10_000, options.events), options.users, 'skewed', 7));
-
-  return {
-    title: 'Scorer',
-    method: [
-      `${count(options.events)} events per row (at least one full batch) over ${count(options.users)} users, weights 1 to 3; uniform users (the seed's shape) and skewed users (Zipf, s = 1: ` +
-        `${count(exampleDistinct)} distinct users in ${count(Math.min(10_000, options.events))} events). Each row writes a fresh table; "exact" checks the table's total against plain arithmetic.`,
-      `*Handler alone*: \`createScoreHandler\` called with pre-built MSK events one after another (one invocation in flight). *Whole path*: the events produced to a ${PARTITIONS}-partition topic, ` +
-        'then the stand-in (`local/event-source-mapping/mapping.ts`, 0.5 s batching window) feeds the same handler; timed from its first invocation to its last commit, so the consumer group join is left out. ' +
-        `Its ${PARTITIONS} partitions are ${PARTITIONS} lanes in flight at once, as AWS runs one invocation per partition.`,
-      `*Raw*: the same per-batch user deltas written as plain unconditional \`ADD score :d\` UpdateItems (no offsets, no condition) into a fresh table, ` +
-        `with the same client (keep-alive, 64 sockets) and the same ${options.concurrency} requests in flight, taking turns with the handler batch by batch (alternating which goes first), ` +
-        `so load from other work on the machine lands on both alike: the per-user write rate the scorer cannot beat. Median over rows: ${count(rawMedian)} UpdateItem/s. ` +
-        'Whole-path rows are set against the raw rate of their handler row.',
-    ],
-    header: [
-      'users, batch size',
-      'path',
-      'events',
-      'invocations',
-      'writes/event',
-      'events/s',
-      'UpdateItem/s',
-      'raw UpdateItem/s (same writes)',
-      'UpdateItem/s vs raw',
-      'exact',
-    ],
-    rows,
-    notes: [
-      'The scorer writes once per distinct user per batch, so events/s = UpdateItem/s ÷ writes/event: bigger batches and skewed users raise events/s at the same write rate.',
-      `Whole path with ${PARTITIONS} partitions: a batch never spans partitions, so a batch size above the records a partition holds yields smaller batches than asked.`,
-    ],
-    plots: [
-      {
-        file: 'scorer-throughput.svg',
-        title: 'Scorer events/s by batch size, next to raw UpdateItem/s',
-        svg: barChartSvg({
-          title: 'Scorer events/s by batch size (DynamoDB Local)',
-          categories: options.batchSizes.map((b) => `batch ${count(b)}`),
-          series: [series('uniform', 'handler alone'), series('skewed', 'handler alone'), series('uniform', 'whole path'), series('skewed', 'whole path')],
-          yLabel: 'events/s',
-          references: [{ label: 'raw UpdateItem/s (median of rows)', value: rawMedian }],
-          labelBars: true,
-        }),
-      },
-      {
-        file: 'scorer-vs-raw.svg',
-        title: 'Scorer UpdateItem/s as a share of the raw replay of the same writes',
-        svg: barChartSvg({
-          title: 'Scorer UpdateItem/s ÷ raw UpdateItem/s of the same per-batch writes',
-          categories: alone.map((m) => `${m.shape}, ${count(m.batchSize)}`),
-          series: (['handler alone', 'whole path'] as const).map((path) => ({
-            name: path,
-            values: alone.map((a) => {
-              const m = results.find((r) => r.path === path && r.shape === a.shape && r.batchSize === a.batchSize);
-              return m ? m.writes / m.seconds / rawOf(m) : NaN;
-            }),
-          })),
-          yLabel: 'ratio',
-          references: [{ label: 'goal for the handler', value: 0.9 }],
-          labelBars: true,
-        }),
-      },
-    ],
-    goals: [
-      {
-        claim: 'Scorer handler UpdateItem/s vs raw per-user write rate',
-        goal: '>= 0.90x',
-        measured: `${ratio(Math.min(...ratios))} to ${ratio(Math.max(...ratios))} (worst: ${worst.shape}, batch ${count(worst.batchSize)})`,
-        met: worstRatio >= 0.9,
-      },
-    ],
-  };
 }
