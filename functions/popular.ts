@@ -4,24 +4,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadPopularConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
-import { runMetrics } from '../lib/metrics.js';
 import { createPopularHandler, type PopularRunSummary } from '../lib/popular-job.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
-import { record } from './metrics.js';
 
 // Cold start: a bad PERCENTILE or SCAN_SEGMENTS stops here, naming the setting, before any run.
 const config = loadPopularConfig();
 const logger = new Logger({ serviceName: 'popular-users-job' });
 const metrics = new Metrics({ serviceName: 'popular-users-job' });
-const runJob = createPopularHandler({ config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) }, logger);
+const runJob = createPopularHandler({ config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) }, logger, metrics);
 
 export const handler: Handler<ScheduledEvent, PopularRunSummary> = async (event: ScheduledEvent, context: Context) => {
   logger.addContext(context);
   try {
     // The search gives up while there is still time to say why, rather than being cut off by the time-out.
-    const summary = await runJob(event, { remainingMs: () => context.getRemainingTimeInMillis() });
-    record(metrics, runMetrics(summary));
-    return summary;
+    return await runJob(event, { remainingMs: () => context.getRemainingTimeInMillis() });
   } finally {
     // A failed run records no RunSucceeded: the missing-run alarm and Lambda's Errors see it.
     metrics.publishStoredMetrics();

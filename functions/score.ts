@@ -4,10 +4,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
-import { batchMetrics } from '../lib/metrics.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
-import { record } from './metrics.js';
 
 // Cold start: a bad setting stops here, naming the setting, before any event is taken.
 const config = loadScorerConfig();
@@ -15,17 +13,15 @@ const logger = new Logger({ serviceName: 'activity-scorer' });
 const metrics = new Metrics({ serviceName: 'activity-scorer' });
 // Dead letters are not stamped: they are cut to the topic's max.message.bytes exactly, so nothing may be
 // added after; their stage-named topic and dlq.source.* headers already say where they come from.
-const scoreBatch = createScoreHandler({ config, dynamo: new DynamoDBClient({}), deadLetters: new LazyProducer(createKafka(config.kafka)) }, logger);
+const scoreBatch = createScoreHandler({ config, dynamo: new DynamoDBClient({}), deadLetters: new LazyProducer(createKafka(config.kafka)) }, logger, metrics);
 
 export const handler: Handler<MSKEvent, BatchSummary> = async (event: MSKEvent, context: Context) => {
   // Every log line of this invocation carries its request id.
   logger.addContext(context);
   try {
-    const summary = await scoreBatch(event);
-    record(metrics, batchMetrics(summary));
-    return summary;
+    return await scoreBatch(event);
   } finally {
-    // A failed batch writes no batch metrics: Lambda's own Errors metric counts it.
+    // A failed batch records no batch metrics: Lambda's own Errors metric counts it.
     metrics.publishStoredMetrics();
   }
 };

@@ -1,6 +1,9 @@
-// What an operator watches, taken from the summaries the scorer and the job already return.
-// Pure data: the Lambda edge (functions/metrics.ts) hands these to Powertools Metrics (EMF).
-import type { RejectionReason } from './core/activity.js';
+// What an operator watches, taken from the summaries the scorer and the job already return, and
+// how it is written: Powertools Metrics, as CloudWatch embedded metric format on stdout, in the
+// namespace POWERTOOLS_METRICS_NAMESPACE names. Each handler records its summary's points where it
+// logs it (score-batch.ts, popular-job.ts); the Lambda edge flushes them once per invocation.
+import { MetricUnit as EmfUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { isRejectionReason } from './core/activity.js';
 import type { BatchSummary } from './score-batch.js';
 import type { PopularRunSummary } from './popular-job.js';
 
@@ -14,22 +17,8 @@ export interface MetricPoint {
   dimensions?: Record<string, string>;
 }
 
-/** Keyed by the type, so a reason added to the scorer without being added here fails to compile. */
-const KNOWN_REASONS: Record<RejectionReason, true> = {
-  tombstone: true,
-  too_large: true,
-  bad_base64: true,
-  bad_utf8: true,
-  bad_json: true,
-  not_an_object: true,
-  missing_user_id: true,
-  bad_user_id: true,
-  missing_activity: true,
-  unknown_activity: true,
-};
-
 /** The values the `reason` dimension can take; anything else counts as "other", so the dimension stays bounded. */
-export const REJECTION_REASONS = Object.keys(KNOWN_REASONS) as readonly RejectionReason[];
+export { REJECTION_REASONS } from './core/activity.js';
 
 export function batchMetrics(summary: BatchSummary): MetricPoint[] {
   const points: MetricPoint[] = [
@@ -53,7 +42,7 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
   ];
   const byReason = new Map<string, number>();
   for (const [reason, count] of Object.entries(summary.rejectedByReason)) {
-    const known = Object.hasOwn(KNOWN_REASONS, reason) ? reason : 'other';
+    const known = isRejectionReason(reason) ? reason : 'other';
     byReason.set(known, (byReason.get(known) ?? 0) + (count ?? 0));
   }
   for (const [reason, count] of byReason) points.push({ name: 'RejectedByReason', unit: 'Count', value: count, dimensions: { reason } });
@@ -80,4 +69,21 @@ export function runMetrics(summary: PopularRunSummary): MetricPoint[] {
     if (trending.cutoff !== null) points.push({ name: 'TrendingCutoff', unit: 'None', value: trending.cutoff });
   }
   return points;
+}
+
+const EMF_UNITS = { Count: EmfUnit.Count, Milliseconds: EmfUnit.Milliseconds, None: EmfUnit.NoUnit } as const satisfies Record<MetricUnit, unknown>;
+
+/** Adds the points to `metrics`, to be published when the invocation ends. */
+export function recordMetrics(metrics: Metrics, points: MetricPoint[]): void {
+  for (const point of points) {
+    const unit = EMF_UNITS[point.unit];
+    if (point.dimensions === undefined) {
+      metrics.addMetric(point.name, unit, point.value);
+    } else {
+      // A dimensioned point goes out on its own, so its dimension never rides on the other metrics.
+      const single = metrics.singleMetric();
+      single.addDimensions(point.dimensions);
+      single.addMetric(point.name, unit, point.value);
+    }
+  }
 }

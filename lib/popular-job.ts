@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { recordMetrics, runMetrics } from './metrics.js';
 import type { PopularConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { LazyProducer } from './adapters/producer.js';
@@ -147,8 +149,11 @@ export function trendingPublisher(deps: Pick<PopularJobDeps, 'config' | 'produce
   return new RunPublisher(deps.producer, config.trending.topic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
 }
 
-/** The job's Lambda edge: one structured summary per scheduled run, and any failure logged and rethrown. */
-export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
+/**
+ * The job's Lambda edge, and the one place that decides what it logs and measures: one structured
+ * summary and its metrics per scheduled run (metrics only when given), and any failure logged and rethrown.
+ */
+export function createPopularHandler(deps: PopularJobDeps, logger: Logger, metrics?: Metrics) {
   // One per topic and container: each topic's limit is read once, not once per run.
   const withPublisher: PopularJobDeps = {
     ...deps,
@@ -178,6 +183,7 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger) {
         });
       }
       logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
+      if (metrics !== undefined) recordMetrics(metrics, runMetrics(summary));
       return summary;
     } catch (err) {
       logger.error('popular users run failed; a set that published no run-end marker is never taken as complete by a consumer', {

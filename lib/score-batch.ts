@@ -10,6 +10,8 @@ import type { LazyProducer } from './adapters/producer.js';
 import type { ScorerConfig } from './core/config.js';
 import { failureDetails } from './core/errors.js';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { batchMetrics, recordMetrics } from './metrics.js';
 
 export interface ScorerDeps {
   config: ScorerConfig;
@@ -136,8 +138,12 @@ function futureEvents(accepted: readonly Activity[], buckets: BucketPlan | undef
   return future;
 }
 
-/** The scorer's Lambda edge: one structured summary per invocation, and a failure rethrown so the batch is retried. */
-export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
+/**
+ * The scorer's Lambda edge, and the one place that decides what it logs and measures: one
+ * structured summary and its metrics per batch (metrics only when given), and a failure logged and
+ * rethrown so the batch is retried.
+ */
+export function createScoreHandler(deps: ScorerDeps, logger: Logger, metrics?: Metrics) {
   const deadLetters = new DeadLetterPublisher(deps.deadLetters, deps.config.dlqTopic);
   return async (event: MSKEvent): Promise<BatchSummary> => {
     try {
@@ -167,6 +173,7 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger) {
         );
       }
       logger.info('batch scored', { ...summary });
+      if (metrics !== undefined) recordMetrics(metrics, batchMetrics(summary));
       return summary;
     } catch (err) {
       logger.error('batch failed; the event source mapping will retry it', failureDetails(err));

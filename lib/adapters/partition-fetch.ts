@@ -4,6 +4,7 @@
 // ReadData on the topic.
 import { randomUUID } from 'node:crypto';
 import type { Consumer, RecordsBatch } from '@platformatic/kafka';
+import { retry, type Backoff } from '../core/retry.js';
 import { kafkaFailureMessage, kafkaLibrary, type KafkaClients } from './kafka-client.js';
 import type { ConsumedMessage } from './kafka-messages.js';
 import type { PartitionBounds } from './topic-scan.js';
@@ -16,6 +17,8 @@ const CONTROL = 1 << 5;
 const MIN_FETCH_BYTES = 64 * 1024;
 const MAX_FETCH_BYTES = 8 * 1024 * 1024;
 const ATTEMPTS = 3;
+/** Long enough for a partition's new leader to be elected and known. */
+const LEADER_MOVE_BACKOFF: Backoff = { initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.2 };
 
 const EMPTY = Buffer.alloc(0);
 
@@ -145,7 +148,9 @@ export class PartitionFetcher {
   /** One Fetch of `partition` at `offset`: its record batches, or 'moved' when the offset is no longer in the log. */
   private async fetchAt(partition: number, offset: number, to: number): Promise<RecordsBatch[] | 'moved'> {
     const partitionMaxBytes = Math.min(MAX_FETCH_BYTES, Math.max(MIN_FETCH_BYTES, (to - offset) * this.recordBytes));
-    for (let attempt = 1; ; attempt++) {
+    const fetchOnce = async (attempt: number): Promise<RecordsBatch[] | 'moved'> => {
+      // A leader that moved answers NOT_LEADER_OR_FOLLOWER: ask where it is now before trying again.
+      if (attempt > 1) await this.refreshMetadata(true);
       let response: FetchResponse;
       try {
         this.fetches++;
@@ -163,13 +168,15 @@ export class PartitionFetcher {
       } catch (err) {
         const { findErrorBy } = await kafkaLibrary();
         if (findErrorBy(err as Error, 'apiId', 'OFFSET_OUT_OF_RANGE') !== null) return 'moved';
-        if (attempt >= ATTEMPTS) throw new Error(`fetching ${this.topic}-${partition} at ${offset} failed: ${kafkaFailureMessage(err)}`, { cause: err });
-        // A leader that moved answers NOT_LEADER_OR_FOLLOWER: ask again where it is now.
-        await this.refreshMetadata(true);
-        continue;
+        throw err;
       }
       const answer = response.responses.flatMap((t) => t.partitions).find((p) => p.partitionIndex === partition);
       return answer?.records ?? [];
+    };
+    try {
+      return await retry(fetchOnce, { attempts: ATTEMPTS, backoff: LEADER_MOVE_BACKOFF });
+    } catch (err) {
+      throw new Error(`fetching ${this.topic}-${partition} at ${offset} failed: ${kafkaFailureMessage(err)}`, { cause: err });
     }
   }
 }

@@ -5,17 +5,27 @@ import type { EncodedRecord } from './kafka-message.js';
 export const MAX_VALUE_BYTES = 64 * 1024;
 const MAX_USER_ID_CHARS = 128;
 
-export type RejectionReason =
-  | 'tombstone'
-  | 'too_large'
-  | 'bad_base64'
-  | 'bad_utf8'
-  | 'bad_json'
-  | 'not_an_object'
-  | 'missing_user_id'
-  | 'bad_user_id'
-  | 'missing_activity'
-  | 'unknown_activity';
+/** Every reason a record is refused for: the one list the dead letters' reason and the metrics' `reason` dimension take. */
+export const REJECTION_REASONS = [
+  'tombstone',
+  'too_large',
+  'bad_base64',
+  'bad_utf8',
+  'bad_json',
+  'not_an_object',
+  'missing_user_id',
+  'bad_user_id',
+  'missing_activity',
+  'unknown_activity',
+] as const;
+
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set(REJECTION_REASONS);
+
+export function isRejectionReason(value: string): value is RejectionReason {
+  return KNOWN_REASONS.has(value);
+}
 
 /** Where a record sits in Kafka: enough to find it again and to order it within its partition. */
 export interface RecordPosition {

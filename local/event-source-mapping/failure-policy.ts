@@ -40,11 +40,6 @@ export function resolveFailurePolicy(policy: FailurePolicy): ResolvedFailurePoli
 
 export type GiveUpReason = 'retries_exhausted' | 'record_too_old';
 
-/** True once the attempts so far (the first one and its retries) used up the retries allowed. */
-export function retriesExhausted(policy: ResolvedFailurePolicy, attempts: number): boolean {
-  return attempts - 1 >= policy.maxRetries;
-}
-
 /** True when the batch's oldest record is past the age limit at `now`. */
 export function tooOld(messages: ConsumedMessage[], maxAgeMs: number, now = Date.now()): boolean {
   if (!Number.isFinite(maxAgeMs)) return false;

@@ -5,9 +5,9 @@
 import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
 import { kafkaFailureMessage, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
+import { retry, wait, type Backoff } from '../../lib/core/retry.js';
 import { BatchTimestamps } from './batch-timestamps.js';
 import type { StartingPosition } from './mapping-options.js';
-import { Signal } from './signal.js';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
@@ -18,7 +18,7 @@ export interface GroupReaderOptions {
   startingPosition: StartingPosition;
   sessionTimeoutMs: number;
   /** Waits between attempts to join or read again after a failure. */
-  retryDelayMs: (attempt: number) => number;
+  backoff: Backoff;
   /** A record read in group generation `generation`. */
   onRecord: (message: ConsumedMessage, generation: number) => void;
   /** The group was (re)joined: records handed over before belong to an assignment that no longer holds. */
@@ -47,7 +47,8 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
   let paused = false;
   let closing = false;
   let rejoining = false;
-  const closed = new Signal();
+  /** Aborted by close(): ends every wait between two attempts. */
+  const closed = new AbortController();
 
   const consumer: Consumer = await kafka.consumer(
     {
@@ -79,17 +80,13 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
   function rejoin(): void {
     if (rejoining || closing) return;
     rejoining = true;
+    const failed = (err: unknown) => o.onError(`joining group ${groupId} again failed: ${kafkaFailureMessage(err)}`);
     void (async () => {
-      for (let attempt = 1; !closing; attempt++) {
-        await closed.wait(o.retryDelayMs(attempt));
-        if (closing) break;
-        try {
-          await consumer.joinGroup({});
-          break;
-        } catch (err) {
-          o.onError(`joining group ${groupId} again failed: ${kafkaFailureMessage(err)}`);
-        }
-      }
+      // The client has just given up on the group: the first join waits too.
+      await wait(o.backoff.initialMs, closed.signal);
+      await retry(() => consumer.joinGroup({}), { attempts: Infinity, backoff: o.backoff, signal: closed.signal, onRetry: failed }).catch((err: unknown) => {
+        if (!closing) failed(err);
+      });
       rejoining = false;
     })();
   }
@@ -124,24 +121,24 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
 
   /** Makes sure one live stream of the current generation reads, retrying until it does or the reader closes. */
   function reopen(): Promise<void> {
-    opening = opening.then(async () => {
-      for (let attempt = 1; !closing; attempt++) {
-        if (active !== undefined && !active.stream.destroyed && active.generation === generation) return;
-        try {
-          await openStream();
-        } catch (err) {
-          o.onError(`consuming ${topic} as group ${groupId} failed: ${kafkaFailureMessage(err)}`);
-          await closed.wait(o.retryDelayMs(attempt));
-        }
-      }
-    });
+    const live = () => active !== undefined && !active.stream.destroyed && active.generation === generation;
+    const failed = (err: unknown) => o.onError(`consuming ${topic} as group ${groupId} failed: ${kafkaFailureMessage(err)}`);
+    // A join while a stream opened leaves it stale: another one opens at once, without a wait.
+    const openLive = async () => {
+      while (!closing && !live()) await openStream();
+    };
+    opening = opening.then(() =>
+      retry(openLive, { attempts: Infinity, backoff: o.backoff, signal: closed.signal, onRetry: failed }).catch((err: unknown) => {
+        if (!closing) failed(err);
+      }),
+    );
     return opening;
   }
 
   async function close(): Promise<void> {
     if (closing) return;
     closing = true;
-    closed.notify();
+    closed.abort();
     await active?.stream.close().catch(() => undefined);
     // Leaving the group hands the partitions on at once rather than after the session timeout.
     await consumer.close(true).catch((err: unknown) => o.onError(`leaving group ${groupId} failed: ${kafkaFailureMessage(err)}`));

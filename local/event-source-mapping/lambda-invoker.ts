@@ -1,11 +1,8 @@
 // The stand-in's other target: a function deployed behind the Lambda Invoke API (on AWS, or on the AWS emulator `npm run e2e` deploys to).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
-import { AppError } from '../../lib/core/errors.js';
+import { FunctionError } from './delivery.js';
 import type { MskInvoker } from './mapping-options.js';
-
-/** The invoked function failed; the batch is retried, as on AWS. */
-export class FunctionError extends AppError {}
 
 /** Invokes `functionName` synchronously with each MSK event; a function error fails the batch, as it does on AWS. */
 export function lambdaInvoker(client: LambdaClient, functionName: string): MskInvoker {

@@ -28,6 +28,8 @@ export class Lane {
   /** Wakes the loop that hands batches over. */
   readonly arrived = new Signal();
   private loop: Promise<void> = Promise.resolve();
+  /** Aborted when a rebalance clears the lane: the batch in flight belongs to an assignment that no longer holds. */
+  private inFlight: AbortController | undefined;
 
   constructor(readonly partition: number) {}
 
@@ -64,6 +66,7 @@ export class Lane {
   clear(): void {
     this.held = [];
     this.next = -1;
+    this.inFlight?.abort();
     this.arrived.notify();
   }
 
@@ -85,14 +88,27 @@ export class Lane {
         await gathering;
         continue;
       }
-      // Taken together with the batch: a rebalance after this point abandons it.
+      // Taken together with the batch: a rebalance or a stop after this point abandons it.
       const startedIn = work.generation();
       const batch = this.batch(work.batchSize);
-      const abandoned = () => work.stop.aborted || work.generation() !== startedIn;
-      if (!(await work.deliver(this.partition, batch, abandoned))) continue;
+      if (!(await this.deliver(work, batch))) continue;
       // The batch leaves the lane, and so does any copy of it fetched again after a rebalance.
       this.delivered(batch[batch.length - 1]!.offset);
       await work.settle(this.partition, batch, startedIn);
+    }
+  }
+
+  private async deliver(work: LaneWork, batch: ConsumedMessage[]): Promise<boolean> {
+    const abandon = new AbortController();
+    const stopped = () => abandon.abort();
+    if (work.stop.aborted) abandon.abort();
+    else work.stop.addEventListener('abort', stopped, { once: true });
+    this.inFlight = abandon;
+    try {
+      return await work.deliver(this.partition, batch, abandon.signal);
+    } finally {
+      this.inFlight = undefined;
+      work.stop.removeEventListener('abort', stopped);
     }
   }
 

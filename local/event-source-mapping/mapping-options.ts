@@ -3,6 +3,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
+import type { Backoff } from '../../lib/core/retry.js';
 import type { FailurePolicy, GiveUpReason } from './failure-policy.js';
 
 export type MskInvoker = (event: MSKEvent) => Promise<unknown>;
@@ -12,18 +13,8 @@ export const MAX_BATCH_SIZE = 10_000;
 /** AWS's default MaximumBatchingWindowInSeconds for MSK and self-managed Kafka is 0.5 s. */
 export const DEFAULT_BATCHING_WINDOW_MS = 500;
 
-export interface RetryBackoff {
-  initialMs: number;
-  maxMs: number;
-  multiplier: number;
-}
-
-export const DEFAULT_BACKOFF: RetryBackoff = { initialMs: 500, maxMs: 30_000, multiplier: 2 };
-
-/** The wait before attempt `attempt + 1` of anything the mapping retries. */
-export function backoffDelay(backoff: RetryBackoff, attempt: number): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * backoff.multiplier ** (attempt - 1));
-}
+/** How long the mapping waits before it tries a failed batch, join or send again (lib/core/retry.ts). */
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0.2 };
 
 /** Where a group with no committed offsets starts reading, as AWS's StartingPosition. */
 export type StartingPosition = 'trim_horizon' | 'latest';
@@ -42,7 +33,7 @@ export interface MappingOptions extends FailurePolicy {
   eventSourceArn?: string;
   /** What the events name as the bootstrap servers; the client's brokers when absent. */
   bootstrapServers?: string;
-  backoff?: Partial<RetryBackoff>;
+  backoff?: Partial<Backoff>;
   /** How long the group waits for a silent member before handing its partitions on. */
   sessionTimeoutMs?: number;
   onBatch?: (report: BatchReport) => void;

@@ -4,12 +4,12 @@
 // Its parts: the group reader (group-reader.ts), one lane per partition (lane.ts, partition-lanes.ts),
 // delivery (delivery.ts) and failure handling (failure-policy.ts, on-failure-topic.ts).
 import { createKafka, KafkaClients, kafkaFailureMessage } from '../../lib/adapters/kafka-client.js';
+import { wait } from '../../lib/core/retry.js';
 import { committedOffsets, topicEnds } from '../services/topic-reader.js';
 import { batchDelivery } from './delivery.js';
 import { resolveFailurePolicy } from './failure-policy.js';
 import { startGroupReader, type GroupReader } from './group-reader.js';
 import {
-  backoffDelay,
   DEFAULT_BACKOFF,
   DEFAULT_BATCH_SIZE,
   DEFAULT_BATCHING_WINDOW_MS,
@@ -22,7 +22,6 @@ import { MappingTally } from './mapping-stats.js';
 import { LOCAL_CLUSTER_ARN } from './msk-event.js';
 import { OnFailureTopic } from './on-failure-topic.js';
 import { PartitionLanes } from './partition-lanes.js';
-import { pause } from './signal.js';
 
 export * from './mapping-options.js';
 
@@ -48,8 +47,8 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   const stop = stopping.signal;
   const onError = (what: string) => tally.problem(what);
 
-  const onFailureTopic = policy.onFailureTopic === undefined ? undefined : new OnFailureTopic(kafka, policy.onFailureTopic, { backoff, stop, onError });
-  const deliver = batchDelivery({ topic, source, invoke, policy, backoff, stop, tally, report: reportTo(options.onBatch), onFailureTopic });
+  const onFailureTopic = policy.onFailureTopic === undefined ? undefined : new OnFailureTopic(kafka, policy.onFailureTopic, { backoff, onError });
+  const deliver = batchDelivery({ topic, source, invoke, policy, backoff, tally, report: reportTo(options.onBatch), onFailureTopic });
   const lanes = new PartitionLanes({ topic, batchSize, windowMs, stop, deliver, tally });
 
   let reader: GroupReader;
@@ -62,7 +61,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
         startingPosition: options.startingPosition ?? 'trim_horizon',
         // Shorter than the client's default minute, so a restarted stand-in gets its partitions back soon.
         sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-        retryDelayMs: (attempt) => backoffDelay(backoff, attempt),
+        backoff,
         onRecord: lanes.receive,
         onRebalance: lanes.rebalanced,
         onError,
@@ -83,7 +82,7 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
       const ends = await topicEnds(kafka, topic);
       while (!tally.reached(ends)) {
         if (stop.aborted) throw new Error('the mapping stopped before it caught up');
-        await pause(pollMs, stop);
+        await wait(pollMs, stop);
       }
     },
     async stop() {

@@ -4,10 +4,9 @@ import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { resent, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { errorMessage } from '../../lib/core/errors.js';
+import { retry, wait, type Backoff } from '../../lib/core/retry.js';
 import type { MessageHeaders, OutgoingMessage } from '../../lib/core/kafka-message.js';
 import type { GiveUpReason } from './failure-policy.js';
-import { backoffDelay, type RetryBackoff } from './mapping-options.js';
-import { pause } from './signal.js';
 
 export const FAILURE_HEADER = {
   reason: 'esm.failure.reason',
@@ -44,9 +43,7 @@ export function failedBatchMessages(topic: string, partition: number, messages: 
 }
 
 export interface OnFailureTopicOptions {
-  backoff: RetryBackoff;
-  /** The mapping's stop: a wait between two sends ends with it. */
-  stop: AbortSignal;
+  backoff: Backoff;
   onError: (what: string) => void;
 }
 
@@ -63,21 +60,28 @@ export class OnFailureTopic {
 
   /**
    * Sends a given-up batch, retried until the topic acknowledged every record (by all in-sync
-   * replicas), so none is lost when the offset then moves past the batch; false when abandoned first.
+   * replicas), so none is lost when the offset then moves past the batch; false when abandoned
+   * first, or when the send failed in a way no retry fixes (the broker refused our credentials):
+   * the batch then stays uncommitted and comes round again after the longest wait, as a crashed
+   * consumer restarts.
    */
-  async send(topic: string, partition: number, messages: ConsumedMessage[], failure: GiveUp, abandoned: () => boolean): Promise<boolean> {
+  async send(topic: string, partition: number, messages: ConsumedMessage[], failure: GiveUp, abandoned: AbortSignal): Promise<boolean> {
     const failed = failedBatchMessages(topic, partition, messages, failure);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const producer = await this.producer.get();
-        for (let i = 0; i < failed.length; i += RECORDS_PER_SEND) await producer.send(this.topic, failed.slice(i, i + RECORDS_PER_SEND));
-        return true;
-      } catch (err) {
-        this.options.onError(`sending a failed batch of ${topic}-${partition} to ${this.topic} failed: ${errorMessage(err)}`);
-        if (abandoned()) return false;
-        await pause(backoffDelay(this.options.backoff, attempt), this.options.stop);
-        if (abandoned()) return false;
-      }
+    const what = `sending a failed batch of ${topic}-${partition} to ${this.topic} failed`;
+    try {
+      await retry(
+        async () => {
+          const producer = await this.producer.get();
+          for (let i = 0; i < failed.length; i += RECORDS_PER_SEND) await producer.send(this.topic, failed.slice(i, i + RECORDS_PER_SEND));
+        },
+        { attempts: Infinity, backoff: this.options.backoff, signal: abandoned, onRetry: (err) => this.options.onError(`${what}: ${errorMessage(err)}`) },
+      );
+      return true;
+    } catch (err) {
+      if (abandoned.aborted) return false;
+      this.options.onError(`${what}, and no retry can fix it: ${errorMessage(err)}`);
+      await wait(this.options.backoff.maxMs, abandoned);
+      return false;
     }
   }
 

@@ -19,17 +19,3 @@ export class Signal {
     for (const wake of Array.from(this.waiters)) wake();
   }
 }
-
-/** Resolves after `ms`, or as soon as `stop` aborts: a wait between retries that a stop cuts short. */
-export function pause(ms: number, stop: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (stop.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    stop.addEventListener('abort', done, { once: true });
-  });
-}

@@ -1,6 +1,7 @@
 // The stand-in's error handling on the local broker, setting by setting, as the template sets AWS's
 // mapping: MaximumRetryAttempts, MaximumRecordAgeInSeconds and a Kafka on-failure topic.
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../../lib/core/errors.js';
 import type { BatchReport } from '../../local/event-source-mapping/mapping.js';
 import { RETRIES_WITH_DESTINATION } from '../../local/event-source-mapping/failure-policy.js';
 import { FAILURE_HEADER } from '../../local/event-source-mapping/on-failure-topic.js';
@@ -8,6 +9,8 @@ import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from 
 import { freshTopic, readTopic } from '../support/stack.js';
 
 const mapping = mappingsStoppedAfterEach('esm-failure-test', { batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 } });
+
+class NotRetriable extends AppError {}
 
 /** A target that fails every batch holding a value in `poison`. */
 const target = (poison: Set<string>) => recorder((event) => recordsOf(event).some((r) => poison.has(valueOf(r))), 'DynamoDB unavailable');
@@ -27,6 +30,22 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     expect(t.values()).toEqual([['bad'], ['bad'], ['bad'], ['good']]);
     expect(reports.filter((r) => r.gaveUp !== undefined).map((r) => [r.gaveUp, r.attempt, r.firstOffset])).toEqual([['retries_exhausted', 3, 0]]);
     expect(m.stats()).toMatchObject({ recordsCommitted: 2, recordsGivenUp: 1, committed: { 0: 2 } });
+  });
+
+  it('retries a function error whatever the error says of itself, as AWS does', async () => {
+    const topic = await freshTopic('activity');
+    await produce(topic, [{ partition: 0, value: 'bad' }]);
+    let calls = 0;
+    const invoke = async () => {
+      calls++;
+      throw new NotRetriable('no retry can help, says the function');
+    };
+    const reports: BatchReport[] = [];
+    const m = await mapping({ topic, invoke, maximumRetryAttempts: 2, onBatch: (r) => reports.push(r) });
+    await m.caughtUp();
+
+    expect(calls).toBe(3);
+    expect(reports.at(-1)).toMatchObject({ gaveUp: 'retries_exhausted', attempt: 3, error: { message: 'no retry can help, says the function' } });
   });
 
   it("retries without limit by default (the template's -1)", async () => {

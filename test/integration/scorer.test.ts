@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
@@ -143,6 +144,23 @@ describe('scorer on DynamoDB Local', () => {
   it('fails the invocation on a DynamoDB error other than the offset check', async () => {
     const { handle } = await testScorer(dynamo, deadLetters, { scoresTable: uniqueName('missing-table') });
     await expect(handle(eventOf(activityRecords(10, 5)))).rejects.toThrow(/non-existent table|not found/i);
+  });
+});
+
+describe('observability', () => {
+  it('records the summary as metrics where it logs it, and none for a batch that failed', async () => {
+    const { config } = await testScorer(dynamo, deadLetters);
+    const metrics = new Metrics({ namespace: 'scorer-test', serviceName: 'activity-scorer' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const summary = await createScoreHandler({ config, dynamo, deadLetters }, silentLogger, metrics)(eventOf(activityRecords(20, 5)));
+    expect(added).toHaveBeenCalledWith('Records', MetricUnit.Count, 20);
+    expect(added).toHaveBeenCalledWith('Accepted', MetricUnit.Count, summary.accepted);
+    expect(added).toHaveBeenCalledWith('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
+
+    added.mockClear();
+    const failing = createScoreHandler({ config: { ...config, scoresTable: uniqueName('missing-table') }, dynamo, deadLetters }, silentLogger, metrics);
+    await expect(failing(eventOf(activityRecords(10, 5)))).rejects.toThrow(/non-existent table|not found/i);
+    expect(added).not.toHaveBeenCalled();
   });
 });
 

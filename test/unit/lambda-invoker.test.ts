@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
-import { FunctionError, lambdaInvoker } from '../../local/event-source-mapping/lambda-invoker.js';
+import { FunctionError } from '../../local/event-source-mapping/delivery.js';
+import { lambdaInvoker } from '../../local/event-source-mapping/lambda-invoker.js';
 import { LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 
 // A tiny HTTP endpoint speaking the Lambda Invoke API's wire format, as AWS and ministack do.

@@ -1,32 +1,9 @@
 // The producer adapter's wiring: a refused sign-in, at connect or at a send, comes out named.
-import { AuthenticationError, MultipleErrors, NetworkError, type Producer } from '@platformatic/kafka';
+import { MultipleErrors, NetworkError } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
 import { KafkaAuthenticationError } from '../../lib/adapters/kafka-authentication.js';
-import { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { KafkaSendError, LazyProducer } from '../../lib/adapters/producer.js';
-
-const refusal = () =>
-  new MultipleErrors('initProducerId failed 1 times.', [
-    new NetworkError('Connection to b-1:9098 failed.', { cause: new AuthenticationError('SASL authentication failed.') }),
-  ]);
-
-/** Clients whose producer fails as told, and which count the producers closed. */
-class ScriptedKafka extends KafkaClients {
-  closed = 0;
-  constructor(private readonly behaviour: { init?: () => Promise<unknown>; send?: () => Promise<unknown> }) {
-    super({ brokers: ['b-1:9098'], clientId: 'scorer', ssl: true, sasl: 'aws-iam', region: 'eu-west-1' });
-  }
-  override async producer(): Promise<Producer> {
-    const scripted = {
-      initIdempotentProducer: this.behaviour.init ?? (async () => ({})),
-      send: this.behaviour.send ?? (async () => ({})),
-      close: async () => {
-        this.closed++;
-      },
-    };
-    return scripted as unknown as Producer;
-  }
-}
+import { refusal, ScriptedKafka } from '../support/scripted-kafka.js';
 
 describe('LazyProducer', () => {
   it('fails to connect with a KafkaAuthenticationError when the broker refuses, closes that producer, and tries afresh next time', async () => {
