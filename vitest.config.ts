@@ -9,7 +9,10 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/reliability/fuzz-decode.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/reliability/fuzz-decode.test.ts'] },
+      },
       { extends: true, test: { name: 'deploy', include: ['test/deploy/**/*.test.ts'] } },
       {
         extends: true,

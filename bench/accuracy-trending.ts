@@ -51,8 +51,18 @@ export async function measureTrending(users: number, segments: number, percentil
   const source = memoryScoreSource(history.allTime, segments, { pageItems: SCAN_PAGE_ITEMS, windowScores: window });
   const run = { runId: 'accuracy', key: 'popular_0', startedAt, percentile };
   const settings = { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes };
-  const publishers = { allTime: memoryRunPublisher(sender, config.popularTopic, settings), trending: memoryRunPublisher(sender, trending.topic, settings) };
-  const both = await selectBothSets(source, run, { ...trending, window: trendingWindow(startedAt, TRENDING_DAYS) }, config, publishers, {});
+  const publishers = {
+    allTime: memoryRunPublisher(sender, config.popularTopic, settings),
+    trending: memoryRunPublisher(sender, trending.topic, settings),
+  };
+  const both = await selectBothSets(
+    source,
+    run,
+    { ...trending, window: trendingWindow(startedAt, TRENDING_DAYS) },
+    config,
+    publishers,
+    {},
+  );
   const published = sender.published.get(trending.topic) ?? { users: 0, hits: 0 };
   const estimate = both.trending.estimatedCutoff ?? 0;
   let plainCount = 0;

@@ -55,12 +55,16 @@ async function measureShape(shape: ScoreShape, users: number, segments: number):
   // The engine as the job runs it, with the default budget: users dealt to segments and read in interleaved pages.
   let jobHits = 0;
   let selected = 0;
-  const outcome = await selectPopularUsers(memoryScoreSource(scores, segments), { percentile: PERCENTILE, maxHeldUsers: MAX_HELD_USERS }, () => ({
-    add: (user) => {
-      selected++;
-      if (exact.users.has(user.userId)) jobHits++;
-    },
-  }));
+  const outcome = await selectPopularUsers(
+    memoryScoreSource(scores, segments),
+    { percentile: PERCENTILE, maxHeldUsers: MAX_HELD_USERS },
+    () => ({
+      add: (user) => {
+        selected++;
+        if (exact.users.has(user.userId)) jobHits++;
+      },
+    }),
+  );
   const estimate = outcome.estimatedCutoff!;
   const jobCutoff = outcome.cutoff;
   const passes = outcome.passes;

@@ -8,7 +8,8 @@ export const producerKeys = (keyed: boolean) => (keyed ? 'keyed by user' : 'not 
 export const capacityRowName = (r: Pick<CapacityRow, 'shape' | 'partitions' | 'keyed'>) =>
   `${r.shape} users, ${r.partitions} partitions, ${producerKeys(r.keyed)}`;
 /** The id suffix of a row's figures, e.g. `uniform.keyed.p4`. */
-export const capacityFigureKey = (r: Pick<CapacityRow, 'shape' | 'partitions' | 'keyed'>) => `${r.shape}.${r.keyed ? 'keyed' : 'unkeyed'}.p${r.partitions}`;
+export const capacityFigureKey = (r: Pick<CapacityRow, 'shape' | 'partitions' | 'keyed'>) =>
+  `${r.shape}.${r.keyed ? 'keyed' : 'unkeyed'}.p${r.partitions}`;
 
 const perEvent = (units: number, r: CapacityRow) => (units / r.events).toFixed(3);
 const per1000 = (units: number, p: CapacityPhase) => ((units / p.users) * 1000).toFixed(2);
@@ -19,9 +20,24 @@ export function capacitySection(rows: CapacityRow[], options: CapacityBenchOptio
     const key = capacityFigureKey(r);
     return [
       { id: `capacity.writes-per-event.${key}`, value: r.writes / r.events, unit: 'UpdateItem per event', row },
-      { id: `capacity.write-units-per-event.first.${key}`, value: r.first.writeUnits / r.events, unit: 'WRU per event', row: `${row}, first writes` },
-      { id: `capacity.write-units-per-event.long-run.${key}`, value: r.longRun.writeUnits / r.events, unit: 'WRU per event', row: `${row}, long run` },
-      { id: `capacity.item-bytes.long-run.${key}`, value: r.longRun.meanItemBytes, unit: 'bytes per item', row: `${row}, long run` },
+      {
+        id: `capacity.write-units-per-event.first.${key}`,
+        value: r.first.writeUnits / r.events,
+        unit: 'WRU per event',
+        row: `${row}, first writes`,
+      },
+      {
+        id: `capacity.write-units-per-event.long-run.${key}`,
+        value: r.longRun.writeUnits / r.events,
+        unit: 'WRU per event',
+        row: `${row}, long run`,
+      },
+      {
+        id: `capacity.item-bytes.long-run.${key}`,
+        value: r.longRun.meanItemBytes,
+        unit: 'bytes per item',
+        row: `${row}, long run`,
+      },
       {
         id: `capacity.read-units-per-1000-users.long-run.${key}`,
         value: (r.longRun.readUnits / r.longRun.users) * 1000,

@@ -48,7 +48,9 @@ export interface CapacityPhase {
   meanItemBytes: number;
   users: number;
   readUnits: number;
-  /** The same scan's pages read in full: each page's bytes in 4 KB units, rounded up, halved (eventually consistent). */
+  /**
+   * The same scan's pages read in full: each page's bytes in 4 KB units, rounded up, halved (eventually consistent).
+   */
   predictedReadUnits: number;
 }
 
@@ -61,7 +63,10 @@ export interface CapacityRow {
   writes: number;
   /** A fresh table: each user's first events. */
   first: CapacityPhase;
-  /** Every user's item already holds a position for each partition its events arrive on: one when keyed by user, all of them when not. */
+  /**
+   * Every user's item already holds a position for each partition its events arrive on: one when keyed by user, all of
+   * them when not.
+   */
   longRun: CapacityPhase;
   exact: boolean;
 }
@@ -72,7 +77,12 @@ const FIRST_OFFSET = 1_000_000;
 const PRIMED_SCORE = 100;
 
 export async function benchCapacity(stack: LocalStack, options: CapacityBenchOptions, log: Log): Promise<Section> {
-  const kafka = { brokers: stack.kafkaBrokers.split(','), clientId: 'bench-capacity', ssl: false, sasl: 'none' as const };
+  const kafka = {
+    brokers: stack.kafkaBrokers.split(','),
+    clientId: 'bench-capacity',
+    ssl: false,
+    sasl: 'none' as const,
+  };
   const measuredClient = localDynamoClient(stack.dynamoEndpoint);
   const tally = trackConsumedCapacity(measuredClient);
   const setup = localDynamoClient(stack.dynamoEndpoint);
@@ -81,7 +91,14 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
   const rows: CapacityRow[] = [];
   try {
     for (const shape of ['uniform', 'skewed'] as const) {
-      const events = [...staticDataSet(options.events, usersFrom1000(options.users), seededRandom(shape === 'uniform' ? 31 : 32), shape)];
+      const events = [
+        ...staticDataSet(
+          options.events,
+          usersFrom1000(options.users),
+          seededRandom(shape === 'uniform' ? 31 : 32),
+          shape,
+        ),
+      ];
       for (const partitions of options.partitions) {
         for (const keyed of [true, false]) {
           const random = seededRandom(partitions);
@@ -127,10 +144,19 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
   }
   return capacitySection(rows, options);
 
-  async function phase(table: string, batches: MSKEvent[]): Promise<{ phase: CapacityPhase; writes: number; total: number }> {
+  async function phase(
+    table: string,
+    batches: MSKEvent[],
+  ): Promise<{ phase: CapacityPhase; writes: number; total: number }> {
     await ensureScoresTable(setup, table);
     const before = await readItems(setup, table);
-    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: options.concurrency, kafka };
+    const config: ScorerConfig = {
+      scoresTable: table,
+      weights: DEFAULT_SCORE_WEIGHTS,
+      dlqTopic: 'activity-dlq',
+      writeConcurrency: options.concurrency,
+      kafka,
+    };
     const handle = createScoreHandler({ config, dynamo: measuredClient, deadLetters }, silentLogger);
     tally.reset();
     let writes = 0;
@@ -140,11 +166,14 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
       writtenUsers.push(usersOf(batch));
     }
     const writeUnitsMeasured = tally.writeUnits;
-    if (tally.failed > 0) log(`capacity: ${tally.failed} requests failed in ${table}; their units are not in the count`);
+    if (tally.failed > 0)
+      log(`capacity: ${tally.failed} requests failed in ${table}; their units are not in the count`);
     const after = await readItems(setup, table);
     // An item only grows, so its final size bounds what each write saw after it.
     let predictedWriteUnits = 0;
-    for (const users of writtenUsers) for (const user of users) predictedWriteUnits += writeUnits(before.get(user)?.bytes ?? 0, after.get(user)?.bytes ?? 0);
+    for (const users of writtenUsers)
+      for (const user of users)
+        predictedWriteUnits += writeUnits(before.get(user)?.bytes ?? 0, after.get(user)?.bytes ?? 0);
     tally.reset();
     await scanScores(measuredClient, table, options.segments, () => {}, scanPageItems(options.segments));
     const items = [...after.values()];
@@ -164,47 +193,73 @@ export async function benchCapacity(stack: LocalStack, options: CapacityBenchOpt
   }
 }
 
-/** Each partition's records in batches of at most `batchSize`, one partition per event as the mapping sends them, partitions taking turns. */
+/**
+ * Each partition's records in batches of at most `batchSize`, one partition per event as the mapping sends them,
+ * partitions taking turns.
+ */
 function partitionBatches(records: KafkaRecord[], partitions: number, batchSize: number): MSKEvent[] {
   const byPartition = Array.from({ length: partitions }, () => [] as KafkaRecord[]);
   for (const r of records) byPartition[r.partition]!.push(r);
   const source = { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: 'localhost:9092' };
   const batches: MSKEvent[] = [];
   for (let start = 0; byPartition.some((p) => p.length > start); start += batchSize) {
-    for (const p of byPartition) if (p.length > start) batches.push(buildMskEvent(p.slice(start, start + batchSize), source));
+    for (const p of byPartition)
+      if (p.length > start) batches.push(buildMskEvent(p.slice(start, start + batchSize), source));
   }
   return batches;
 }
 
-/** The distinct users of a batch: one write each, as the scorer combines a batch per user (one partition per batch here). */
+/**
+ * The distinct users of a batch: one write each, as the scorer combines a batch per user (one partition per batch
+ * here).
+ */
 function usersOf(batch: MSKEvent): string[] {
   const users = new Set<string>();
   for (const records of Object.values(batch.records)) {
-    for (const r of records) users.add(String((JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as { user_id: number }).user_id));
+    for (const r of records)
+      users.add(String((JSON.parse(Buffer.from(r.value, 'base64').toString('utf8')) as { user_id: number }).user_id));
   }
   return [...users];
 }
 
-async function readItems(client: DynamoDBClient, table: string): Promise<Map<string, { item: Record<string, AttributeValue>; bytes: number }>> {
+async function readItems(
+  client: DynamoDBClient,
+  table: string,
+): Promise<Map<string, { item: Record<string, AttributeValue>; bytes: number }>> {
   const items = new Map<string, { item: Record<string, AttributeValue>; bytes: number }>();
   let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    const out = await client.send(
+      new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
     for (const item of out.Items ?? []) items.set(item[USER_KEY]!.S!, { item, bytes: itemBytes(item) });
     startKey = out.LastEvaluatedKey;
   } while (startKey !== undefined);
   return items;
 }
 
-/** What the job's scan should cost by the documented arithmetic: the same segments and pages, read whole to weigh them. */
-async function scanUnitsFromSizes(client: DynamoDBClient, table: string, segments: number, pageLimit: number): Promise<number> {
+/**
+ * What the job's scan should cost by the documented arithmetic: the same segments and pages, read whole to weigh them.
+ */
+async function scanUnitsFromSizes(
+  client: DynamoDBClient,
+  table: string,
+  segments: number,
+  pageLimit: number,
+): Promise<number> {
   let units = 0;
   await Promise.all(
     Array.from({ length: segments }, async (_, segment) => {
       let startKey: Record<string, AttributeValue> | undefined;
       do {
         const out = await client.send(
-          new ScanCommand({ TableName: table, Segment: segment, TotalSegments: segments, Limit: pageLimit, ExclusiveStartKey: startKey }),
+          new ScanCommand({
+            TableName: table,
+            Segment: segment,
+            TotalSegments: segments,
+            Limit: pageLimit,
+            ExclusiveStartKey: startKey,
+          }),
         );
         units += pageReadUnits(
           (out.Items ?? []).reduce((n, item) => n + itemBytes(item), 0),
@@ -235,10 +290,15 @@ async function primeLongRun(
   const written = await readItems(client, writtenTable);
   const template: Record<string, AttributeValue> = { ...[...written.values()][0]!.item };
   for (let p = 0; p < partitions; p++)
-    for (const field of ['offset', 'newest', 'previousOffset', 'previousNewest'] as const) delete template[positionAttribute(field, TOPIC, p)];
+    for (const field of ['offset', 'newest', 'previousOffset', 'previousNewest'] as const)
+      delete template[positionAttribute(field, TOPIC, p)];
   const users = [...new Set(events.map((e) => e.userId))];
   const items = users.map((userId) => {
-    const item: Record<string, AttributeValue> = { ...template, [USER_KEY]: { S: String(userId) }, [SCORE_ATTRIBUTE]: { N: String(PRIMED_SCORE) } };
+    const item: Record<string, AttributeValue> = {
+      ...template,
+      [USER_KEY]: { S: String(userId) },
+      [SCORE_ATTRIBUTE]: { N: String(PRIMED_SCORE) },
+    };
     for (const p of keyed ? [userId % partitions] : Array.from({ length: partitions }, (_, i) => i)) {
       item[positionAttribute('offset', TOPIC, p)] = { N: String(FIRST_OFFSET - 1) };
       item[positionAttribute('newest', TOPIC, p)] = { N: String(FIRST_TIMESTAMP - 1) };

@@ -61,7 +61,9 @@ async function buildWithRuntimeSdk(name: string, outDir: string): Promise<string
   return outfile;
 }
 
-/** The Kafka client as the functions load it on first use (lib/adapters/kafka-library.ts), bundled alone the same way. */
+/**
+ * The Kafka client as the functions load it on first use (lib/adapters/kafka-library.ts), bundled alone the same way.
+ */
 async function buildKafkaClient(outDir: string): Promise<string> {
   const outfile = join(outDir, 'kafka-library.mjs');
   await build({
@@ -99,7 +101,9 @@ export function unzippedBytes(zip: Buffer): number {
 async function importTime(url: string, env: Record<string, string>, isFunction = true): Promise<number> {
   const check = isFunction ? "if (typeof m.handler !== 'function') throw new Error('no handler');" : '';
   const script = `const t = performance.now(); const m = await import(${JSON.stringify(url)}); ${check} process.stdout.write(String(performance.now() - t));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, ...env } });
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...env },
+  });
   return Number(stdout);
 }
 
@@ -155,11 +159,14 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
       );
     }
     // The floor: the same fresh process importing a module that does nothing.
-    for (let i = 0; i < options.runs; i++) emptyMs.push(await importTime('data:text/javascript,export const handler = () => {}', {}));
+    for (let i = 0; i < options.runs; i++)
+      emptyMs.push(await importTime('data:text/javascript,export const handler = () => {}', {}));
     // What the functions defer: the Kafka client, loaded with the first dead letter or as the job's run starts.
     const clientUrl = pathToFileURL(await buildKafkaClient(oldDir)).href;
     for (let i = 0; i < options.runs; i++) kafkaClientMs.push(await importTime(clientUrl, {}, false));
-    log(`cold start: the Kafka client, loaded on first use: ${median(kafkaClientMs).toFixed(0)} ms (median of ${options.runs})`);
+    log(
+      `cold start: the Kafka client, loaded on first use: ${median(kafkaClientMs).toFixed(0)} ms (median of ${options.runs})`,
+    );
   } finally {
     service.remove();
     rmSync(oldDir, { recursive: true, force: true });
@@ -174,7 +181,16 @@ export async function benchColdStart(options: ColdStartOptions, log: Log): Promi
         `Init: a fresh \`node\` process imports the bundle unzipped alone into an empty folder, with placeholder environment (the handler module creates its clients and reads its config, contacting nothing); median of ${options.runs} processes, min-max in brackets. ` +
         "Beside it, the old build: the same esbuild settings with `@aws-sdk/*` left to the runtime, its SDK resolved from node_modules here (the runtime's copy on Lambda). The raw floor is the same process importing an empty module.",
     ],
-    header: ['function', 'zip', 'unzipped', 'init (median)', 'above the floor', 'old build: bundle', 'old build: init', 'cost of bundling the SDK'],
+    header: [
+      'function',
+      'zip',
+      'unzipped',
+      'init (median)',
+      'above the floor',
+      'old build: bundle',
+      'old build: init',
+      'cost of bundling the SDK',
+    ],
     rows: costs.map((c) => [
       c.name,
       kib(c.zip),

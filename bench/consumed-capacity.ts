@@ -34,8 +34,12 @@ export function trackConsumedCapacity(client: DynamoDBClient): CapacityTally {
       if (!isWrite && !READS.has(command)) return next(args);
       const input = args.input as { ReturnConsumedCapacity?: string };
       try {
-        const result = await next({ ...args, input: { ...input, ReturnConsumedCapacity: input.ReturnConsumedCapacity ?? 'TOTAL' } });
-        const reported = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
+        const result = await next({
+          ...args,
+          input: { ...input, ReturnConsumedCapacity: input.ReturnConsumedCapacity ?? 'TOTAL' },
+        });
+        const reported = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] })
+          .ConsumedCapacity;
         for (const c of Array.isArray(reported) ? reported : reported === undefined ? [] : [reported]) {
           const units = c.CapacityUnits ?? (isWrite ? c.WriteCapacityUnits : c.ReadCapacityUnits) ?? 0;
           if (isWrite) tally.writeUnits += units;

@@ -32,14 +32,19 @@ export function benchFigures(results: Pick<ResultsFile, 'figures'>): BenchFigure
   const one = (id: string, area: string, needs = ''): Figure => {
     const f = byId.get(id);
     if (f === undefined || !Number.isFinite(f.value))
-      throw new Error(`results.json has no figure ${id}: run \`npm run bench -- --only ${area}\`${needs} (or the whole bench) first`);
+      throw new Error(
+        `results.json has no figure ${id}: run \`npm run bench -- --only ${area}\`${needs} (or the whole bench) first`,
+      );
     return { value: f.value, row: f.row };
   };
   const family = (prefix: string, area: string): Record<string, Figure> => {
     const found = Object.fromEntries(
-      results.figures.filter((f) => f.id.startsWith(prefix)).map((f) => [f.id.slice(prefix.length), { value: f.value, row: f.row }]),
+      results.figures
+        .filter((f) => f.id.startsWith(prefix))
+        .map((f) => [f.id.slice(prefix.length), { value: f.value, row: f.row }]),
     );
-    if (Object.keys(found).length === 0) throw new Error(`results.json has no figures ${prefix}*: run \`npm run bench -- --only ${area}\` first`);
+    if (Object.keys(found).length === 0)
+      throw new Error(`results.json has no figures ${prefix}*: run \`npm run bench -- --only ${area}\` first`);
     return found;
   };
   return {
@@ -48,7 +53,11 @@ export function benchFigures(results: Pick<ResultsFile, 'figures'>): BenchFigure
     publishMsPer1000Published: one('job.publish-ms-per-1000-published', 'job'),
     jobMaxRssMib: one('job-memory.max-rss-mib', 'job-memory'),
     p95CandidatesPerUser: one('job-memory.p95-candidates-per-user', 'job-memory'),
-    streamPathScans: one('job-memory.stream-path-scans', 'job-memory', ' at its default 1,000,000 users, where the low percentiles outgrow MAX_HELD_USERS'),
+    streamPathScans: one(
+      'job-memory.stream-path-scans',
+      'job-memory',
+      ' at its default 1,000,000 users, where the low percentiles outgrow MAX_HELD_USERS',
+    ),
     scorerCpuMsPerWrite: one(`scorer.cpu-ms-per-write.uniform.batch-${DEPLOYED.batchSize}`, 'scorer'),
     kafkaBytesPerRecord: one('kafka.bytes-per-record', 'kafka'),
     benchBatchSize: one('capacity.batch-size', 'capacity'),
@@ -76,16 +85,30 @@ export const WORKED: Workload[] = [
 /** A number with separators; negative `digits` round to tens, hundreds, thousands. */
 const n = (x: number, digits = 0) => {
   const rounded = digits < 0 ? Math.round(x / 10 ** -digits) * 10 ** -digits : x;
-  return rounded.toLocaleString('en-US', { maximumFractionDigits: Math.max(0, digits), minimumFractionDigits: Math.max(0, digits) });
+  return rounded.toLocaleString('en-US', {
+    maximumFractionDigits: Math.max(0, digits),
+    minimumFractionDigits: Math.max(0, digits),
+  });
 };
-const usd = (x: number) => (x >= 100 ? `$${n(x)}` : x >= 1 ? `$${n(x, 2)}` : x >= 0.01 ? `$${n(x, 3)}` : `$${x.toPrecision(2)}`);
+const usd = (x: number) =>
+  x >= 100 ? `$${n(x)}` : x >= 1 ? `$${n(x, 2)}` : x >= 0.01 ? `$${n(x, 3)}` : `$${x.toPrecision(2)}`;
 const seconds = (s: number) => (s >= 120 ? `${n(s / 60, 1)} min` : `${n(s, 1)} s`);
 const readUnitsPer1000 = (itemBytes: number) => (1000 * itemBytes) / 4096 / 2;
 const size = (w: Workload) => `${n(w.users / 1e6)}M users, ${n(w.eventsPerSecond)} events/s`;
 
 export function scorerTable(estimates: CostEstimate[]): string {
   return markdownTable(
-    ['workload', 'partitions (lane room)', 'batch', 'writes/event', 'item', 'WRU/event', 'invocation', '$ per M events: DynamoDB + Lambda', 'ingestion $/day'],
+    [
+      'workload',
+      'partitions (lane room)',
+      'batch',
+      'writes/event',
+      'item',
+      'WRU/event',
+      'invocation',
+      '$ per M events: DynamoDB + Lambda',
+      'ingestion $/day',
+    ],
     estimates.map(({ workload: w, scorer: s, perDay }) => [
       size(w),
       `${w.partitions} (${n(s.maxEventsPerSecondPerPartition * w.partitions)} events/s${s.maxEventsPerSecondPerPartition * w.partitions < w.eventsPerSecond ? ', **short**' : ''})`,
@@ -141,8 +164,12 @@ export function figuresTable(f: BenchFigures): string {
     ['scans on the streaming path', f.streamPathScans, (v) => n(v)],
     ['scorer CPU per UpdateItem', f.scorerCpuMsPerWrite, (v) => `${n(v, 3)} ms`],
     ['Kafka key + value per event', f.kafkaBytesPerRecord, (v) => `${n(v, 1)} B`],
-    ...Object.entries(f.writesPerEvent).map(([k, v]) => [`writes/event, ${k}`, v, (x: number) => n(x, 3)] as [string, Figure, (v: number) => string]),
-    ...Object.entries(f.itemBytes).map(([k, v]) => [`long-run item, ${k}`, v, (x: number) => `${n(x)} B`] as [string, Figure, (v: number) => string]),
+    ...Object.entries(f.writesPerEvent).map(
+      ([k, v]) => [`writes/event, ${k}`, v, (x: number) => n(x, 3)] as [string, Figure, (v: number) => string],
+    ),
+    ...Object.entries(f.itemBytes).map(
+      ([k, v]) => [`long-run item, ${k}`, v, (x: number) => `${n(x)} B`] as [string, Figure, (v: number) => string],
+    ),
   ];
   return markdownTable(
     ['figure', 'value', 'bench row (bench/results/results.md)'],
@@ -155,8 +182,12 @@ export function renderCostBlock(results: ResultsFile): string {
   const figures = benchFigures(results);
   const keyed = WORKED.map((w) => estimateCost(w, figures));
   const unkeyed = WORKED.map((w) => estimateCost({ ...w, keyedByUser: false }, figures));
-  const keyedItem = figures.itemBytes[Object.keys(figures.itemBytes).find((k) => k.startsWith('uniform.keyed.')) ?? '']!;
-  const source = { run: results.run, figures: results.figures.filter((f) => /^(job|job-memory|scorer|kafka|capacity)\./.test(f.id)) };
+  const keyedItem =
+    figures.itemBytes[Object.keys(figures.itemBytes).find((k) => k.startsWith('uniform.keyed.')) ?? '']!;
+  const source = {
+    run: results.run,
+    figures: results.figures.filter((f) => /^(job|job-memory|scorer|kafka|capacity)\./.test(f.id)),
+  };
   return [
     `${BEGIN} generated by bench/cost-doc.ts from bench/results/results.json; edit the prose around this block, not the block -->`,
     `<!-- cost-model:source ${JSON.stringify(source)} -->`,

@@ -1,7 +1,8 @@
 // `npm run cost-model`: the cost model over the bench's last results (bench/results/results.json).
 //   (no flags)        print the worked tables of docs/scale-and-cost.md
 //   --write           rewrite them in docs/scale-and-cost.md
-//   --users N --events-per-second N [--partitions N] [--unkeyed] [--skewed] [--every MIN] [--retention DAYS] [--age DAYS]
+//   --users N --events-per-second N [--partitions N] [--unkeyed] [--skewed]
+//   [--every MIN] [--retention DAYS] [--age DAYS]
 //                     print the estimate for these numbers instead
 //   --results PATH    read another results.json
 import { readFileSync } from 'node:fs';

@@ -153,7 +153,9 @@ export function itemBytesFor(figures: BenchFigures, shape: Workload['shape'], he
   return at(few) + (held - few) * perPartition;
 }
 
-/** Partitions an item has positions for: a user's expected distinct partitions after `events` events spread at random. */
+/**
+ * Partitions an item has positions for: a user's expected distinct partitions after `events` events spread at random.
+ */
 export function partitionsPerItem(workload: Workload): number {
   if (workload.keyedByUser) return 1;
   const eventsPerUser = (workload.eventsPerSecond * 86_400 * workload.tableAgeDays) / workload.users;
@@ -168,7 +170,10 @@ export function scorerCost(
   prices: Prices = PRICES,
   a: Assumptions = ASSUMPTIONS,
 ): ScorerCost {
-  const batchEvents = Math.min(d.batchSize, Math.max(1, (workload.eventsPerSecond / workload.partitions) * d.batchingWindowSeconds));
+  const batchEvents = Math.min(
+    d.batchSize,
+    Math.max(1, (workload.eventsPerSecond / workload.partitions) * d.batchingWindowSeconds),
+  );
   const key = `${workload.shape}.${workload.keyedByUser ? 'keyed' : 'unkeyed'}.p${nearestPartitions(partitionsIn(figures.writesPerEvent), workload.partitions)}`;
   const measured = figures.writesPerEvent[key];
   if (measured === undefined) throw new Error(`cost model: no bench figure capacity.writes-per-event.${key}`);
@@ -181,7 +186,10 @@ export function scorerCost(
   const writeUnitsPerEvent = writesPerEvent * writeUnitsPerWrite;
   const invocationTime = (events: number) => {
     const writes = events * writesPerEvent;
-    return (writes * figures.scorerCpuMsPerWrite.value) / vcpus(d.scorerMemoryMb, a) + Math.ceil(writes / d.writeConcurrency) * a.writeLatencyMs;
+    return (
+      (writes * figures.scorerCpuMsPerWrite.value) / vcpus(d.scorerMemoryMb, a) +
+      Math.ceil(writes / d.writeConcurrency) * a.writeLatencyMs
+    );
   };
   const invocationMs = invocationTime(batchEvents);
   const invocationsPerMillion = 1e6 / batchEvents;
@@ -198,12 +206,22 @@ export function scorerCost(
     invocationMs,
     maxEventsPerSecondPerPartition: d.batchSize / (invocationTime(d.batchSize) / 1000),
     dynamoPerMillion: 1e6 * writeUnitsPerEvent * prices.writeUnit,
-    lambdaPerMillion: invocationsPerMillion * ((d.scorerMemoryMb / 1024) * (invocationMs / 1000) * prices.lambdaGbSecond + prices.lambdaRequest),
+    lambdaPerMillion:
+      invocationsPerMillion *
+      ((d.scorerMemoryMb / 1024) * (invocationMs / 1000) * prices.lambdaGbSecond + prices.lambdaRequest),
   };
 }
 
 /** One job run at a segment count and memory size: how long it takes and what it reads. */
-function jobRun(users: number, itemBytes: number, segments: number, memoryMb: number, figures: BenchFigures, d: Deployment, a: Assumptions) {
+function jobRun(
+  users: number,
+  itemBytes: number,
+  segments: number,
+  memoryMb: number,
+  figures: BenchFigures,
+  d: Deployment,
+  a: Assumptions,
+) {
   const candidates = users * figures.p95CandidatesPerUser.value;
   const scans = candidates > d.maxHeldUsers ? figures.streamPathScans.value : 1;
   const published = users * (1 - d.percentile / 100);
@@ -242,7 +260,8 @@ export function jobCost(
   prices: Prices = PRICES,
   a: Assumptions = ASSUMPTIONS,
 ): JobCost {
-  const run = (segments: number, memoryMb: number) => jobRun(workload.users, itemBytes, segments, memoryMb, figures, d, a);
+  const run = (segments: number, memoryMb: number) =>
+    jobRun(workload.users, itemBytes, segments, memoryMb, figures, d, a);
   const memories = [...new Set([d.jobMemoryMb, Math.max(d.jobMemoryMb, a.mbPerVcpu * a.maxUsefulVcpus)])];
   let chosen: { segments: number; segmentsNeeded?: number; memoryMb: number } | undefined;
   for (const memoryMb of memories) {
@@ -296,12 +315,15 @@ export function estimateCost(
     job,
     tableGb,
     storagePerMonth,
-    kafkaRetainedGb: (workload.eventsPerSecond * 86_400 * workload.retentionDays * figures.kafkaBytesPerRecord.value) / 1e9,
+    kafkaRetainedGb:
+      (workload.eventsPerSecond * 86_400 * workload.retentionDays * figures.kafkaBytesPerRecord.value) / 1e9,
     perDay: { ingestion, job: jobPerDay, storage, total: ingestion + jobPerDay + storage },
   };
 }
 
-/** The table size from which the p95 candidates outgrow MAX_HELD_USERS and every run takes the streaming path's scans. */
+/**
+ * The table size from which the p95 candidates outgrow MAX_HELD_USERS and every run takes the streaming path's scans.
+ */
 export function streamPathFromUsers(figures: BenchFigures, d: Deployment = DEPLOYED): number {
   return d.maxHeldUsers / figures.p95CandidatesPerUser.value;
 }
@@ -318,7 +340,8 @@ export function readWriteCrossover(
   prices: Prices = PRICES,
 ): number {
   const key = `${shape}.keyed.p${Math.min(...partitionsIn(figures.writesPerEvent))}`;
-  const writeUnitsPerEvent = figures.writesPerEvent[key]!.value * writeUnits(figures.itemBytes[key]!.value, figures.itemBytes[key]!.value);
+  const writeUnitsPerEvent =
+    figures.writesPerEvent[key]!.value * writeUnits(figures.itemBytes[key]!.value, figures.itemBytes[key]!.value);
   const readUnitsPerUser = figures.itemBytes[key]!.value / 4096 / 2;
   const runsPerDay = 1440 / jobEveryMinutes;
   return (86_400 * writeUnitsPerEvent * prices.writeUnit) / (runsPerDay * scans * readUnitsPerUser * prices.readUnit);

@@ -28,7 +28,8 @@ function pagesOf(scores: Float64Array, segments: number): number[][][] {
   for (let i = 0; i < scores.length; i++) bySegment[i % segments]!.push(scores[i]!);
   return bySegment.map((all) => {
     const pages: number[][] = [];
-    for (let start = 0; start < all.length; start += SCAN_PAGE_ITEMS) pages.push(all.slice(start, start + SCAN_PAGE_ITEMS));
+    for (let start = 0; start < all.length; start += SCAN_PAGE_ITEMS)
+      pages.push(all.slice(start, start + SCAN_PAGE_ITEMS));
     return pages;
   });
 }
@@ -72,9 +73,17 @@ export async function benchDigestCost(options: DigestCostOptions, log: Log): Pro
       sorts.push(sort);
       plain.push(oneByOne);
     }
-    timings.push({ shape: shape.name, build: median(builds), merge: median(merges), sort: median(sorts), oneByOne: median(plain) });
+    timings.push({
+      shape: shape.name,
+      build: median(builds),
+      merge: median(merges),
+      sort: median(sorts),
+      oneByOne: median(plain),
+    });
     const t = timings.at(-1)!;
-    log(`digest: ${shape.name}: partials ${t.build.toFixed(0)} ms + merge ${t.merge.toFixed(1)} ms vs sort ${t.sort.toFixed(0)} ms`);
+    log(
+      `digest: ${shape.name}: partials ${t.build.toFixed(0)} ms + merge ${t.merge.toFixed(1)} ms vs sort ${t.sort.toFixed(0)} ms`,
+    );
   }
 
   return {
@@ -85,7 +94,15 @@ export async function benchDigestCost(options: DigestCostOptions, log: Log): Pro
         '*Sort*: copying the scores into a Float64Array, sorting it and reading the nearest rank, the exact in-memory answer. ' +
         '*One by one*: the `tdigest` package fed a push per score, for comparison.',
     ],
-    header: ['scores', 'partials', 'merge + estimate', 'digest total', 'sort (raw)', 'digest vs sort', 'one-by-one push'],
+    header: [
+      'scores',
+      'partials',
+      'merge + estimate',
+      'digest total',
+      'sort (raw)',
+      'digest vs sort',
+      'one-by-one push',
+    ],
     rows: timings.map((t) => [
       t.shape,
       ms(t.build),

@@ -38,7 +38,8 @@ export function valueBytes(value: AttributeValue): number {
   if (value.BS !== undefined) return value.BS.reduce((n, b) => n + b.length, 0);
   // A list or map: 3 bytes of its own, and 1 more per element.
   if (value.L !== undefined) return 3 + value.L.reduce((n, v) => n + 1 + valueBytes(v), 0);
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + utf8(k) + valueBytes(v), 0);
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + utf8(k) + valueBytes(v), 0);
   throw new Error(`valueBytes: an attribute value of no known type (${JSON.stringify(value)})`);
 }
 
@@ -49,12 +50,17 @@ export function itemBytes(item: Record<string, AttributeValue>): number {
   return bytes;
 }
 
-/** Write units of a PutItem or UpdateItem: the larger of the item before and after, in whole kilobytes, at least one. */
+/**
+ * Write units of a PutItem or UpdateItem: the larger of the item before and after, in whole kilobytes, at least one.
+ */
 export function writeUnits(beforeBytes: number, afterBytes: number): number {
   return Math.max(1, Math.ceil(Math.max(beforeBytes, afterBytes) / WRITE_UNIT_BYTES));
 }
 
-/** Read units of one Scan or Query page: its items' sizes summed, rounded up to 4 KB, halved for an eventually consistent read. */
+/**
+ * Read units of one Scan or Query page: its items' sizes summed, rounded up to 4 KB, halved for an eventually
+ * consistent read.
+ */
 export function pageReadUnits(pageBytes: number, consistent: boolean): number {
   const units = Math.max(1, Math.ceil(pageBytes / READ_UNIT_BYTES));
   return consistent ? units : units / 2;

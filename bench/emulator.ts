@@ -14,7 +14,14 @@ import { startEmulatorStack, type EmulatorStack } from '../local/e2e/emulator-st
 import { lambdaInvoker } from '../local/event-source-mapping/lambda-invoker.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../local/event-source-mapping/msk-event.js';
 import { ensureScoresTable } from '../local/services/tables.js';
-import { asKafkaRecords, seededRandom, silentLogger, staticDataSet, usersFrom1000, type ActivityRow } from '../local/fixtures/index.js';
+import {
+  asKafkaRecords,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  usersFrom1000,
+  type ActivityRow,
+} from '../local/fixtures/index.js';
 import { rawReplay } from './scorer.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, ratio, type Log, type Section } from './report.js';
@@ -52,14 +59,20 @@ async function tableTotal(stack: EmulatorStack, table: string): Promise<number> 
   return total;
 }
 
-const totalOf = (events: readonly ActivityRow[]) => events.reduce((sum, e) => sum + DEFAULT_SCORE_WEIGHTS[e.activity]!, 0);
+const totalOf = (events: readonly ActivityRow[]) =>
+  events.reduce((sum, e) => sum + DEFAULT_SCORE_WEIGHTS[e.activity]!, 0);
 
 export async function benchEmulator(options: EmulatorBenchOptions, log: Log): Promise<Section> {
   log('e2e: starting the Kafka broker and ministack');
   const stack = await startEmulatorStack(STAGE);
   const stage = emulatorStage(stack.emulator.endpoint, STAGE);
   const params = { kafkaBrokers: stack.broker.bootstrapServers, scheduleMinutes: '1440' };
-  const kafka: KafkaSettings = { brokers: [stack.broker.bootstrapServers], clientId: 'bench-e2e', ssl: false, sasl: 'none' };
+  const kafka: KafkaSettings = {
+    brokers: [stack.broker.bootstrapServers],
+    clientId: 'bench-e2e',
+    ssl: false,
+    sasl: 'none',
+  };
   const deadLetters = new LazyProducer(createKafka(kafka));
   const commands: { command: string; seconds: number }[] = [];
   const rows: ScorerRow[] = [];
@@ -70,22 +83,35 @@ export async function benchEmulator(options: EmulatorBenchOptions, log: Log): Pr
     const created = await stage.deploy(params);
     commands.push({ command: 'serverless deploy (stack created)', seconds: created.durationMs / 1000 });
     const updated = await stage.deploy({ ...params, logLevel: 'WARN' });
-    commands.push({ command: 'serverless deploy (one setting changed: stack updated)', seconds: updated.durationMs / 1000 });
-    log(`e2e: package ${packaged.durationMs.toFixed(0)} ms, deploy ${created.durationMs.toFixed(0)} ms, update ${updated.durationMs.toFixed(0)} ms`);
+    commands.push({
+      command: 'serverless deploy (one setting changed: stack updated)',
+      seconds: updated.durationMs / 1000,
+    });
+    log(
+      `e2e: package ${packaged.durationMs.toFixed(0)} ms, deploy ${created.durationMs.toFixed(0)} ms, update ${updated.durationMs.toFixed(0)} ms`,
+    );
 
     const deployedTable = `popular-users-${STAGE}-scores`;
     const invokeDeployed = lambdaInvoker(stack.lambda, stage.functionName('score'));
     const stamp = Date.now().toString(36);
     for (const batchSize of options.batchSizes) {
-      const events = [...staticDataSet(Math.max(options.events, batchSize), usersFrom1000(options.users), seededRandom(batchSize))];
+      const events = [
+        ...staticDataSet(Math.max(options.events, batchSize), usersFrom1000(options.users), seededRandom(batchSize)),
+      ];
       // A topic of its own per row: the deployed table's stored offsets never meet another row's.
       const records = asKafkaRecords(events, { topic: `bench-${stamp}-${batchSize}`, partitions: PARTITIONS });
       const batches: MSKEvent[] = [];
       const deltas: Map<number, number>[] = [];
       for (let i = 0; i < records.length; i += batchSize) {
-        batches.push(buildMskEvent(records.slice(i, i + batchSize), { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.broker.bootstrapServers }));
+        batches.push(
+          buildMskEvent(records.slice(i, i + batchSize), {
+            eventSourceArn: LOCAL_CLUSTER_ARN,
+            bootstrapServers: stack.broker.bootstrapServers,
+          }),
+        );
         const d = new Map<number, number>();
-        for (const e of events.slice(i, i + batchSize)) d.set(e.userId, (d.get(e.userId) ?? 0) + DEFAULT_SCORE_WEIGHTS[e.activity]!);
+        for (const e of events.slice(i, i + batchSize))
+          d.set(e.userId, (d.get(e.userId) ?? 0) + DEFAULT_SCORE_WEIGHTS[e.activity]!);
         deltas.push(d);
       }
       const inProcessTable = `bench-in-process-${stamp}-${batchSize}`;
@@ -157,7 +183,11 @@ export async function benchEmulator(options: EmulatorBenchOptions, log: Log): Pr
   return emulatorSection(commands, rows, options);
 }
 
-function emulatorSection(commands: { command: string; seconds: number }[], rows: ScorerRow[], options: EmulatorBenchOptions): Section {
+function emulatorSection(
+  commands: { command: string; seconds: number }[],
+  rows: ScorerRow[],
+  options: EmulatorBenchOptions,
+): Section {
   const packageSeconds = commands[0]!.seconds;
   const inProcess = (r: ScorerRow) => rows.find((x) => x.batchSize === r.batchSize && x.path === 'in process')!;
   const eventsPerSecond = (r: ScorerRow) => r.events / r.seconds;

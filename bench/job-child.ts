@@ -41,7 +41,12 @@ export interface ChildResult {
 
 const request = JSON.parse(process.argv[2] ?? '{}') as ChildRequest;
 const dynamo = localDynamoClient(request.dynamoEndpoint);
-const kafka = { brokers: request.kafkaBrokers.split(','), clientId: 'bench-popular', ssl: false, sasl: 'none' as const };
+const kafka = {
+  brokers: request.kafkaBrokers.split(','),
+  clientId: 'bench-popular',
+  ssl: false,
+  sasl: 'none' as const,
+};
 const producer = new LazyProducer(createKafka(kafka));
 
 const baseRss = process.memoryUsage().rss;
@@ -55,7 +60,8 @@ const started = performance.now();
 let users: number;
 let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
-  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit, request.windowDays)).users;
+  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit, request.windowDays))
+    .users;
 } else {
   const config: PopularConfig = {
     scoresTable: request.table,
@@ -76,7 +82,15 @@ const cpu = process.cpuUsage(cpuBefore);
 clearInterval(sampler);
 peakHeapUsed = Math.max(peakHeapUsed, process.memoryUsage().heapUsed);
 
-const result: ChildResult = { ms, users, baseRss, maxRss: process.resourceUsage().maxRSS * 1024, peakHeapUsed, cpuMs: (cpu.user + cpu.system) / 1000, summary };
+const result: ChildResult = {
+  ms,
+  users,
+  baseRss,
+  maxRss: process.resourceUsage().maxRSS * 1024,
+  peakHeapUsed,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+  summary,
+};
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 await producer.disconnect();
 dynamo.destroy();

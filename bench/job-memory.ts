@@ -12,7 +12,10 @@ import { atMost, measured } from './measured.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, mib, ms, type BenchFigure, type GoalCheck, type Log, type Section } from './report.js';
 
-/** Issue 19: the job's peak memory at every percentile over 1,000,000 users, 10% under 256 MiB: it fits a 256 MB function. */
+/**
+ * Issue 19: the job's peak memory at every percentile over 1,000,000 users, 10% under 256 MiB: it fits a 256 MB
+ * function.
+ */
 const MEMORY_GOAL = 230 * 1024 * 1024;
 const GOAL_FUNCTION_MB = 256;
 const DEFAULT_MAX_HELD_USERS = 250_000;
@@ -81,11 +84,18 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
       { spread: 'min-max' },
     ),
   }));
-  const byPeak = rows.flatMap((r) => r.runs.map((run) => ({ r, run }))).reduce((a, b) => (b.run.maxRss > a.run.maxRss ? b : a));
+  const byPeak = rows
+    .flatMap((r) => r.runs.map((run) => ({ r, run })))
+    .reduce((a, b) => (b.run.maxRss > a.run.maxRss ? b : a));
   const p95 = rows.find((r) => r.percentile === 95);
   const stream = rows.find((r) => medianRun(r.runs).summary?.publishPath === 'stream');
   const figures: BenchFigure[] = [
-    { id: 'job-memory.max-rss-mib', value: byPeak.run.maxRss / 1024 / 1024, unit: 'MiB', row: `${SECTION} › p${byPeak.r.percentile}` },
+    {
+      id: 'job-memory.max-rss-mib',
+      value: byPeak.run.maxRss / 1024 / 1024,
+      unit: 'MiB',
+      row: `${SECTION} › p${byPeak.r.percentile}`,
+    },
     { id: 'job-memory.users', value: options.users, unit: 'users', row: SECTION },
   ];
   if (p95) {
@@ -155,7 +165,10 @@ export async function benchJobMemory(stack: LocalStack, options: JobMemoryOption
           title: `Job max RSS by percentile, ${count(options.users)} users (MiB)`,
           categories: rows.map((r) => `p${r.percentile}`),
           series: [
-            { name: 'job process (highest run)', values: rows.map((r) => Math.max(...r.runs.map((x) => x.maxRss)) / 1024 / 1024) },
+            {
+              name: 'job process (highest run)',
+              values: rows.map((r) => Math.max(...r.runs.map((x) => x.maxRss)) / 1024 / 1024),
+            },
             { name: 'job process at rest', values: rows.map((r) => medianRun(r.runs).baseRss / 1024 / 1024) },
           ],
           yLabel: 'MiB',

@@ -21,9 +21,11 @@ export function medianRun(runs: readonly ChildResult[]): ChildResult {
   return sorted[(sorted.length - 1) >>> 1]!;
 }
 
-const spreadMs = (values: number[]) => `${ms(median(values))} (${count(Math.min(...values))}-${count(Math.max(...values))})`;
+const spreadMs = (values: number[]) =>
+  `${ms(median(values))} (${count(Math.min(...values))}-${count(Math.max(...values))})`;
 const segmentsText = (n: number) => `${n} segment${n === 1 ? '' : 's'}`;
-export const jobRowName = (r: Pick<JobRow, 'users' | 'segments'>) => `${count(r.users)} users, ${segmentsText(r.segments)}`;
+export const jobRowName = (r: Pick<JobRow, 'users' | 'segments'>) =>
+  `${count(r.users)} users, ${segmentsText(r.segments)}`;
 
 export function jobSection(rows: JobRow[], options: JobBenchOptions, loadRates: number[]): Section {
   const largest = Math.max(...options.users);
@@ -86,7 +88,12 @@ export function jobSection(rows: JobRow[], options: JobBenchOptions, loadRates: 
         unit: 'ms per 1,000 users published',
         row: name,
       },
-      { id: 'job.max-rss-mib', value: Math.max(...deployed.jobs.map((j) => j.maxRss)) / 1024 / 1024, unit: 'MiB', row: name },
+      {
+        id: 'job.max-rss-mib',
+        value: Math.max(...deployed.jobs.map((j) => j.maxRss)) / 1024 / 1024,
+        unit: 'MiB',
+        row: name,
+      },
     );
   }
 

@@ -24,7 +24,10 @@ const LOAD_CHUNK = 50_000;
 export interface JobBenchOptions {
   users: number[];
   segments: number[];
-  /** Rounds per (size, segments) pair, at least 3; each round runs a bare scan and the job, alternating which goes first. */
+  /**
+   * Rounds per (size, segments) pair, at least 3; each round runs a bare scan and the job, alternating which goes
+   * first.
+   */
   rounds: number;
 }
 
@@ -39,10 +42,14 @@ export interface JobRow {
 
 /** Runs one measured job or scan in a fresh Node process, started with `nodeFlags` (V8 heap limits, for one). */
 export async function measureInChild(request: ChildRequest, nodeFlags: string[] = []): Promise<ChildResult> {
-  const { stdout } = await run(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)], {
-    cwd: REPO,
-    maxBuffer: 4 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    [...nodeFlags, '--import', 'tsx', join(REPO, 'bench/job-child.ts'), JSON.stringify(request)],
+    {
+      cwd: REPO,
+      maxBuffer: 4 * 1024 * 1024,
+    },
+  );
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (line === undefined) throw new Error(`the ${request.mode} child printed no result:\n${stdout}`);
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
@@ -78,12 +85,19 @@ export function seedTable(dynamo: DynamoDBClient, endpoint: string, users: numbe
   return loaded;
 }
 
-export async function loadTable(dynamo: DynamoDBClient, table: string, scores: Float64Array, log: Log): Promise<number> {
+export async function loadTable(
+  dynamo: DynamoDBClient,
+  table: string,
+  scores: Float64Array,
+  log: Log,
+): Promise<number> {
   await ensureScoresTable(dynamo, table);
   const bar = createProgressBar({ label: `loading ${count(scores.length)} users`, total: scores.length });
   const started = performance.now();
   for (let start = 0; start < scores.length; start += LOAD_CHUNK) {
-    await writeUserScores(dynamo, table, scores.subarray(start, start + LOAD_CHUNK), { userId: (i) => seedUserId(start + i) });
+    await writeUserScores(dynamo, table, scores.subarray(start, start + LOAD_CHUNK), {
+      userId: (i) => seedUserId(start + i),
+    });
     bar.update(Math.min(scores.length, start + LOAD_CHUNK));
   }
   bar.finish();
@@ -112,7 +126,8 @@ export async function benchPopularJob(stack: LocalStack, options: JobBenchOption
         for (let round = 0; round < options.rounds; round++) {
           const topic = `bench-popular-${users}-${segments}-${round}-${stamp}`;
           await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
-          const scanRun = () => measureInChild({ ...base, mode: 'scan', pageLimit: scanPageItems(segments), topic: '' });
+          const scanRun = () =>
+            measureInChild({ ...base, mode: 'scan', pageLimit: scanPageItems(segments), topic: '' });
           const jobRun = () => measureInChild({ ...base, mode: 'job', topic });
           // Alternating which goes first keeps the JVM's leftover garbage from always landing on the same one.
           let scan: ChildResult;

@@ -53,11 +53,19 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
   const random = seededRandom(5);
   const requests: OutgoingMessage[][] = [];
   for (let i = 0; i < options.records; i += REQUEST_RECORDS) {
-    requests.push(Array.from({ length: Math.min(REQUEST_RECORDS, options.records - i) }, () => activityMessage(randomActivity(population, random))));
+    requests.push(
+      Array.from({ length: Math.min(REQUEST_RECORDS, options.records - i) }, () =>
+        activityMessage(randomActivity(population, random)),
+      ),
+    );
   }
-  const bytes = requests.flat().reduce((n, m) => n + Buffer.byteLength(m.value as string) + Buffer.byteLength(m.key as string), 0);
+  const bytes = requests
+    .flat()
+    .reduce((n, m) => n + Buffer.byteLength(m.value as string) + Buffer.byteLength(m.key as string), 0);
 
-  log(`kafka: producing ${count(options.records)} activity records (idempotent, acks=all, ${count(REQUEST_RECORDS)} per request)`);
+  log(
+    `kafka: producing ${count(options.records)} activity records (idempotent, acks=all, ${count(REQUEST_RECORDS)} per request)`,
+  );
   const producer = await connectProducer(kafka);
   const produceStarted = performance.now();
   let next = 0;
@@ -113,21 +121,43 @@ export async function benchKafka(stack: LocalStack, options: KafkaBenchOptions, 
         `${rate(options.records, produceSeconds)} records, ${(bytes / 1024 / 1024 / produceSeconds).toFixed(1)} MiB/s`,
       ],
       ['consume', `${consumeSeconds.toFixed(2)} s`, `${rate(options.records, consumeSeconds)} records`],
-      ['stand-in to a no-op function', `${mappingSeconds.toFixed(2)} s`, `${rate(options.records, mappingSeconds)} records`],
-      ['dead letters (DeadLetterPublisher)', `${deadLetterSeconds.toFixed(2)} s`, `${rate(options.deadLetters, deadLetterSeconds)} records`],
-      ['broker JVM resident memory now / peak', memory ? `${mib(memory.rss)} / ${mib(memory.peak)}` : 'n/a (no /proc)', 'heap capped at 512 MiB'],
+      [
+        'stand-in to a no-op function',
+        `${mappingSeconds.toFixed(2)} s`,
+        `${rate(options.records, mappingSeconds)} records`,
+      ],
+      [
+        'dead letters (DeadLetterPublisher)',
+        `${deadLetterSeconds.toFixed(2)} s`,
+        `${rate(options.deadLetters, deadLetterSeconds)} records`,
+      ],
+      [
+        'broker JVM resident memory now / peak',
+        memory ? `${mib(memory.rss)} / ${mib(memory.peak)}` : 'n/a (no /proc)',
+        'heap capped at 512 MiB',
+      ],
     ],
-    notes: ["The scorer rates in the next sections stay far below these: DynamoDB Local's conditional writes, not Kafka, bound the pipeline here."],
+    notes: [
+      "The scorer rates in the next sections stay far below these: DynamoDB Local's conditional writes, not Kafka, bound the pipeline here.",
+    ],
     plots: [],
-    figures: [{ id: 'kafka.bytes-per-record', value: bytes / options.records, unit: 'bytes of key and value per activity record', row: 'Kafka › produce' }],
+    figures: [
+      {
+        id: 'kafka.bytes-per-record',
+        value: bytes / options.records,
+        unit: 'bytes of key and value per activity record',
+        row: 'Kafka › produce',
+      },
+    ],
   };
 }
 
 /** Seconds for a fresh consumer group to read `total` records from the start (joining the group included). */
 async function timeConsume(kafka: KafkaClients, topic: string, total: number): Promise<number> {
   let failed: ((error: Error) => void) | undefined;
-  const consumer = await kafka.consumer({ groupId: `bench-read-${randomUUID().slice(0, 8)}`, maxBytes: 32 << 20, maxBytesPerPartition: 8 << 20 }, (error) =>
-    failed?.(error),
+  const consumer = await kafka.consumer(
+    { groupId: `bench-read-${randomUUID().slice(0, 8)}`, maxBytes: 32 << 20, maxBytesPerPartition: 8 << 20 },
+    (error) => failed?.(error),
   );
   try {
     const started = performance.now();

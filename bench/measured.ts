@@ -82,15 +82,22 @@ export interface MeasuredOptions {
 
 export function measured(samples: readonly number[], options: MeasuredOptions = {}): Measured {
   if (samples.length === 0) throw new Error('measured: no samples');
-  if (samples.some((s) => !Number.isFinite(s))) throw new Error(`measured: a sample is not a finite number (${samples.join(', ')})`);
+  if (samples.some((s) => !Number.isFinite(s)))
+    throw new Error(`measured: a sample is not a finite number (${samples.join(', ')})`);
   const sorted = [...samples].sort((a, b) => a - b);
   const n = sorted.length;
   const base = { samples, median: median(sorted), min: sorted[0]!, max: sorted[n - 1]! };
   if (n === 1) return { ...base, low: base.min, high: base.max, interval: 'one sample' };
-  if (options.spread === 'min-max') return { ...base, low: base.min, high: base.max, interval: `min-max of ${n}, every run judged` };
+  if (options.spread === 'min-max')
+    return { ...base, low: base.min, high: base.max, interval: `min-max of ${n}, every run judged` };
   if (n < MIN_SAMPLES_FOR_CI) {
     const coverage = Math.round(medianIntervalCoverage(n, 1) * 100);
-    return { ...base, low: base.min, high: base.max, interval: `min-max of ${n} (covers the median with ${coverage}% confidence)` };
+    return {
+      ...base,
+      low: base.min,
+      high: base.max,
+      interval: `min-max of ${n} (covers the median with ${coverage}% confidence)`,
+    };
   }
   const k = medianIntervalRank(n);
   return { ...base, low: sorted[k - 1]!, high: sorted[n - k]!, interval: `95% CI of the median of ${n}` };
@@ -98,27 +105,41 @@ export function measured(samples: readonly number[], options: MeasuredOptions = 
 
 /** Samples of a ratio from paired measurements: numerators[i] / denominators[i]. */
 export function pairedRatios(numerators: readonly number[], denominators: readonly number[]): number[] {
-  if (numerators.length !== denominators.length) throw new Error(`pairedRatios: ${numerators.length} numerators for ${denominators.length} denominators`);
+  if (numerators.length !== denominators.length)
+    throw new Error(`pairedRatios: ${numerators.length} numerators for ${denominators.length} denominators`);
   return numerators.map((n, i) => n / denominators[i]!);
 }
 
 export function atLeast(target: number, format: (value: number) => string): Goal {
-  return { text: `>= ${format(target)}`, format, judge: (low, high) => (low >= target ? 'met' : high < target ? 'not met' : 'unclear') };
+  return {
+    text: `>= ${format(target)}`,
+    format,
+    judge: (low, high) => (low >= target ? 'met' : high < target ? 'not met' : 'unclear'),
+  };
 }
 
 export function atMost(target: number, format: (value: number) => string): Goal {
-  return { text: `<= ${format(target)}`, format, judge: (low, high) => (high <= target ? 'met' : low > target ? 'not met' : 'unclear') };
+  return {
+    text: `<= ${format(target)}`,
+    format,
+    judge: (low, high) => (high <= target ? 'met' : low > target ? 'not met' : 'unclear'),
+  };
 }
 
 export function below(target: number, format: (value: number) => string): Goal {
-  return { text: `< ${format(target)}`, format, judge: (low, high) => (high < target ? 'met' : low >= target ? 'not met' : 'unclear') };
+  return {
+    text: `< ${format(target)}`,
+    format,
+    judge: (low, high) => (high < target ? 'met' : low >= target ? 'not met' : 'unclear'),
+  };
 }
 
 export function exactly(target: number, format: (value: number) => string): Goal {
   return {
     text: `= ${format(target)}`,
     format,
-    judge: (low, high) => (low === target && high === target ? 'met' : target < low || target > high ? 'not met' : 'unclear'),
+    judge: (low, high) =>
+      low === target && high === target ? 'met' : target < low || target > high ? 'not met' : 'unclear',
   };
 }
 
@@ -129,5 +150,7 @@ export function verdict(check: Pick<GoalCheck, 'goal' | 'measured'>): Verdict {
 
 /** "0.93x (0.90-0.95)": the median and the spread the verdict read. */
 export function formatMeasured(m: Measured, format: (value: number) => string): string {
-  return m.low === m.high && m.low === m.median ? format(m.median) : `${format(m.median)} (${format(m.low)}-${format(m.high)})`;
+  return m.low === m.high && m.low === m.median
+    ? format(m.median)
+    : `${format(m.median)} (${format(m.low)}-${format(m.high)})`;
 }

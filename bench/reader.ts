@@ -7,7 +7,13 @@ import { plainKafka, type KafkaClients } from '../lib/adapters/kafka-client.js';
 import { toClientMessage } from '../lib/adapters/kafka-messages.js';
 import { PartitionFetcher } from '../lib/adapters/partition-fetch.js';
 import { findLatestCompleteRun, type RunSearch } from '../lib/adapters/popular-reader.js';
-import { popularUserMessage, runEndMessage, runKey, POPULAR_KEY_PREFIX, type PopularRun } from '../lib/core/popular-run.js';
+import {
+  popularUserMessage,
+  runEndMessage,
+  runKey,
+  POPULAR_KEY_PREFIX,
+  type PopularRun,
+} from '../lib/core/popular-run.js';
 import { batchBytes } from '../lib/core/record-size.js';
 import type { OutgoingMessage } from '../lib/core/kafka-message.js';
 import { count, median, ms, ratio, type GoalCheck, type Log, type Section } from './report.js';
@@ -42,11 +48,20 @@ interface Row {
 async function fillTopic(kafka: KafkaClients, topic: string, runs: number, users: number, log: Log): Promise<void> {
   const producer = await kafka.producer({ idempotent: false, acks: 1 });
   try {
-    const values = Array.from({ length: users }, (_, i) => ({ userId: `user-${String(i).padStart(8, '0')}`, score: 10_000 + i }));
+    const values = Array.from({ length: users }, (_, i) => ({
+      userId: `user-${String(i).padStart(8, '0')}`,
+      score: 10_000 + i,
+    }));
     const first = Date.now() - (runs + 1) * PERIOD_MS;
     for (let r = 0; r < runs; r++) {
       const startedAt = new Date(first + r * PERIOD_MS);
-      const run: PopularRun = { runId: randomUUID(), key: runKey(POPULAR_KEY_PREFIX, startedAt), startedAt, percentile: 95, source: SOURCE };
+      const run: PopularRun = {
+        runId: randomUUID(),
+        key: runKey(POPULAR_KEY_PREFIX, startedAt),
+        startedAt,
+        percentile: 95,
+        source: SOURCE,
+      };
       const timestamp = startedAt.getTime() + 5_000;
       const messages: OutgoingMessage[] = values.map((u) => ({ ...popularUserMessage(u, run, 9_999), timestamp }));
       messages.push({ ...runEndMessage(run, { count: users, cutoff: 9_999, usersScanned: users * 20 }), timestamp });
@@ -72,7 +87,10 @@ async function fillTopic(kafka: KafkaClients, topic: string, runs: number, users
   }
 }
 
-/** Milliseconds a bare fetch loop takes to read `messages` records ending at the topic's end: the broker's raw rate here. */
+/**
+ * Milliseconds a bare fetch loop takes to read `messages` records ending at the topic's end: the broker's raw rate
+ * here.
+ */
 async function rawRead(kafka: KafkaClients, topic: string, messages: number): Promise<number> {
   const fetcher = await PartitionFetcher.open(kafka, topic);
   try {
@@ -93,7 +111,9 @@ export async function benchReader(stack: LocalStack, options: ReaderBenchOptions
     const topic = `bench-runs-${runs}-${randomUUID().slice(0, 8)}`;
     // As `npm run topics` makes popular_users: one partition.
     await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: 1 }]);
-    log(`reader: writing ${count(runs)} runs of ${count(options.users)} users (${count(runs * (options.users + 1))} messages)`);
+    log(
+      `reader: writing ${count(runs)} runs of ${count(options.users)} users (${count(runs * (options.users + 1))} messages)`,
+    );
     const fillStarted = performance.now();
     await fillTopic(kafka, topic, runs, options.users, log);
     const fillSeconds = (performance.now() - fillStarted) / 1000;
@@ -105,7 +125,8 @@ export async function benchReader(stack: LocalStack, options: ReaderBenchOptions
       const started = performance.now();
       search = await findLatestCompleteRun(kafka, topic, { source: SOURCE, timeoutMs: 600_000 });
       callMs.push(performance.now() - started);
-      if (search.run?.count !== options.users) throw new Error(`the reader found ${search.run?.count ?? 'no'} users, not ${options.users}`);
+      if (search.run?.count !== options.users)
+        throw new Error(`the reader found ${search.run?.count ?? 'no'} users, not ${options.users}`);
     }
     const raw: number[] = [];
     for (let c = 0; c < 3; c++) raw.push(await rawRead(kafka, topic, search!.messagesRead));

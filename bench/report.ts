@@ -94,7 +94,13 @@ export function renderResults(info: RunInfo, sections: Section[]): string {
     '',
   ];
   for (const section of sections) {
-    out.push(`## ${section.title}`, '', ...section.method.flatMap((p) => [p, '']), markdownTable(section.header, section.rows), '');
+    out.push(
+      `## ${section.title}`,
+      '',
+      ...section.method.flatMap((p) => [p, '']),
+      markdownTable(section.header, section.rows),
+      '',
+    );
     for (const note of section.notes ?? []) out.push(`- ${note}`);
     if (section.notes?.length) out.push('');
     for (const plot of section.plots) out.push(`![${plot.title}](${plot.file})`, '');

@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark area on a local stack started here, one markdown table per area
 // with the goals up front, written with the plots to bench/results/.
-// Flags: --quick (small sizes, a smoke test of every area), --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,trending,
-//        --job-users 100000,1000000, --events N (scorer events per row at the least), --invocations N (scorer pairs per row
-//        at the least), --scorer-batches 100,1000,10000, --rounds N (job rounds),
-//        --reader-users N (users per run), --out DIR. docs/performance.md says how long each takes.
+// Flags: --quick (small sizes, a smoke test of every area),
+//        --only cold-start,accuracy,digest,e2e,kafka,scorer,job,job-memory,capacity,reader,trending,
+//        --job-users 100000,1000000, --events N (scorer events per row at the least),
+//        --invocations N (scorer pairs per row at the least), --scorer-batches 100,1000,10000,
+//        --rounds N (job rounds), --reader-users N (users per run), --out DIR.
+//        docs/performance.md says how long each takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,7 +26,19 @@ import { benchTrending } from './trending.js';
 import { writeCostDoc, type ResultsFile } from './cost-doc.js';
 import { renderResults, resultsJson, type Log, type Section } from './report.js';
 
-const AREAS = ['cold-start', 'accuracy', 'digest', 'e2e', 'kafka', 'scorer', 'job', 'job-memory', 'capacity', 'reader', 'trending'] as const;
+const AREAS = [
+  'cold-start',
+  'accuracy',
+  'digest',
+  'e2e',
+  'kafka',
+  'scorer',
+  'job',
+  'job-memory',
+  'capacity',
+  'reader',
+  'trending',
+] as const;
 type Area = (typeof AREAS)[number];
 
 const DEFAULT_OUT = resolve(import.meta.dirname, 'results');
@@ -43,53 +57,101 @@ const { values } = parseArgs({
 });
 const quick = values.quick;
 const only = new Set((values.only?.split(',') ?? AREAS).map((a) => a.trim()));
-for (const area of only) if (!(AREAS as readonly string[]).includes(area)) throw new Error(`--only: unknown area "${area}"; pick from ${AREAS.join(', ')}`);
+for (const area of only)
+  if (!(AREAS as readonly string[]).includes(area))
+    throw new Error(`--only: unknown area "${area}"; pick from ${AREAS.join(', ')}`);
 const wanted = (area: Area) => only.has(area);
 const numbers = (text: string) => text.split(',').map((n) => Number(n.replace(/_/g, '')));
-/** Issue 19: a job row is at least 3 rounds, a scorer row at least 20 invocation pairs (fewer only in --quick, a smoke test). */
+/**
+ * Issue 19: a job row is at least 3 rounds, a scorer row at least 20 invocation pairs (fewer only in --quick, a smoke
+ * test).
+ */
 const rounds = values.rounds ? Number(values.rounds) : 3;
 const minInvocations = values.invocations ? Number(values.invocations) : quick ? 6 : 20;
 
 const started = performance.now();
 const startedAt = new Date();
 const loadBefore = loadavg();
-const log: Log = (message) => process.stderr.write(`[${formatDuration((performance.now() - started) / 1000).padStart(5)}] ${message}\n`);
+const log: Log = (message) =>
+  process.stderr.write(`[${formatDuration((performance.now() - started) / 1000).padStart(5)}] ${message}\n`);
 
 const sections: Section[] = [];
 // The areas that need no stack run first, while the machine is quietest.
 if (wanted('cold-start')) sections.push(await benchColdStart({ runs: quick ? 3 : 7 }, log));
 if (wanted('accuracy')) sections.push(await benchAccuracy({ users: quick ? 200_000 : 1_000_000, segments: 8 }, log));
-if (wanted('digest')) sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
+if (wanted('digest'))
+  sections.push(await benchDigestCost({ values: 1_000_000, rounds: quick ? 3 : 5, segments: 8 }, log));
 // The deployed stack on ministack brings its own broker and emulator.
 if (wanted('e2e')) {
   const events = values.events ? Number(values.events) : quick ? 2_000 : 5_000;
   sections.push(await benchEmulator({ events, users: 100_000, batchSizes: [100, 1_000], concurrency: 32 }, log));
 }
 
-if (wanted('kafka') || wanted('scorer') || wanted('job') || wanted('job-memory') || wanted('capacity') || wanted('reader') || wanted('trending')) {
+if (
+  wanted('kafka') ||
+  wanted('scorer') ||
+  wanted('job') ||
+  wanted('job-memory') ||
+  wanted('capacity') ||
+  wanted('reader') ||
+  wanted('trending')
+) {
   log('starting the local stack (DynamoDB Local + Apache Kafka broker)');
   const stackStarted = performance.now();
   const stack: LocalStack = await startLocalStack();
   const stackStartSeconds = (performance.now() - stackStarted) / 1000;
   try {
     if (wanted('kafka'))
-      sections.push(await benchKafka(stack, { records: quick ? 100_000 : 500_000, deadLetters: quick ? 20_000 : 100_000, stackStartSeconds }, log));
+      sections.push(
+        await benchKafka(
+          stack,
+          { records: quick ? 100_000 : 500_000, deadLetters: quick ? 20_000 : 100_000, stackStartSeconds },
+          log,
+        ),
+      );
     if (wanted('scorer')) {
       const events = values.events ? Number(values.events) : quick ? 1_000 : 5_000;
-      const batchSizes = values['scorer-batches'] ? numbers(values['scorer-batches']) : quick ? [100, 1_000] : [100, 1_000, 10_000];
-      sections.push(await benchScorer(stack, { events, minInvocations, users: 100_000, batchSizes, concurrency: 32 }, log));
+      const batchSizes = values['scorer-batches']
+        ? numbers(values['scorer-batches'])
+        : quick
+          ? [100, 1_000]
+          : [100, 1_000, 10_000];
+      sections.push(
+        await benchScorer(stack, { events, minInvocations, users: 100_000, batchSizes, concurrency: 32 }, log),
+      );
     }
     if (wanted('capacity')) {
       sections.push(
-        await benchCapacity(stack, { events: quick ? 1_280 : 6_400, users: 100_000, batchSize: 100, partitions: [4, 64], concurrency: 32, segments: 8 }, log),
+        await benchCapacity(
+          stack,
+          {
+            events: quick ? 1_280 : 6_400,
+            users: 100_000,
+            batchSize: 100,
+            partitions: [4, 64],
+            concurrency: 32,
+            segments: 8,
+          },
+          log,
+        ),
       );
     }
     if (wanted('job')) {
-      const users = values['job-users'] ? numbers(values['job-users']) : quick ? [20_000, 100_000] : [100_000, 1_000_000];
+      const users = values['job-users']
+        ? numbers(values['job-users'])
+        : quick
+          ? [20_000, 100_000]
+          : [100_000, 1_000_000];
       sections.push(await benchPopularJob(stack, { users, segments: [1, 4, 8, 16], rounds }, log));
     }
     if (wanted('job-memory')) {
-      sections.push(await benchJobMemory(stack, { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8, rounds }, log));
+      sections.push(
+        await benchJobMemory(
+          stack,
+          { users: quick ? 100_000 : 1_000_000, percentiles: [1, 50, 95, 99.9], segments: 8, rounds },
+          log,
+        ),
+      );
     }
     if (wanted('reader')) {
       const users = values['reader-users'] ? Number(values['reader-users']) : quick ? 2_000 : 50_000;

@@ -9,7 +9,8 @@ import type { ScorerBenchOptions, ScorerMeasurement } from './scorer.js';
 const HANDLER_VS_RAW_GOAL = 0.95;
 const PARTITIONS = 4;
 
-export const scorerRowName = (m: Pick<ScorerMeasurement, 'shape' | 'batchSize'>) => `${m.shape}, batch ${count(m.batchSize)}`;
+export const scorerRowName = (m: Pick<ScorerMeasurement, 'shape' | 'batchSize'>) =>
+  `${m.shape}, batch ${count(m.batchSize)}`;
 
 /** How skewed the skewed users are: distinct users among a sample of events. */
 export interface SkewExample {
@@ -103,7 +104,12 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
         svg: barChartSvg({
           title: 'Scorer events/s by batch size (DynamoDB Local)',
           categories: options.batchSizes.map((b) => `batch ${count(b)}`),
-          series: [series('uniform', 'handler alone'), series('skewed', 'handler alone'), series('uniform', 'whole path'), series('skewed', 'whole path')],
+          series: [
+            series('uniform', 'handler alone'),
+            series('skewed', 'handler alone'),
+            series('uniform', 'whole path'),
+            series('skewed', 'whole path'),
+          ],
           yLabel: 'events/s',
           references: [{ label: 'raw UpdateItem/s (median of rows)', value: rawMedian }],
           labelBars: true,
@@ -117,7 +123,11 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
           categories: alone.map((m) => `${m.shape}, ${count(m.batchSize)}`),
           series: (['handler alone', 'whole path'] as const).map((path) => ({
             name: path,
-            values: alone.map((a) => results.find((r) => r.path === path && r.shape === a.shape && r.batchSize === a.batchSize)?.vsRaw.median ?? NaN),
+            values: alone.map(
+              (a) =>
+                results.find((r) => r.path === path && r.shape === a.shape && r.batchSize === a.batchSize)?.vsRaw
+                  .median ?? NaN,
+            ),
           })),
           yLabel: 'ratio',
           references: [{ label: 'goal for the handler', value: HANDLER_VS_RAW_GOAL }],

@@ -51,7 +51,10 @@ export interface ScorerMeasurement {
   seconds: number;
   /** UpdateItem/s of the raw replay of the same per-batch deltas, taking turns with the handler batch by batch. */
   raw: number;
-  /** Handler UpdateItem/s ÷ raw UpdateItem/s: per invocation pair (handler alone), or the one timed run over each raw batch (whole path). */
+  /**
+   * Handler UpdateItem/s ÷ raw UpdateItem/s: per invocation pair (handler alone), or the one timed run over each raw
+   * batch (whole path).
+   */
   vsRaw: Measured;
   /** UpdateItem/s of each raw batch. */
   rawRates: number[];
@@ -67,7 +70,12 @@ const SHAPES: UserShape[] = ['uniform', 'skewed'];
  * The raw limit for one batch: the same per-user deltas written as plain unconditional ADDs (no
  * offsets, no condition), same keys, same requests in flight. Returns the writes sent.
  */
-export async function rawReplay(client: DynamoDBClient, table: string, deltas: ReadonlyMap<number, number>, concurrency: number): Promise<number> {
+export async function rawReplay(
+  client: DynamoDBClient,
+  table: string,
+  deltas: ReadonlyMap<number, number>,
+  concurrency: number,
+): Promise<number> {
   await mapWithConcurrency(deltas, concurrency, async ([userId, delta]) => {
     await client.send(
       new UpdateItemCommand({
@@ -97,7 +105,8 @@ function deltasPerBatch(events: readonly ActivityRow[], batchSize: number): Map<
   const batches: Map<number, number>[] = [];
   for (let i = 0; i < events.length; i += batchSize) {
     const deltas = new Map<number, number>();
-    for (const e of events.slice(i, i + batchSize)) deltas.set(e.userId, (deltas.get(e.userId) ?? 0) + DEFAULT_SCORE_WEIGHTS[e.activity]!);
+    for (const e of events.slice(i, i + batchSize))
+      deltas.set(e.userId, (deltas.get(e.userId) ?? 0) + DEFAULT_SCORE_WEIGHTS[e.activity]!);
     batches.push(deltas);
   }
   return batches;
@@ -121,7 +130,12 @@ const cpuMs = () => {
 };
 
 export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions, log: Log): Promise<Section> {
-  const kafka: KafkaSettings = { brokers: stack.kafkaBrokers.split(','), clientId: 'bench-scorer', ssl: false, sasl: 'none' };
+  const kafka: KafkaSettings = {
+    brokers: stack.kafkaBrokers.split(','),
+    clientId: 'bench-scorer',
+    ssl: false,
+    sasl: 'none',
+  };
   const kafkaClient = createKafka(kafka);
   const dynamo = localDynamoClient(stack.dynamoEndpoint);
   const deadLetters = new LazyProducer(kafkaClient);
@@ -135,7 +149,13 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     return table;
   };
   const handlerFor = (table: string) => {
-    const config: ScorerConfig = { scoresTable: table, weights: DEFAULT_SCORE_WEIGHTS, dlqTopic: 'activity-dlq', writeConcurrency: concurrency, kafka };
+    const config: ScorerConfig = {
+      scoresTable: table,
+      weights: DEFAULT_SCORE_WEIGHTS,
+      dlqTopic: 'activity-dlq',
+      writeConcurrency: concurrency,
+      kafka,
+    };
     return createScoreHandler({ config, dynamo, deadLetters }, silentLogger);
   };
 
@@ -143,7 +163,8 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
   try {
     log('scorer: warming the JVM and the connection pool');
     const warmUp = await freshTable('warm-up');
-    for (const deltas of deltasPerBatch(activityEvents(3_000, users, 'uniform', 99), 1_000)) await rawReplay(dynamo, warmUp, deltas, concurrency);
+    for (const deltas of deltasPerBatch(activityEvents(3_000, users, 'uniform', 99), 1_000))
+      await rawReplay(dynamo, warmUp, deltas, concurrency);
     for (const shape of SHAPES) {
       for (const batchSize of options.batchSizes) {
         const name = `${shape}-${batchSize}`;
@@ -164,15 +185,28 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     dynamo.destroy();
   }
   const skewEvents = Math.min(10_000, options.events);
-  return scorerSection(results, options, { events: skewEvents, distinct: distinctUsers(activityEvents(skewEvents, users, 'skewed', 7)) });
+  return scorerSection(results, options, {
+    events: skewEvents,
+    distinct: distinctUsers(activityEvents(skewEvents, users, 'skewed', 7)),
+  });
 
-  async function handlerAlone(name: string, shape: UserShape, batchSize: number, events: ActivityRow[]): Promise<ScorerMeasurement> {
+  async function handlerAlone(
+    name: string,
+    shape: UserShape,
+    batchSize: number,
+    events: ActivityRow[],
+  ): Promise<ScorerMeasurement> {
     const deltas = deltasPerBatch(events, batchSize);
     // The MSK events are built first, so only the handler's own work is timed.
     const records = asKafkaRecords(events, { topic: `activity-${stamp}`, partitions: PARTITIONS });
     const batches: MSKEvent[] = [];
     for (let i = 0; i < records.length; i += batchSize) {
-      batches.push(buildMskEvent(records.slice(i, i + batchSize), { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
+      batches.push(
+        buildMskEvent(records.slice(i, i + batchSize), {
+          eventSourceArn: LOCAL_CLUSTER_ARN,
+          bootstrapServers: stack.kafkaBrokers,
+        }),
+      );
     }
     const table = await freshTable(`alone-${name}`);
     const rawTable = await freshTable(`raw-${name}`);
@@ -231,7 +265,13 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     };
   }
 
-  async function wholePath(name: string, shape: UserShape, batchSize: number, events: ActivityRow[], alone: ScorerMeasurement): Promise<ScorerMeasurement> {
+  async function wholePath(
+    name: string,
+    shape: UserShape,
+    batchSize: number,
+    events: ActivityRow[],
+    alone: ScorerMeasurement,
+  ): Promise<ScorerMeasurement> {
     const topic = `bench-path-${name}-${stamp}`;
     await ensureTopicsOn(stack.kafkaBrokers, [{ topic, partitions: PARTITIONS }]);
     for (let i = 0; i < events.length; i += 10_000) {
@@ -261,7 +301,9 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     if (failedInvocations > 0) log(`scorer: ${failedInvocations} failed invocations on the whole path (${name})`);
     const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
     const rate = writes / seconds;
-    log(`scorer: ${shape}, batch ${batchSize}: whole path ${countText(events.length / seconds)} events/s in ${invocations} invocations`);
+    log(
+      `scorer: ${shape}, batch ${batchSize}: whole path ${countText(events.length / seconds)} events/s in ${invocations} invocations`,
+    );
     // One timed run: its spread is that of the raw rate, batch by batch, from the handler row.
     return {
       shape,

@@ -74,7 +74,8 @@ function capacityCounting(client: DynamoDBClient): { consumed: () => number; ref
       (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       try {
         const out = await next(args);
-        consumed += (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        consumed +=
+          (out.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
         return out;
       } catch (err) {
         if ((err as { name?: string }).name === 'ConditionalCheckFailedException') refused++;
@@ -86,14 +87,29 @@ function capacityCounting(client: DynamoDBClient): { consumed: () => number; ref
   return { consumed: () => consumed, refused: () => refused };
 }
 
-async function scorerRows(stack: LocalStack, pattern: ActivityPattern, batchSize: number, log: Log): Promise<ScorerRow[]> {
-  const kafka: KafkaSettings = { brokers: stack.kafkaBrokers.split(','), clientId: 'bench-trending', ssl: false, sasl: 'none' };
+async function scorerRows(
+  stack: LocalStack,
+  pattern: ActivityPattern,
+  batchSize: number,
+  log: Log,
+): Promise<ScorerRow[]> {
+  const kafka: KafkaSettings = {
+    brokers: stack.kafkaBrokers.split(','),
+    clientId: 'bench-trending',
+    ssl: false,
+    sasl: 'none',
+  };
   const deadLetters = new LazyProducer(createKafka(kafka));
   const o = pattern;
   const rows = [...staticDataSet(o.events, usersFrom1000(o.users), seededRandom(61))];
   // The events as they would arrive: oldest first over the days, each batch scored a minute after its newest event.
   const until = Date.now();
-  const records = asKafkaRecords(rows, { topic: 'activity', partitions: 4, firstTimestamp: until - o.days * DAY_MS, stepMs: (o.days * DAY_MS) / o.events });
+  const records = asKafkaRecords(rows, {
+    topic: 'activity',
+    partitions: 4,
+    firstTimestamp: until - o.days * DAY_MS,
+    stepMs: (o.days * DAY_MS) / o.events,
+  });
   const stamp = Date.now().toString(36);
   const out: ScorerRow[] = [];
   try {
@@ -112,11 +128,22 @@ async function scorerRows(stack: LocalStack, pattern: ActivityPattern, batchSize
         trendingDays: days,
       };
       const handle = createScoreHandler({ config, dynamo, deadLetters, now: () => now }, silentLogger);
-      const row: ScorerRow = { pattern, days, events: 0, writes: 0, consumed: 0, refused: 0, staleBucketUsers: 0, lateEvents: 0 };
+      const row: ScorerRow = {
+        pattern,
+        days,
+        events: 0,
+        writes: 0,
+        consumed: 0,
+        refused: 0,
+        staleBucketUsers: 0,
+        lateEvents: 0,
+      };
       for (let i = 0; i < records.length; i += batchSize) {
         const batch = records.slice(i, i + batchSize);
         now = batch.at(-1)!.timestamp! + 60_000;
-        const summary = await handle(buildMskEvent(batch, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }));
+        const summary = await handle(
+          buildMskEvent(batch, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.kafkaBrokers }),
+        );
         row.events += summary.accepted;
         row.writes += summary.writes;
         row.staleBucketUsers += summary.staleBucketUsers;
@@ -173,8 +200,17 @@ async function jobRows(stack: LocalStack, o: TrendingBenchOptions['job'], log: L
 
     const allTime = exactPopular(history.allTime, 95);
     const window = lastDaysSums(history, 7);
-    const trending = exactPopular(new Map([...window.entries()].filter(([, w]) => w > 0).map(([i, w]) => [seedUserId(i), w])), 95);
-    const base = { dynamoEndpoint: stack.dynamoEndpoint, kafkaBrokers: stack.kafkaBrokers, table, segments: o.segments, mode: 'job' as const };
+    const trending = exactPopular(
+      new Map([...window.entries()].filter(([, w]) => w > 0).map(([i, w]) => [seedUserId(i), w])),
+      95,
+    );
+    const base = {
+      dynamoEndpoint: stack.dynamoEndpoint,
+      kafkaBrokers: stack.kafkaBrokers,
+      table,
+      segments: o.segments,
+      mode: 'job' as const,
+    };
     const offs: ChildResult[] = [];
     const ons: ChildResult[] = [];
     const scans: ChildResult[] = [];
@@ -200,13 +236,27 @@ async function jobRows(stack: LocalStack, o: TrendingBenchOptions['job'], log: L
       windowScans.push(await measureInChild({ ...scanBase, windowDays }));
       const [a, b] = pair as [ChildResult, ChildResult];
       exact &&= a.summary?.cutoff === allTime.cutoff && a.summary.published === allTime.users.size;
-      exact &&= b.summary?.cutoff === allTime.cutoff && b.summary.trending?.cutoff === trending.cutoff && b.summary.trending.published === trending.users.size;
-      log(`trending: job, ${count(o.users)} users, round ${round + 1}: off ${ms(a.ms)}, on ${ms(b.ms)} (${ratio(b.ms / a.ms)})`);
+      exact &&=
+        b.summary?.cutoff === allTime.cutoff &&
+        b.summary.trending?.cutoff === trending.cutoff &&
+        b.summary.trending.published === trending.users.size;
+      log(
+        `trending: job, ${count(o.users)} users, round ${round + 1}: off ${ms(a.ms)}, on ${ms(b.ms)} (${ratio(b.ms / a.ms)})`,
+      );
     }
     const fastest = (runs: ChildResult[]) => runs.reduce((x, y) => (y.ms < x.ms ? y : x));
     // Each round's pair is one sample of the ratio the goal reads.
     const ratios = ons.map((on, i) => on.ms / offs[i]!.ms);
-    return { users: o.users, off: fastest(offs), on: fastest(ons), scan: fastest(scans), scanWithWindow: fastest(windowScans), ratios, exact, loadRate };
+    return {
+      users: o.users,
+      off: fastest(offs),
+      on: fastest(ons),
+      scan: fastest(scans),
+      scanWithWindow: fastest(windowScans),
+      ratios,
+      exact,
+      loadRate,
+    };
   } finally {
     dynamo.destroy();
   }
@@ -214,7 +264,8 @@ async function jobRows(stack: LocalStack, o: TrendingBenchOptions['job'], log: L
 
 export async function benchTrending(stack: LocalStack, options: TrendingBenchOptions, log: Log): Promise<Section> {
   const scorer: ScorerRow[] = [];
-  for (const pattern of options.scorer.patterns) scorer.push(...(await scorerRows(stack, pattern, options.scorer.batchSize, log)));
+  for (const pattern of options.scorer.patterns)
+    scorer.push(...(await scorerRows(stack, pattern, options.scorer.batchSize, log)));
   const job = await jobRows(stack, options.job, log);
   const common = options.scorer.patterns[0]!;
   const off = scorer.find((r) => r.pattern === common && r.days === 0)!;
@@ -241,7 +292,10 @@ export async function benchTrending(stack: LocalStack, options: TrendingBenchOpt
     },
   ];
   const patterns = options.scorer.patterns
-    .map((p) => `*${p.name}*: ${count(p.events)} events of ${count(p.users)} users (about ${(p.events / p.users / p.days).toFixed(1)} per user per day)`)
+    .map(
+      (p) =>
+        `*${p.name}*: ${count(p.events)} events of ${count(p.users)} users (about ${(p.events / p.users / p.days).toFixed(1)} per user per day)`,
+    )
     .join('; ');
   return {
     title: 'Trending: what the window costs',
@@ -279,7 +333,17 @@ export async function benchTrending(stack: LocalStack, options: TrendingBenchOpt
         '',
         '',
       ]),
-      ['bare parallel scan, score (raw)', count(job.users), '', '', '', '', '', ms(job.scan.ms), ratio(job.scan.ms / job.off.ms)],
+      [
+        'bare parallel scan, score (raw)',
+        count(job.users),
+        '',
+        '',
+        '',
+        '',
+        '',
+        ms(job.scan.ms),
+        ratio(job.scan.ms / job.off.ms),
+      ],
       [
         'bare parallel scan, score and the 7 window days (raw)',
         count(job.users),

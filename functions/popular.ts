@@ -11,7 +11,11 @@ import { LazyProducer } from '../lib/adapters/producer.js';
 const config = loadPopularConfig();
 const logger = new Logger({ serviceName: 'popular-users-job' });
 const metrics = new Metrics({ serviceName: 'popular-users-job' });
-const runJob = createPopularHandler({ config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) }, logger, metrics);
+const runJob = createPopularHandler(
+  { config, dynamo: new DynamoDBClient({}), producer: new LazyProducer(createKafka(config.kafka)) },
+  logger,
+  metrics,
+);
 
 export const handler: Handler<ScheduledEvent, PopularRunSummary> = async (event: ScheduledEvent, context: Context) => {
   logger.addContext(context);

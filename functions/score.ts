@@ -13,7 +13,11 @@ const logger = new Logger({ serviceName: 'activity-scorer' });
 const metrics = new Metrics({ serviceName: 'activity-scorer' });
 // Dead letters are not stamped: they are cut to the topic's max.message.bytes exactly, so nothing may be
 // added after; their stage-named topic and dlq.source.* headers already say where they come from.
-const scoreBatch = createScoreHandler({ config, dynamo: new DynamoDBClient({}), deadLetters: new LazyProducer(createKafka(config.kafka)) }, logger, metrics);
+const scoreBatch = createScoreHandler(
+  { config, dynamo: new DynamoDBClient({}), deadLetters: new LazyProducer(createKafka(config.kafka)) },
+  logger,
+  metrics,
+);
 
 export const handler: Handler<MSKEvent, BatchSummary> = async (event: MSKEvent, context: Context) => {
   // Every log line of this invocation carries its request id.

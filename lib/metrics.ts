@@ -32,7 +32,8 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     { name: 'CopiesSkipped', unit: 'Count', value: summary.copiesSkipped },
     // Counted although they may be copies (a LogAppendTime target, or no timestamps): should stay 0.
     { name: 'PossibleCopies', unit: 'Count', value: summary.possibleCopies },
-    // The trending window's view of event time: late and undated events count all-time only, future ones on the scorer's day.
+    // The trending window's view of event time: late and undated events count all-time only, future ones on the
+    // scorer's day.
     { name: 'LateEvents', unit: 'Count', value: summary.lateEvents },
     // A producer clock more than an hour ahead: should stay 0.
     { name: 'FutureEvents', unit: 'Count', value: summary.futureEvents },
@@ -45,7 +46,8 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     const known = isRejectionReason(reason) ? reason : 'other';
     byReason.set(known, (byReason.get(known) ?? 0) + (count ?? 0));
   }
-  for (const [reason, count] of byReason) points.push({ name: 'RejectedByReason', unit: 'Count', value: count, dimensions: { reason } });
+  for (const [reason, count] of byReason)
+    points.push({ name: 'RejectedByReason', unit: 'Count', value: count, dimensions: { reason } });
   return points;
 }
 
@@ -71,7 +73,11 @@ export function runMetrics(summary: PopularRunSummary): MetricPoint[] {
   return points;
 }
 
-const EMF_UNITS = { Count: EmfUnit.Count, Milliseconds: EmfUnit.Milliseconds, None: EmfUnit.NoUnit } as const satisfies Record<MetricUnit, unknown>;
+const EMF_UNITS = {
+  Count: EmfUnit.Count,
+  Milliseconds: EmfUnit.Milliseconds,
+  None: EmfUnit.NoUnit,
+} as const satisfies Record<MetricUnit, unknown>;
 
 /** Adds the points to `metrics`, to be published when the invocation ends. */
 export function recordMetrics(metrics: Metrics, points: MetricPoint[]): void {

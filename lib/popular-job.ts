@@ -39,7 +39,10 @@ export interface PopularRunOptions {
   onProgress?: (usersScanned: number) => void;
   /** Overrides of the candidate policy; tests use a negative margin to force the search passes. */
   selection?: Partial<SelectionPolicy>;
-  /** The time this run may still take (on Lambda, the invocation's remaining time): a cutoff search that could not finish in it fails first. */
+  /**
+   * The time this run may still take (on Lambda, the invocation's remaining time): a cutoff search that could not
+   * finish in it fails first.
+   */
   remainingMs?: RemainingTime;
 }
 
@@ -61,10 +64,16 @@ export interface PopularRunSummary {
   popularCount: number;
   /** Users acknowledged by the broker; the run-end marker follows them and is not counted. */
   published: number;
-  /** The bytes a produce request could take (the smaller of KAFKA_MESSAGE_MAX_BYTES and the topic's limit), and the topic's max.message.bytes. */
+  /**
+   * The bytes a produce request could take (the smaller of KAFKA_MESSAGE_MAX_BYTES and the topic's limit), and the
+   * topic's max.message.bytes.
+   */
   requestLimitBytes: number;
   topicMaxMessageBytes: number;
-  /** Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again within the limit read anew. */
+  /**
+   * Produce requests the broker refused as too large during this run (the topic's limit was lowered), each sent again
+   * within the limit read anew.
+   */
   requestsRefused: number;
   /** Full scans of the table: 1 when the first scan's candidates proved every cutoff, more when one was searched. */
   passes: number;
@@ -98,14 +107,24 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     source: config.kafka.clientId,
   };
 
-  const publishers = { allTime: deps.publisher ?? popularPublisher(deps), trending: deps.trendingPublisher ?? trendingPublisher(deps) };
+  const publishers = {
+    allTime: deps.publisher ?? popularPublisher(deps),
+    trending: deps.trendingPublisher ?? trendingPublisher(deps),
+  };
   const window = config.trending === undefined ? undefined : trendingWindow(startedAt, config.trending.days);
   const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window?.days);
   const setOptions = { selection: options.selection, onProgress: options.onProgress, remainingMs: options.remainingMs };
   const both =
     config.trending === undefined || window === undefined || publishers.trending === undefined
       ? undefined
-      : await selectBothSets(source, run, { ...config.trending, window }, config, { allTime: publishers.allTime, trending: publishers.trending }, setOptions);
+      : await selectBothSets(
+          source,
+          run,
+          { ...config.trending, window },
+          config,
+          { allTime: publishers.allTime, trending: publishers.trending },
+          setOptions,
+        );
   const outcome = both?.allTime ?? (await publishSet(source, { run }, config, publishers.allTime, setOptions));
 
   return {
@@ -139,14 +158,20 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
 /** The publisher of the config's popular topic, sized by its PUBLISH_BATCH_SIZE and KAFKA_MESSAGE_MAX_BYTES. */
 export function popularPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher {
   const { config } = deps;
-  return new RunPublisher(deps.producer, config.popularTopic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+  return new RunPublisher(deps.producer, config.popularTopic, {
+    batchSize: config.publishBatchSize,
+    messageMaxBytes: config.messageMaxBytes,
+  });
 }
 
 /** The publisher of TRENDING_TOPIC, sized alike; none with trending off. */
 export function trendingPublisher(deps: Pick<PopularJobDeps, 'config' | 'producer'>): RunPublisher | undefined {
   const { config } = deps;
   if (config.trending === undefined) return undefined;
-  return new RunPublisher(deps.producer, config.trending.topic, { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes });
+  return new RunPublisher(deps.producer, config.trending.topic, {
+    batchSize: config.publishBatchSize,
+    messageMaxBytes: config.messageMaxBytes,
+  });
 }
 
 /**
@@ -160,7 +185,10 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger, metri
     publisher: deps.publisher ?? popularPublisher(deps),
     trendingPublisher: deps.trendingPublisher ?? trendingPublisher(deps),
   };
-  return async (event: ScheduledEvent, invocation: Pick<PopularRunOptions, 'remainingMs'> = {}): Promise<PopularRunSummary> => {
+  return async (
+    event: ScheduledEvent,
+    invocation: Pick<PopularRunOptions, 'remainingMs'> = {},
+  ): Promise<PopularRunSummary> => {
     try {
       const summary = await runPopularJob(withPublisher, invocation);
       const context = { ...summary, scheduleEventId: event.id, scheduledTime: event.time };
@@ -168,12 +196,15 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger, metri
       if (summary.trending !== undefined) limits.push({ role: 'trending', ...summary.trending });
       for (const { role, topic, topicMaxMessageBytes } of limits) {
         if (topicMaxMessageBytes >= deps.config.messageMaxBytes) continue;
-        logger.warn(`KAFKA_MESSAGE_MAX_BYTES is above the ${role} topic's max.message.bytes: requests were kept within the topic's limit`, {
-          KAFKA_MESSAGE_MAX_BYTES: deps.config.messageMaxBytes,
-          topicMaxMessageBytes,
-          topic,
-          fix: "lower KAFKA_MESSAGE_MAX_BYTES to the topic's limit or unset it, or raise the topic's max.message.bytes",
-        });
+        logger.warn(
+          `KAFKA_MESSAGE_MAX_BYTES is above the ${role} topic's max.message.bytes: requests were kept within the topic's limit`,
+          {
+            KAFKA_MESSAGE_MAX_BYTES: deps.config.messageMaxBytes,
+            topicMaxMessageBytes,
+            topic,
+            fix: "lower KAFKA_MESSAGE_MAX_BYTES to the topic's limit or unset it, or raise the topic's max.message.bytes",
+          },
+        );
       }
       if (summary.unscoredItems > 0) {
         logger.warn('popular users: items without a user_id string and a numeric score were left out of the run', {
@@ -182,14 +213,22 @@ export function createPopularHandler(deps: PopularJobDeps, logger: Logger, metri
           runId: summary.runId,
         });
       }
-      logger.info(summary.usersScanned === 0 ? 'popular users: the table is empty, only the run-end marker published' : 'popular users published', context);
+      logger.info(
+        summary.usersScanned === 0
+          ? 'popular users: the table is empty, only the run-end marker published'
+          : 'popular users published',
+        context,
+      );
       if (metrics !== undefined) recordMetrics(metrics, runMetrics(summary));
       return summary;
     } catch (err) {
-      logger.error('popular users run failed; a set that published no run-end marker is never taken as complete by a consumer', {
-        ...failureDetails(err),
-        scheduleEventId: event.id,
-      });
+      logger.error(
+        'popular users run failed; a set that published no run-end marker is never taken as complete by a consumer',
+        {
+          ...failureDetails(err),
+          scheduleEventId: event.id,
+        },
+      );
       throw err;
     }
   };

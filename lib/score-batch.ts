@@ -16,9 +16,14 @@ import { batchMetrics, recordMetrics } from './metrics.js';
 export interface ScorerDeps {
   config: ScorerConfig;
   dynamo: DynamoDBClient;
-  /** The producer dead letters go through; the handler keeps one publisher on it, and so the topic's size limit, for its life. */
+  /**
+   * The producer dead letters go through; the handler keeps one publisher on it, and so the topic's size limit, for its
+   * life.
+   */
   deadLetters: LazyProducer;
-  /** The scorer's clock (ms since the epoch), read once per batch to place events in day buckets; Date.now when absent. */
+  /**
+   * The scorer's clock (ms since the epoch), read once per batch to place events in day buckets; Date.now when absent.
+   */
   now?: () => number;
 }
 
@@ -31,15 +36,26 @@ export interface BatchSummary {
   writes: number;
   redeliveredUsers: number;
   alreadyAppliedUsers: number;
-  /** Topic-partitions (per user) whose offsets started again below the stored ones; counted, and logged as a warning. */
+  /**
+   * Topic-partitions (per user) whose offsets started again below the stored ones; counted, and logged as a warning.
+   */
   offsetRestarts: number;
-  /** Events left out as copies of counted ones: on a log that started again, stamped at or before the previous log's newest. */
+  /**
+   * Events left out as copies of counted ones: on a log that started again, stamped at or before the previous log's
+   * newest.
+   */
   copiesSkipped: number;
-  /** Events counted on a log that started again that may be copies: their timestamps (LogAppendTime, or none) cannot tell; logged as a warning. */
+  /**
+   * Events counted on a log that started again that may be copies: their timestamps (LogAppendTime, or none) cannot
+   * tell; logged as a warning.
+   */
   possibleCopies: number;
   /** With trending on: events older than the kept buckets, counted in the all-time score only. */
   lateEvents: number;
-  /** With trending on: events stamped more than an hour after the scorer's clock, counted on the scorer's own day; logged as a warning. */
+  /**
+   * With trending on: events stamped more than an hour after the scorer's clock, counted on the scorer's own day;
+   * logged as a warning.
+   */
   futureEvents: number;
   /** With trending on: events without a timestamp, counted in the all-time score only. */
   undatedEvents: number;
@@ -73,7 +89,11 @@ interface FutureEvent {
  * dead-letter topic with their reason. Rejects only when a write or the dead-letter send failed,
  * so the mapping retries the whole batch, which the stored offsets make safe.
  */
-async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLetterPublisher): Promise<{ summary: BatchSummary; findings: Findings }> {
+async function scoreBatch(
+  event: MSKEvent,
+  deps: ScorerDeps,
+  deadLetters: DeadLetterPublisher,
+): Promise<{ summary: BatchSummary; findings: Findings }> {
   const started = performance.now();
   // One reading of the clock per batch: every write and re-cut of it places events alike.
   const now = (deps.now ?? Date.now)();
@@ -124,7 +144,15 @@ async function scoreBatch(event: MSKEvent, deps: ScorerDeps, deadLetters: DeadLe
     staleBucketUsers: stats.staleBuckets,
     durationMs: Math.round(performance.now() - started),
   };
-  return { summary, findings: { restarts: stats.restarts, possibleCopies: stats.possibleCopies, future: futureEvents(accepted, buckets), now } };
+  return {
+    summary,
+    findings: {
+      restarts: stats.restarts,
+      possibleCopies: stats.possibleCopies,
+      future: futureEvents(accepted, buckets),
+      now,
+    },
+  };
 }
 
 function futureEvents(accepted: readonly Activity[], buckets: BucketPlan | undefined): FutureEvent[] {
@@ -152,7 +180,11 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger, metrics?: M
       if (restarts.length > 0) {
         logger.warn(
           'offsets started again below the stored ones (topic recreated, or another cluster): events newer than the old log were counted, older ones taken as copies',
-          { eventSourceArn: event.eventSourceArn, restarts: restarts.slice(0, LISTED), more: Math.max(0, restarts.length - LISTED) },
+          {
+            eventSourceArn: event.eventSourceArn,
+            restarts: restarts.slice(0, LISTED),
+            more: Math.max(0, restarts.length - LISTED),
+          },
         );
       }
       if (possibleCopies.length > 0) {
@@ -169,7 +201,12 @@ export function createScoreHandler(deps: ScorerDeps, logger: Logger, metrics?: M
       if (summary.futureEvents > 0) {
         logger.warn(
           'events stamped more than an hour after the scorer\'s clock (a producer clock ahead?): counted, in the trending window on the scorer\'s own day (docs/operations.md, "Late and future events")',
-          { eventSourceArn: event.eventSourceArn, futureEvents: summary.futureEvents, scorerTime: new Date(findings.now).toISOString(), events: future },
+          {
+            eventSourceArn: event.eventSourceArn,
+            futureEvents: summary.futureEvents,
+            scorerTime: new Date(findings.now).toISOString(),
+            events: future,
+          },
         );
       }
       logger.info('batch scored', { ...summary });

@@ -50,8 +50,14 @@ export interface BothSets {
 /** One set failed; the other may have completed (and then its run is complete for consumers). */
 export class RunSetFailedError extends AppError {
   constructor(failed: string, published: string[], cause: unknown) {
-    const rest = published.length > 0 ? `the ${published.join(' and ')} set was published with its run-end marker` : 'no set was published';
-    super(`the ${failed} set failed: ${errorMessage(cause)} (${rest})`, { cause, retriable: cause instanceof AppError ? cause.retriable : undefined });
+    const rest =
+      published.length > 0
+        ? `the ${published.join(' and ')} set was published with its run-end marker`
+        : 'no set was published';
+    super(`the ${failed} set failed: ${errorMessage(cause)} (${rest})`, {
+      cause,
+      retriable: cause instanceof AppError ? cause.retriable : undefined,
+    });
   }
 }
 
@@ -60,7 +66,8 @@ const allTimeView = (page: ScorePage): ScorePage => page;
 /** Only users with a trending score above zero are ranked. */
 function trendingView(page: ScorePage): ScorePage {
   const window = page.windowScores;
-  if (window === undefined) throw new Error('the score source reads no window sums, so the trending set cannot be selected');
+  if (window === undefined)
+    throw new Error('the score source reads no window sums, so the trending set cannot be selected');
   const userIds: string[] = [];
   const scores: number[] = [];
   for (let i = 0; i < window.length; i++) {
@@ -91,14 +98,24 @@ export async function selectBothSets(
   const { window } = trending;
   const sets = [
     publishSet(shared.views[0]!, { run: allTimeRun }, config, publishers.allTime, { ...options, budget }),
-    publishSet(shared.views[1]!, { run, window: { start: window.start, end: window.end } }, config, publishers.trending, {
-      ...options,
-      onProgress: undefined,
-      budget,
-    }),
+    publishSet(
+      shared.views[1]!,
+      { run, window: { start: window.start, end: window.end } },
+      config,
+      publishers.trending,
+      {
+        ...options,
+        onProgress: undefined,
+        budget,
+      },
+    ),
   ].map((selecting, view) => selecting.finally(() => shared.release(view)));
-  const [allTime, trend] = (await Promise.allSettled(sets)) as [PromiseSettledResult<SetOutcome>, PromiseSettledResult<SetOutcome>];
-  if (allTime.status === 'rejected') throw new RunSetFailedError('all-time', trend.status === 'fulfilled' ? ['trending'] : [], allTime.reason);
+  const [allTime, trend] = (await Promise.allSettled(sets)) as [
+    PromiseSettledResult<SetOutcome>,
+    PromiseSettledResult<SetOutcome>,
+  ];
+  if (allTime.status === 'rejected')
+    throw new RunSetFailedError('all-time', trend.status === 'fulfilled' ? ['trending'] : [], allTime.reason);
   if (trend.status === 'rejected') throw new RunSetFailedError('trending', ['all-time'], trend.reason);
   const a = allTime.value;
   const t = trend.value;

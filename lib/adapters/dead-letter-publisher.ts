@@ -7,7 +7,10 @@ import type { OutgoingMessage } from '../core/kafka-message.js';
 import type { LazyProducer } from './producer.js';
 import { refusedAsTooLarge, TopicMessageLimit } from './topic-limit.js';
 
-/** The dead-letter topic's max.message.bytes is below even the smallest dead letter: nothing can be sent until it is raised. */
+/**
+ * The dead-letter topic's max.message.bytes is below even the smallest dead letter: nothing can be sent until it is
+ * raised.
+ */
 export class DeadLetterLimitError extends AppError {}
 
 export class DeadLetterPublisher {

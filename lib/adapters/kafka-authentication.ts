@@ -12,12 +12,22 @@ export class KafkaAuthenticationError extends AppError {}
  * (Kafka sends {"status":"invalid_token"}) and waits for the client to end the exchange; an
  * accepted token gets no bytes. Kafka reports both with error code 0, so the bytes decide.
  */
-export function refusedTokenIsAnError(authBytes: Buffer, callback: (error: Error | null, authBytes?: Buffer) => void): void {
+export function refusedTokenIsAnError(
+  authBytes: Buffer,
+  callback: (error: Error | null, authBytes?: Buffer) => void,
+): void {
   if (authBytes.length === 0) callback(null, authBytes);
-  else callback(new KafkaAuthenticationError(`the broker refused the OAUTHBEARER token: ${authBytes.toString('utf8').slice(0, 200)}`));
+  else
+    callback(
+      new KafkaAuthenticationError(
+        `the broker refused the OAUTHBEARER token: ${authBytes.toString('utf8').slice(0, 200)}`,
+      ),
+    );
 }
 
-/** MSK IAM: a SigV4-signed token from the function's own credentials, made for each connection and re-authentication. */
+/**
+ * MSK IAM: a SigV4-signed token from the function's own credentials, made for each connection and re-authentication.
+ */
 export function mskIamSasl(region: string): SASLOptions {
   return {
     mechanism: 'OAUTHBEARER',
@@ -34,7 +44,8 @@ export function mskIamSasl(region: string): SASLOptions {
 function authenticationFailure(err: unknown, seen = new Set<unknown>()): Error | undefined {
   if (!(err instanceof Error) || seen.has(err)) return undefined;
   seen.add(err);
-  if (err instanceof KafkaAuthenticationError || (err as { code?: unknown }).code === 'PLT_KFK_AUTHENTICATION') return err;
+  if (err instanceof KafkaAuthenticationError || (err as { code?: unknown }).code === 'PLT_KFK_AUTHENTICATION')
+    return err;
   for (const inner of [...(err instanceof AggregateError ? (err.errors as unknown[]) : []), err.cause]) {
     const found = authenticationFailure(inner, seen);
     if (found !== undefined) return found;

@@ -1,6 +1,15 @@
 // The Kafka clients (@platformatic/kafka) for the configured brokers: plaintext locally, TLS and
 // SASL (IAM on MSK) in AWS, made in one place from KafkaSettings.
-import type { Admin, BaseOptions, ConsumeBaseOptions, Consumer, GroupOptions, Producer, ProducerOptions, SASLOptions } from '@platformatic/kafka';
+import type {
+  Admin,
+  BaseOptions,
+  ConsumeBaseOptions,
+  Consumer,
+  GroupOptions,
+  Producer,
+  ProducerOptions,
+  SASLOptions,
+} from '@platformatic/kafka';
 import type { KafkaSettings } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { mskIamSasl } from './kafka-authentication.js';
@@ -39,7 +48,8 @@ export function kafkaClientOptions(settings: KafkaSettings): BaseOptions {
     bootstrapBrokers: settings.brokers,
     connectTimeout: CONNECT_TIMEOUT_MS,
     retries: RETRIES,
-    retryDelay: (_client, _operation, attempt) => Math.min(LONGEST_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1)),
+    retryDelay: (_client, _operation, attempt) =>
+      Math.min(LONGEST_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1)),
     // As on MSK: a topic exists only once created.
     autocreateTopics: false,
   };

@@ -6,7 +6,10 @@ import type { MessageHeaders, OutgoingMessage } from '../core/kafka-message.js';
 const EMPTY = Buffer.alloc(0);
 const asBuffer = (data: Buffer | string): Buffer => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
-export function toClientMessage(topic: string, message: OutgoingMessage): MessageToProduce<Buffer, Buffer, Buffer, Buffer> {
+export function toClientMessage(
+  topic: string,
+  message: OutgoingMessage,
+): MessageToProduce<Buffer, Buffer, Buffer, Buffer> {
   // The client takes headers as a Map; a fresh Buffer per name is a key of its own, so a repeated
   // name stays two headers, and no name can collide with an Object.prototype member.
   const headers = new Map<Buffer, Buffer>();
@@ -56,5 +59,10 @@ export function fromClientMessage(message: Message<Buffer, Buffer, Buffer, Buffe
 
 /** A consumed record sent on as it was: key, value, headers and timestamp. */
 export function resent(message: ConsumedMessage, extraHeaders: MessageHeaders = []): OutgoingMessage {
-  return { key: message.key, value: message.value, headers: [...message.headers, ...extraHeaders], timestamp: message.timestamp };
+  return {
+    key: message.key,
+    value: message.value,
+    headers: [...message.headers, ...extraHeaders],
+    timestamp: message.timestamp,
+  };
 }

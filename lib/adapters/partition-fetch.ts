@@ -41,7 +41,10 @@ export class PartitionFetcher {
   /** A fetcher on `topic`; its user closes it. */
   static async open(kafka: KafkaClients, topic: string): Promise<PartitionFetcher> {
     // The group id is required by the client and never used: this consumer joins no group.
-    const consumer = await kafka.consumer({ groupId: `partition-fetch-${randomUUID()}`, autocommit: false }, () => undefined);
+    const consumer = await kafka.consumer(
+      { groupId: `partition-fetch-${randomUUID()}`, autocommit: false },
+      () => undefined,
+    );
     try {
       const fetcher = new PartitionFetcher(consumer, topic, '', []);
       await fetcher.refreshMetadata(false);
@@ -68,11 +71,17 @@ export class PartitionFetcher {
     this.leaders = described.partitions.map((p) => p.leader);
   }
 
-  /** Per partition: the first offset whose timestamp is at or after `timestamp` (-2 earliest, -1 the end), or the end when none is. */
+  /**
+   * Per partition: the first offset whose timestamp is at or after `timestamp` (-2 earliest, -1 the end), or the end
+   * when none is.
+   */
   async offsetsAt(timestamp: bigint): Promise<number[]> {
     const listed = await this.consumer.listOffsets({ topics: [this.topic], timestamp });
     const offsets = listed.get(this.topic) ?? [];
-    const ends = timestamp === -1n ? offsets : ((await this.consumer.listOffsets({ topics: [this.topic], timestamp: -1n })).get(this.topic) ?? []);
+    const ends =
+      timestamp === -1n
+        ? offsets
+        : ((await this.consumer.listOffsets({ topics: [this.topic], timestamp: -1n })).get(this.topic) ?? []);
     return Array.from({ length: this.partitions }, (_, p) => {
       const offset = offsets[p] ?? -1n;
       return Number(offset < 0n ? (ends[p] ?? 0n) : offset);
@@ -101,7 +110,10 @@ export class PartitionFetcher {
       const response = await this.fetchAt(partition, offset, to);
       if (response === 'moved') {
         const start = (await this.offsetsAt(-2n))[partition]!;
-        if (start <= offset) throw new Error(`${this.topic}-${partition}: offset ${offset} out of range, though the partition starts at ${start}`);
+        if (start <= offset)
+          throw new Error(
+            `${this.topic}-${partition}: offset ${offset} out of range, though the partition starts at ${start}`,
+          );
         offset = lowest = Math.min(start, to);
         continue;
       }
@@ -109,7 +121,10 @@ export class PartitionFetcher {
       const before = offset;
       for (const batch of response) {
         this.fetched += batch.records.length;
-        this.recordBytes = Math.max(1, Math.round((this.recordBytes * 7 + batch.length / Math.max(1, batch.records.length)) / 8));
+        this.recordBytes = Math.max(
+          1,
+          Math.round((this.recordBytes * 7 + batch.length / Math.max(1, batch.records.length)) / 8),
+        );
         const base = Number(batch.firstOffset);
         if ((batch.attributes & CONTROL) === 0) {
           for (const record of batch.records) {
@@ -128,7 +143,12 @@ export class PartitionFetcher {
     return lowest;
   }
 
-  private message(partition: number, batch: RecordsBatch, record: RecordsBatch['records'][number], offset: number): ConsumedMessage {
+  private message(
+    partition: number,
+    batch: RecordsBatch,
+    record: RecordsBatch['records'][number],
+    offset: number,
+  ): ConsumedMessage {
     // As Java's client reads it: under LogAppendTime every record carries the time the broker wrote the batch.
     const appended = (batch.attributes & LOG_APPEND_TIME) !== 0;
     const timestamp = appended ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta;
@@ -159,7 +179,15 @@ export class PartitionFetcher {
           topics: [
             {
               topicId: this.topicId,
-              partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }],
+              partitions: [
+                {
+                  partition,
+                  fetchOffset: BigInt(offset),
+                  partitionMaxBytes,
+                  currentLeaderEpoch: -1,
+                  lastFetchedEpoch: -1,
+                },
+              ],
             },
           ],
           maxWaitTime: 100,
@@ -176,7 +204,9 @@ export class PartitionFetcher {
     try {
       return await retry(fetchOnce, { attempts: ATTEMPTS, backoff: LEADER_MOVE_BACKOFF });
     } catch (err) {
-      throw new Error(`fetching ${this.topic}-${partition} at ${offset} failed: ${kafkaFailureMessage(err)}`, { cause: err });
+      throw new Error(`fetching ${this.topic}-${partition} at ${offset} failed: ${kafkaFailureMessage(err)}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -95,7 +95,10 @@ export class RunPublisher {
     return limit;
   }
 
-  /** Requests the broker has refused as too large since this publisher was made; each was sent again within the limit read anew. */
+  /**
+   * Requests the broker has refused as too large since this publisher was made; each was sent again within the limit
+   * read anew.
+   */
   get refusedRequests(): number {
     return this.refusals;
   }
@@ -128,7 +131,11 @@ export class RunSink implements PopularSink {
       );
     }
     let pending: Promise<void> | undefined;
-    if (this.batch.length >= this.batchSize || !fitsLimit(this.batchBytes + recordBytes(message, this.batch.length), this.limit.bytes)) pending = this.flush();
+    if (
+      this.batch.length >= this.batchSize ||
+      !fitsLimit(this.batchBytes + recordBytes(message, this.batch.length), this.limit.bytes)
+    )
+      pending = this.flush();
     this.batchBytes += recordBytes(message, this.batch.length);
     this.batch.push(message);
     return pending;

@@ -44,7 +44,11 @@ function headersAsText(message: ConsumedMessage): Record<string, string> {
  * run among them all is the answer. What it reads is about the messages published since the
  * answer's run started, whatever the topic holds.
  */
-export async function findLatestCompleteRun(kafka: KafkaClients, topic: string, options: ReadRunOptions): Promise<RunSearch> {
+export async function findLatestCompleteRun(
+  kafka: KafkaClients,
+  topic: string,
+  options: ReadRunOptions,
+): Promise<RunSearch> {
   const { timeoutMs = 60_000 } = options;
   const deadline = Date.now() + timeoutMs;
   const fetcher = await PartitionFetcher.open(kafka, topic);
@@ -56,10 +60,16 @@ export async function findLatestCompleteRun(kafka: KafkaClients, topic: string, 
     // Per partition: the runs whose markers it holds, whose users may lie further back.
     const markers = bounds.map(() => new Set<string>());
     const read = async (partition: number, from: number) => {
-      if (Date.now() > deadline) throw new Error(`${topic}: no complete run found within ${timeoutMs} ms (${fetcher.fetched} messages read)`);
+      if (Date.now() > deadline)
+        throw new Error(`${topic}: no complete run found within ${timeoutMs} ms (${fetcher.fetched} messages read)`);
       frontier[partition] = await fetcher.read(partition, from, frontier[partition]!, (message) => {
-        const decoded = decodePopularMessage(message.key?.toString('utf8') ?? null, message.value?.toString('utf8') ?? null, headersAsText(message));
-        if (decoded !== undefined && collector.add(decoded) && decoded.kind === 'end') markers[partition]!.add(decoded.runId);
+        const decoded = decodePopularMessage(
+          message.key?.toString('utf8') ?? null,
+          message.value?.toString('utf8') ?? null,
+          headersAsText(message),
+        );
+        if (decoded !== undefined && collector.add(decoded) && decoded.kind === 'end')
+          markers[partition]!.add(decoded.runId);
       });
     };
 
@@ -85,6 +95,10 @@ export async function findLatestCompleteRun(kafka: KafkaClients, topic: string, 
 }
 
 /** The latest complete run from the trusted source, or undefined when the topic holds none. */
-export async function readLatestCompleteRun(kafka: KafkaClients, topic: string, options: ReadRunOptions): Promise<CompleteRun | undefined> {
+export async function readLatestCompleteRun(
+  kafka: KafkaClients,
+  topic: string,
+  options: ReadRunOptions,
+): Promise<CompleteRun | undefined> {
   return (await findLatestCompleteRun(kafka, topic, options)).run;
 }

@@ -62,7 +62,10 @@ function failure(err: unknown, kafka: KafkaClients, what: string): unknown {
   return new KafkaSendError(`${what}: ${kafkaFailureMessage(err)}`, { cause: err, retriable: true });
 }
 
-/** An idempotent producer, connected, signed in and holding its producer id: an unreachable or refusing broker fails here. */
+/**
+ * An idempotent producer, connected, signed in and holding its producer id: an unreachable or refusing broker fails
+ * here.
+ */
 export async function connectProducer(kafka: KafkaClients): Promise<ConnectedProducer> {
   const producer = await kafka.producer();
   try {

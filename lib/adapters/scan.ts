@@ -97,6 +97,14 @@ export function scanPageItems(segments: number): number {
 }
 
 /** The job's score source in production: a parallel Scan of the scores table. */
-export function dynamoScoreSource(client: DynamoDBClient, table: string, segments: number, windowDays?: readonly number[]): ScoreSource {
-  return { segments, scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments), windowDays) };
+export function dynamoScoreSource(
+  client: DynamoDBClient,
+  table: string,
+  segments: number,
+  windowDays?: readonly number[],
+): ScoreSource {
+  return {
+    segments,
+    scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments), windowDays),
+  };
 }

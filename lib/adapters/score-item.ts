@@ -25,7 +25,11 @@ export function positionAttribute(field: PositionField, topic: string, partition
 }
 
 /** What the item holds for one topic-partition; undefined when it has never been written. */
-export function readPosition(item: Record<string, AttributeValue> | undefined, topic: string, partition: number): StoredPosition | undefined {
+export function readPosition(
+  item: Record<string, AttributeValue> | undefined,
+  topic: string,
+  partition: number,
+): StoredPosition | undefined {
   const read = (field: PositionField) => {
     const n = item?.[positionAttribute(field, topic, partition)]?.N;
     return n === undefined ? undefined : Number(n);
@@ -37,7 +41,8 @@ export function readPosition(item: Record<string, AttributeValue> | undefined, t
   if (newest !== undefined) position.newest = newest;
   const previousOffset = read('previousOffset');
   const previousNewest = read('previousNewest');
-  if (previousOffset !== undefined && previousNewest !== undefined) position.previous = { newest: previousNewest, offset: previousOffset };
+  if (previousOffset !== undefined && previousNewest !== undefined)
+    position.previous = { newest: previousNewest, offset: previousOffset };
   return position;
 }
 
@@ -92,7 +97,9 @@ export class ItemUpdate {
 
   get update(): string {
     const clause = (keyword: string, parts: string[]) => (parts.length > 0 ? `${keyword} ${parts.join(', ')}` : '');
-    return [clause('ADD', this.adds), clause('SET', this.sets), clause('REMOVE', this.removes)].filter(Boolean).join(' ');
+    return [clause('ADD', this.adds), clause('SET', this.sets), clause('REMOVE', this.removes)]
+      .filter(Boolean)
+      .join(' ');
   }
 
   get condition(): string {
@@ -113,7 +120,8 @@ export function setPositionIfAllNew(update: ItemUpdate, span: OffsetSpan): void 
   const t = attribute('newest');
   const refusals = [`${o} >= ${update.value(span.min)}`, `${t} > ${update.value(span.newest)}`];
   if (span.oldest !== undefined) refusals.push(`${attribute('previousNewest')} >= ${update.value(span.oldest)}`);
-  if (span.firstUndecidable !== undefined) refusals.push(`${attribute('previousOffset')} >= ${update.value(span.firstUndecidable)}`);
+  if (span.firstUndecidable !== undefined)
+    refusals.push(`${attribute('previousOffset')} >= ${update.value(span.firstUndecidable)}`);
   update.conditions.push(`NOT (${refusals.join(' OR ')})`);
   update.sets.push(`${o} = ${update.value(span.max)}`, `${t} = ${update.value(span.newest)}`);
 }
@@ -123,14 +131,23 @@ export function setPositionIfAllNew(update: ItemUpdate, span: OffsetSpan): void 
  * when the re-cut was made. Those two suffice: every write raises the timestamp, or keeps it and
  * raises the offset, so no other write can leave them as they were.
  */
-export function setPositionIfUnchanged(update: ItemUpdate, topic: string, partition: number, item: Record<string, AttributeValue>, next: StoredPosition): void {
+export function setPositionIfUnchanged(
+  update: ItemUpdate,
+  topic: string,
+  partition: number,
+  item: Record<string, AttributeValue>,
+  next: StoredPosition,
+): void {
   for (const field of ['offset', 'newest'] as const) {
     const attribute = positionAttribute(field, topic, partition);
     const stored = item[attribute]?.N;
     const placeholder = update.name(attribute);
-    update.conditions.push(stored === undefined ? `attribute_not_exists(${placeholder})` : `${placeholder} = ${update.value(stored)}`);
+    update.conditions.push(
+      stored === undefined ? `attribute_not_exists(${placeholder})` : `${placeholder} = ${update.value(stored)}`,
+    );
   }
-  const set = (field: PositionField, n: number) => update.sets.push(`${update.name(positionAttribute(field, topic, partition))} = ${update.value(n)}`);
+  const set = (field: PositionField, n: number) =>
+    update.sets.push(`${update.name(positionAttribute(field, topic, partition))} = ${update.value(n)}`);
   set('offset', next.offset);
   if (next.newest !== undefined) set('newest', next.newest);
   if (next.previous !== undefined) {
@@ -153,7 +170,9 @@ export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
   const floor = update.name(BUCKET_FLOOR);
   for (const day of clearedDays(plan)) update.removes.push(update.name(bucketAttribute(day)));
   update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
-  update.conditions.push(`(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`);
+  update.conditions.push(
+    `(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`,
+  );
 }
 
 /**
@@ -162,7 +181,8 @@ export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
  */
 export function clearBucketsSeen(update: ItemUpdate, plan: BucketPlan, item: Record<string, AttributeValue>): void {
   const floor = update.name(BUCKET_FLOOR);
-  for (const day of readBucketDays(item)) if (day < plan.keepFrom) update.removes.push(update.name(bucketAttribute(day)));
+  for (const day of readBucketDays(item))
+    if (day < plan.keepFrom) update.removes.push(update.name(bucketAttribute(day)));
   const stored = item[BUCKET_FLOOR]?.S;
   update.conditions.push(stored === undefined ? `attribute_not_exists(${floor})` : `${floor} = ${update.text(stored)}`);
   update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);

@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { splitByPartitions, partitionKey, type UserDelta } from '../core/user-deltas.js';
 import { remainingDelta, type OffsetRestart, type PossibleCopies, type StoredPosition } from '../core/positions.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
@@ -33,7 +39,10 @@ export interface ApplyStats {
   redelivered: number;
   /** Users whose events had all been applied before; nothing was added. */
   alreadyApplied: number;
-  /** Users whose item held day buckets too old for a first write to remove (idle for over a week): one more write cleared them. */
+  /**
+   * Users whose item held day buckets too old for a first write to remove (idle for over a week): one more write
+   * cleared them.
+   */
   staleBuckets: number;
   /** Topic-partitions whose offsets started again below the stored ones; their new events were counted. */
   restarts: OffsetRestart[];
@@ -57,7 +66,10 @@ export class ScoreOverflowError extends AppError {
 /** Another writer kept changing the user's stored offsets; a later delivery of the batch may get through. */
 export class StoredOffsetsMovingError extends AppError {
   constructor(userId: string, attempts: number) {
-    super(`user ${userId}: stored offsets kept moving during ${attempts} attempts; is another consumer writing the same partition?`, { retriable: true });
+    super(
+      `user ${userId}: stored offsets kept moving during ${attempts} attempts; is another consumer writing the same partition?`,
+      { retriable: true },
+    );
   }
 }
 
@@ -73,7 +85,15 @@ export async function applyScoreDeltas(
   concurrency: number,
   buckets?: BucketPlan,
 ): Promise<ApplyStats> {
-  const stats: ApplyStats = { writes: 0, redelivered: 0, alreadyApplied: 0, staleBuckets: 0, restarts: [], copies: 0, possibleCopies: [] };
+  const stats: ApplyStats = {
+    writes: 0,
+    redelivered: 0,
+    alreadyApplied: 0,
+    staleBuckets: 0,
+    restarts: [],
+    copies: 0,
+    possibleCopies: [],
+  };
   await mapWithConcurrency(users, concurrency, async (user) => {
     let collided = false;
     let applied = false;
@@ -94,7 +114,13 @@ export async function applyScoreDeltas(
 /** 'cleared': nothing was applied before, but the item's old buckets took a second write. */
 type PartOutcome = 'applied' | 'recut' | 'cleared' | 'already-applied';
 
-async function applyPart(client: DynamoDBClient, table: string, part: UserDelta, stats: ApplyStats, buckets: BucketPlan | undefined): Promise<PartOutcome> {
+async function applyPart(
+  client: DynamoDBClient,
+  table: string,
+  part: UserDelta,
+  stats: ApplyStats,
+  buckets: BucketPlan | undefined,
+): Promise<PartOutcome> {
   let pending: UserDelta = part;
   let recut: Recut | undefined;
   let staleOnly = false;
@@ -176,7 +202,11 @@ async function conditionalAdd(
 }
 
 /** The expressions of one write; exported so their length can be checked against DynamoDB's limit. */
-export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | 'positions'> | undefined, buckets?: BucketPlan) {
+export function updateExpressions(
+  user: UserDelta,
+  recut: Pick<Recut, 'item' | 'positions'> | undefined,
+  buckets?: BucketPlan,
+) {
   const u = new ItemUpdate();
   const score = u.name(SCORE_ATTRIBUTE);
   u.adds.push(`${score} ${u.value(user.delta)}`);
@@ -184,7 +214,14 @@ export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | '
   u.conditions.push(`(attribute_not_exists(${score}) OR ${score} <= ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
   for (const span of user.spans.values()) {
     if (recut === undefined) setPositionIfAllNew(u, span);
-    else setPositionIfUnchanged(u, span.topic, span.partition, recut.item, recut.positions.get(partitionKey(span.topic, span.partition))!);
+    else
+      setPositionIfUnchanged(
+        u,
+        span.topic,
+        span.partition,
+        recut.item,
+        recut.positions.get(partitionKey(span.topic, span.partition))!,
+      );
   }
   // The day buckets ride on the same write, under the same conditions: a re-cut rebuilds them from the events it keeps.
   if (buckets !== undefined) {
@@ -195,7 +232,13 @@ export function updateExpressions(user: UserDelta, recut: Pick<Recut, 'item' | '
   return { update: u.update, condition: u.condition, names: u.names, values: u.values };
 }
 
-async function readItem(client: DynamoDBClient, table: string, userId: string): Promise<Record<string, AttributeValue> | undefined> {
-  const out = await client.send(new GetItemCommand({ TableName: table, Key: { [USER_KEY]: { S: userId } }, ConsistentRead: true }));
+async function readItem(
+  client: DynamoDBClient,
+  table: string,
+  userId: string,
+): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await client.send(
+    new GetItemCommand({ TableName: table, Key: { [USER_KEY]: { S: userId } }, ConsistentRead: true }),
+  );
   return out.Item;
 }

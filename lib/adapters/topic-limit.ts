@@ -55,12 +55,19 @@ export class TopicMessageLimit {
     const [{ ConfigResourceTypes }, admin] = await Promise.all([kafkaLibrary(), this.kafka.admin()]);
     try {
       const [described] = await admin.describeConfigs({
-        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: this.topic, configurationKeys: ['max.message.bytes'] }],
+        resources: [
+          {
+            resourceType: ConfigResourceTypes.TOPIC,
+            resourceName: this.topic,
+            configurationKeys: ['max.message.bytes'],
+          },
+        ],
         includeSynonyms: false,
       });
       const entry = described?.configs.find((c) => c.name === 'max.message.bytes');
       const limit = Number(entry?.value);
-      if (!Number.isSafeInteger(limit) || limit <= RECORD_BATCH_OVERHEAD) throw new Error(`the broker reported max.message.bytes=${entry?.value}`);
+      if (!Number.isSafeInteger(limit) || limit <= RECORD_BATCH_OVERHEAD)
+        throw new Error(`the broker reported max.message.bytes=${entry?.value}`);
       return limit;
     } catch (err) {
       const named = namedKafkaFailure(err, this.kafka.settings);

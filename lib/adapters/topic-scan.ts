@@ -16,15 +16,31 @@ export interface ScanOptions {
  * Hands every record of `topic`, from the earliest of each partition, to `take` until it answers
  * true. Records of different partitions interleave; each partition's come in order.
  */
-export async function scanFromEarliest(kafka: KafkaClients, topic: string, take: (message: ConsumedMessage) => boolean, options: ScanOptions): Promise<void> {
+export async function scanFromEarliest(
+  kafka: KafkaClients,
+  topic: string,
+  take: (message: ConsumedMessage) => boolean,
+  options: ScanOptions,
+): Promise<void> {
   let failed: ((error: Error) => void) | undefined;
   // A failed rejoin of the group ends the scan rather than the process.
-  const consumer = await kafka.consumer({ groupId: `${options.groupPrefix}-${randomUUID()}`, autocommit: false, maxWaitTime: 100 }, (error) => failed?.(error));
+  const consumer = await kafka.consumer(
+    { groupId: `${options.groupPrefix}-${randomUUID()}`, autocommit: false, maxWaitTime: 100 },
+    (error) => failed?.(error),
+  );
   try {
     const { MessagesStreamModes } = await kafkaLibrary();
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 100 });
+    const stream = await consumer.consume({
+      topics: [topic],
+      mode: MessagesStreamModes.EARLIEST,
+      autocommit: false,
+      maxWaitTime: 100,
+    });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => finish(new Error(`${topic}: ${options.progress()} after ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`${topic}: ${options.progress()} after ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
       function finish(error?: Error): void {
         clearTimeout(timer);
         stream.pause();
@@ -32,7 +48,12 @@ export async function scanFromEarliest(kafka: KafkaClients, topic: string, take:
         if (error === undefined) resolve();
         else reject(error);
       }
-      failed = (error) => finish(new Error(`${topic}: reading failed after ${options.progress()}: ${kafkaFailureMessage(error)}`, { cause: error }));
+      failed = (error) =>
+        finish(
+          new Error(`${topic}: reading failed after ${options.progress()}: ${kafkaFailureMessage(error)}`, {
+            cause: error,
+          }),
+        );
       stream.on('error', failed);
       stream.on('data', (message) => {
         try {
@@ -68,7 +89,11 @@ export async function topicBounds(kafka: KafkaClients, topic: string): Promise<P
       return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, Number(p.offset)]));
     };
     const [starts, ends] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
-    return Array.from({ length: count }, (_, partition) => ({ partition, start: starts.get(partition) ?? 0, end: ends.get(partition) ?? 0 }));
+    return Array.from({ length: count }, (_, partition) => ({
+      partition,
+      start: starts.get(partition) ?? 0,
+      end: ends.get(partition) ?? 0,
+    }));
   } finally {
     await admin.close();
   }

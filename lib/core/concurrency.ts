@@ -3,7 +3,11 @@
  * and the calls already in flight settle before the first error is thrown, so nothing is still
  * writing when the caller reports the failure.
  */
-export async function mapWithConcurrency<T>(items: Iterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function mapWithConcurrency<T>(
+  items: Iterable<T>,
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const iterator = items[Symbol.iterator]();
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {

@@ -100,14 +100,18 @@ function readWeights(r: SettingsReader, name: string): Readonly<Record<string, n
   // Integer weights keep every running sum exact, in JavaScript and in DynamoDB alike.
   const bad = Object.entries(parsed).filter(([, w]) => !Number.isSafeInteger(w));
   if (bad.length > 0) {
-    r.problems.push(`${name} has non-integer scores for ${bad.map(([k]) => JSON.stringify(k)).join(', ')}; every score must be an integer, ${example}`);
+    r.problems.push(
+      `${name} has non-integer scores for ${bad.map(([k]) => JSON.stringify(k)).join(', ')}; every score must be an integer, ${example}`,
+    );
     return DEFAULT_SCORE_WEIGHTS;
   }
   // Positive, and small enough that a batch's delta is exact and a score needs billions of events to near 2^53.
   const outOfRange = Object.entries(parsed as Record<string, number>).filter(([, w]) => w < 1 || w > MAX_SCORE_WEIGHT);
   if (outOfRange.length > 0) {
     const list = outOfRange.map(([k, w]) => `${JSON.stringify(k)}: ${w}`).join(', ');
-    r.problems.push(`${name} has scores outside 1-${MAX_SCORE_WEIGHT} (${list}); every score must be a positive integer up to ${MAX_SCORE_WEIGHT}, ${example}`);
+    r.problems.push(
+      `${name} has scores outside 1-${MAX_SCORE_WEIGHT} (${list}); every score must be a positive integer up to ${MAX_SCORE_WEIGHT}, ${example}`,
+    );
     return DEFAULT_SCORE_WEIGHTS;
   }
   return Object.freeze({ ...(parsed as Record<string, number>) });

@@ -8,15 +8,26 @@ import { AppError } from './errors.js';
 import type { ScoreSource } from './score-source.js';
 import { nearestRank } from './selection.js';
 
-/** The search gave up: passes or time ran out before a band held the cutoff; a calmer table may let the next run find it. */
+/**
+ * The search gave up: passes or time ran out before a band held the cutoff; a calmer table may let the next run find
+ * it.
+ */
 export class CutoffNotFoundError extends AppError {}
 
-/** Milliseconds the caller may still run (on Lambda, the invocation's remaining time); the core never asks the platform. */
+/**
+ * Milliseconds the caller may still run (on Lambda, the invocation's remaining time); the core never asks the platform.
+ */
 export type RemainingTime = () => number;
 
-/** Search passes at most: with the band widened after each miss, more would only mean the table moves faster than memory allows. */
+/**
+ * Search passes at most: with the band widened after each miss, more would only mean the table moves faster than memory
+ * allows.
+ */
 export const MAX_SEARCH_PASSES = 10;
-/** A search pass starts only if the time left covers it and the publishing scan after it, at the slowest pace seen, with half again to spare. */
+/**
+ * A search pass starts only if the time left covers it and the publishing scan after it, at the slowest pace seen, with
+ * half again to spare.
+ */
 const SCANS_STILL_NEEDED = 2;
 const TIME_MARGIN = 1.5;
 /** Of maxValues, the share a band is planned to fill: the density near the rank is only estimated. */
@@ -42,7 +53,9 @@ export interface SearchOptions {
   count: number;
   /** A search that has not resolved after this many passes fails loudly rather than scan on. */
   maxPasses?: number;
-  /** With it, a pass that could not finish, with the publishing scan after it, is not started: the search fails first. */
+  /**
+   * With it, a pass that could not finish, with the publishing scan after it, is not started: the search fails first.
+   */
   remainingMs?: RemainingTime;
   /** How long the scan before the search took: the pace the first search pass is judged by. */
   firstScanMs?: number;
@@ -56,7 +69,10 @@ interface Band {
   hi: number;
 }
 
-/** What a pass (or the estimate before any) says about the scores: their number, the rank, and the score at a count position. */
+/**
+ * What a pass (or the estimate before any) says about the scores: their number, the rank, and the score at a count
+ * position.
+ */
 interface Guide {
   total: number;
   rank: number;
@@ -93,8 +109,17 @@ function planBand(guide: Guide, center: number, lowSide: number, highSide: numbe
   return { lo, hi: Math.max(lo, hi) };
 }
 
-/** One full read: counts below, in and above the band, the band's distinct values (up to maxValues), a digest of each part. */
-async function countPass(source: ScoreSource, band: Band, maxValues: number, reference: number, percentile: number): Promise<Pass> {
+/**
+ * One full read: counts below, in and above the band, the band's distinct values (up to maxValues), a digest of each
+ * part.
+ */
+async function countPass(
+  source: ScoreSource,
+  band: Band,
+  maxValues: number,
+  reference: number,
+  percentile: number,
+): Promise<Pass> {
   let belowBand = 0;
   let inBand = 0;
   let above = 0;
@@ -119,7 +144,8 @@ async function countPass(source: ScoreSource, band: Band, maxValues: number, ref
     belowBand += parts.below.length;
     inBand += parts.band.length;
     above += parts.above.length;
-    for (const part of ['below', 'band', 'above'] as const) if (parts[part].length > 0) digests[part].addPage(parts[part]);
+    for (const part of ['below', 'band', 'above'] as const)
+      if (parts[part].length > 0) digests[part].addPage(parts[part]);
   });
   const total = belowBand + inBand + above;
   const sorted = overflow ? undefined : [...values].sort((a, b) => a[0] - b[0]);
@@ -200,7 +226,9 @@ export async function searchCutoff(source: ScoreSource, options: SearchOptions):
     // Not resolved: learn how far off the band was, how dense the values are, and how the rank moves.
     const miss = rank <= pass.below ? pass.below - rank + 1 : Math.max(0, rank - pass.below - pass.inBand);
     if (miss > 0) slack = Math.max(2 * slack, 2 * miss);
-    if (pass.inBand > 0) density = pass.values === undefined ? Math.max(density, maxValues / pass.inBand) : pass.values.length / pass.inBand;
+    if (pass.inBand > 0)
+      density =
+        pass.values === undefined ? Math.max(density, maxValues / pass.inBand) : pass.values.length / pass.inBand;
     if (last !== undefined) {
       // Users that came in at or below the reference value, against how much the rank itself rose.
       const wasAtOrBelow = Number.isFinite(last.band.lo) ? last.below : last.below + last.inBand;

@@ -19,7 +19,10 @@ export function clearedDayCount(days: number): number {
   return Math.max(MIN_CLEARED_DAYS, days);
 }
 
-/** What one batch's writes keep: fixed from the scorer's clock once per invocation, so every write and re-cut of it agrees. */
+/**
+ * What one batch's writes keep: fixed from the scorer's clock once per invocation, so every write and re-cut of it
+ * agrees.
+ */
 export interface BucketPlan {
   /** TRENDING_DAYS. */
   days: number;
@@ -38,7 +41,10 @@ export function bucketPlan(days: number, now: number): BucketPlan | undefined {
   return { days, now, today, keepFrom: today - days };
 }
 
-/** How an event's timestamp places it: on its own day, on the scorer's day (future), or in no bucket (late, or without a timestamp). */
+/**
+ * How an event's timestamp places it: on its own day, on the scorer's day (future), or in no bucket (late, or without a
+ * timestamp).
+ */
 export type EventTime = 'dated' | 'future' | 'late' | 'undated';
 
 export interface Placement {
@@ -72,7 +78,10 @@ export function countEventTimes(timestamps: Iterable<number>, plan: BucketPlan |
 }
 
 /** Each bucket's share of the events: day -> summed score. */
-export function bucketDeltas(events: Iterable<{ timestamp: number; score: number }>, plan: BucketPlan): Map<number, number> {
+export function bucketDeltas(
+  events: Iterable<{ timestamp: number; score: number }>,
+  plan: BucketPlan,
+): Map<number, number> {
   const deltas = new Map<number, number>();
   for (const e of events) {
     const { day } = placeEvent(e.timestamp, plan);

@@ -20,7 +20,10 @@ export const DLQ_HEADER = {
 /** The client sends one request per send; this keeps a request's message count modest as well. */
 export const MAX_DEAD_LETTERS_PER_REQUEST = 500;
 
-/** A rejected record as it came, and what the scorer says about it; kept apart so a cut never mistakes one for the other. */
+/**
+ * A rejected record as it came, and what the scorer says about it; kept apart so a cut never mistakes one for the
+ * other.
+ */
 export interface DeadLetter {
   /** The key and value bytes the producer sent. */
   key: Buffer | null;
@@ -80,7 +83,9 @@ export function deadLetterMessage(letter: DeadLetter): OutgoingMessage {
   return { key: letter.key, value: letter.value, headers: [...letter.headers, ...scorerHeaders(letter)] };
 }
 
-/** The value's first bytes, as many as fit `limit` with everything else of `message`; undefined when not even none fit. */
+/**
+ * The value's first bytes, as many as fit `limit` with everything else of `message`; undefined when not even none fit.
+ */
 function withValueCut(message: OutgoingMessage, value: Buffer, limit: number): OutgoingMessage | undefined {
   const empty = { ...message, value: Buffer.alloc(0) };
   // Each value byte adds at least one byte; the length fields may add a few more, so step down from there.
@@ -109,18 +114,31 @@ export function fitDeadLetter(letter: DeadLetter, limit: number): OutgoingMessag
 
   const valueCut = withValueCut({ ...whole, headers: [...(whole.headers ?? []), ...cutMarks('value')] }, value, limit);
   if (valueCut !== undefined) return valueCut;
-  const oursOnly = withValueCut({ key: null, value: null, headers: [...scorerHeaders(letter), ...cutMarks('value,key,headers')] }, value, limit);
+  const oursOnly = withValueCut(
+    { key: null, value: null, headers: [...scorerHeaders(letter), ...cutMarks('value,key,headers')] },
+    value,
+    limit,
+  );
   if (oursOnly !== undefined) return oursOnly;
 
-  const bare: OutgoingMessage = { key: null, value: null, headers: [[DLQ_HEADER.reason, letter.reason], ...coordinates(letter)] };
-  const marked: OutgoingMessage = { ...bare, headers: [...bare.headers!, [DLQ_HEADER.truncated, 'value,key,headers,detail']] };
+  const bare: OutgoingMessage = {
+    key: null,
+    value: null,
+    headers: [[DLQ_HEADER.reason, letter.reason], ...coordinates(letter)],
+  };
+  const marked: OutgoingMessage = {
+    ...bare,
+    headers: [...bare.headers!, [DLQ_HEADER.truncated, 'value,key,headers,detail']],
+  };
   if (fitsLimit(batchBytes([marked]), limit)) return marked;
   return fitsLimit(batchBytes([bare]), limit) ? bare : undefined;
 }
 
 /** The smallest dead letter a topic must take: the reason and coordinates alone, as `fitDeadLetter` cuts last. */
 export function smallestDeadLetterBytes(letter: DeadLetter): number {
-  return batchBytes([{ key: null, value: null, headers: [[DLQ_HEADER.reason, letter.reason], ...coordinates(letter)] }]);
+  return batchBytes([
+    { key: null, value: null, headers: [[DLQ_HEADER.reason, letter.reason], ...coordinates(letter)] },
+  ]);
 }
 
 /**

@@ -21,12 +21,16 @@ export interface EngineOptions {
   percentile: number;
   /** Users (id and score) held in memory at once, across all segments. */
   maxHeldUsers: number;
-  /** Shared with the other sets selected from the same scans; a budget of maxHeldUsers for this set alone when absent. */
+  /**
+   * Shared with the other sets selected from the same scans; a budget of maxHeldUsers for this set alone when absent.
+   */
   budget?: HeldBudget;
   policy?: Partial<SelectionPolicy>;
   /** Called after every page of the first pass with the users read so far. */
   onProgress?: (usersScanned: number) => void;
-  /** The time the caller may still run: a cutoff search that could not finish in it fails before starting another scan. */
+  /**
+   * The time the caller may still run: a cutoff search that could not finish in it fails before starting another scan.
+   */
   remainingMs?: RemainingTime;
 }
 

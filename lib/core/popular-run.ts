@@ -8,11 +8,17 @@ import { maxRecordsWithin, recordBytes } from './record-size.js';
 /** What every message of one run carries, so consumers can tell runs apart. */
 export interface PopularRun {
   runId: string;
-  /** `<prefix><unix seconds of the run start>` (`popular_...`, or `trending_...` for the trending set): the key of every message of the run, marker included. */
+  /**
+   * `<prefix><unix seconds of the run start>` (`popular_...`, or `trending_...` for the trending set): the key of every
+   * message of the run, marker included.
+   */
   key: string;
   startedAt: Date;
   percentile: number;
-  /** Who published the run: the job's Kafka client id, `<service>-<stage>-popular` on AWS, so every message names its stage. */
+  /**
+   * Who published the run: the job's Kafka client id, `<service>-<stage>-popular` on AWS, so every message names its
+   * stage.
+   */
   source?: string;
 }
 
@@ -34,7 +40,12 @@ export interface RunWindow {
   end: string;
 }
 
-export const RUN_HEADER = { runId: 'run_id', startedAt: 'run_started_at', runEnd: 'run_end', source: 'run_source' } as const;
+export const RUN_HEADER = {
+  runId: 'run_id',
+  startedAt: 'run_started_at',
+  runEnd: 'run_end',
+  source: 'run_source',
+} as const;
 
 /** The key prefix of the popular-users job's all-time runs. */
 export const POPULAR_KEY_PREFIX = 'popular_';

@@ -61,7 +61,11 @@ export interface PartitionJudgement {
  *   its offset; the others are judged by the new log's offsets.
  * - An event without a timestamp is judged by its offset alone.
  */
-export function judgePartition(userId: string, events: readonly ScoredEvent[], position: StoredPosition | undefined): PartitionJudgement {
+export function judgePartition(
+  userId: string,
+  events: readonly ScoredEvent[],
+  position: StoredPosition | undefined,
+): PartitionJudgement {
   let minOffset = Infinity;
   let maxOffset = -Infinity;
   let maxTimestamp = -1;
@@ -70,7 +74,8 @@ export function judgePartition(userId: string, events: readonly ScoredEvent[], p
     if (e.offset > maxOffset) maxOffset = e.offset;
     if (e.timestamp > maxTimestamp) maxTimestamp = e.timestamp;
   }
-  if (position === undefined) return { counted: [...events], copies: 0, next: { offset: maxOffset, newest: maxTimestamp } };
+  if (position === undefined)
+    return { counted: [...events], copies: 0, next: { offset: maxOffset, newest: maxTimestamp } };
 
   const { offset, newest, previous } = position;
   const restarted = newest !== undefined && events.some((e) => e.offset <= offset && e.timestamp > newest);
@@ -87,7 +92,10 @@ export function judgePartition(userId: string, events: readonly ScoredEvent[], p
   if (counted.length === 0) return judgement;
 
   const { topic, partition } = counted[0]!;
-  judgement.next = { offset: restarted ? maxOffset : Math.max(offset, maxOffset), newest: Math.max(newest ?? -1, maxTimestamp) };
+  judgement.next = {
+    offset: restarted ? maxOffset : Math.max(offset, maxOffset),
+    newest: Math.max(newest ?? -1, maxTimestamp),
+  };
   if (horizon !== undefined) judgement.next.previous = horizon;
   if (restarted) {
     judgement.restart = {
@@ -104,7 +112,15 @@ export function judgePartition(userId: string, events: readonly ScoredEvent[], p
   if (horizon !== undefined) {
     for (const e of counted) {
       if (!undecidable(e) || e.offset > horizon.offset) continue;
-      const unsure = (judgement.possibleCopies ??= { userId, topic, partition, events: 0, score: 0, firstOffset: e.offset, lastOffset: e.offset });
+      const unsure = (judgement.possibleCopies ??= {
+        userId,
+        topic,
+        partition,
+        events: 0,
+        score: 0,
+        firstOffset: e.offset,
+        lastOffset: e.offset,
+      });
       unsure.events++;
       unsure.score += e.score;
       unsure.firstOffset = Math.min(unsure.firstOffset, e.offset);
@@ -125,7 +141,10 @@ export interface Remaining {
 }
 
 /** Rebuilds a user's delta from the events not yet applied, partition by partition. */
-export function remainingDelta(user: UserDelta, stored: (topic: string, partition: number) => StoredPosition | undefined): Remaining {
+export function remainingDelta(
+  user: UserDelta,
+  stored: (topic: string, partition: number) => StoredPosition | undefined,
+): Remaining {
   const byPartition = new Map<string, ScoredEvent[]>();
   for (const e of user.events) {
     const key = partitionKey(e.topic, e.partition);

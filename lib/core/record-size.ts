@@ -57,7 +57,11 @@ export const fitsLimit = (bytes: number, limit: number): boolean => bytes <= lim
  * fit `limit`. A message too large even alone gets a request of its own: the caller decides what
  * to do with it (cut it first, or refuse it).
  */
-export function requestsWithin<T extends OutgoingMessage>(messages: readonly T[], limit: number, maxCount = Infinity): T[][] {
+export function requestsWithin<T extends OutgoingMessage>(
+  messages: readonly T[],
+  limit: number,
+  maxCount = Infinity,
+): T[][] {
   const requests: T[][] = [];
   let current: T[] = [];
   let size = RECORD_BATCH_OVERHEAD;

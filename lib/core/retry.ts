@@ -32,7 +32,10 @@ export interface RetryOptions {
   /** Attempts in all, the first one included; Infinity tries until one succeeds. */
   attempts: number;
   backoff: Backoff;
-  /** Cuts a wait short and starts no further attempt; `retry` then rejects with the signal's reason. An attempt in flight runs on. */
+  /**
+   * Cuts a wait short and starts no further attempt; `retry` then rejects with the signal's reason. An attempt in
+   * flight runs on.
+   */
   signal?: AbortSignal;
   /** Told of each failure that will be tried again, and how long until then. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;

@@ -40,7 +40,10 @@ export class RunCollector {
 
   constructor(private readonly trust: RunTrust) {}
 
-  /** Takes one decoded message; false when it is passed over (another source or key, or older than the latest complete run). */
+  /**
+   * Takes one decoded message; false when it is passed over (another source or key, or older than the latest complete
+   * run).
+   */
   add(message: PopularMessage): boolean {
     if (message.source !== this.trust.source) return false;
     if (this.trust.keyPrefix !== undefined && !message.key.startsWith(this.trust.keyPrefix)) return false;

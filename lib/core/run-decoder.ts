@@ -12,10 +12,18 @@ interface RunIdentity {
 }
 
 /** One message of the topic, as a consumer decodes it. */
-export type PopularMessage = (RunIdentity & { kind: 'user'; user: PopularUser }) | (RunIdentity & { kind: 'end'; end: RunEnd });
+export type PopularMessage =
+  (RunIdentity & { kind: 'user'; user: PopularUser }) | (RunIdentity & { kind: 'end'; end: RunEnd });
 
-/** Decodes a message of a runs topic; undefined for anything that is not part of a run. A repeated header counts with its last value. */
-export function decodePopularMessage(key: string | null, value: string | null, headers: Record<string, string | undefined>): PopularMessage | undefined {
+/**
+ * Decodes a message of a runs topic; undefined for anything that is not part of a run. A repeated header counts with
+ * its last value.
+ */
+export function decodePopularMessage(
+  key: string | null,
+  value: string | null,
+  headers: Record<string, string | undefined>,
+): PopularMessage | undefined {
   const runId = headers[RUN_HEADER.runId];
   const startedAt = headers[RUN_HEADER.startedAt];
   if (key === null || value === null || runId === undefined || startedAt === undefined) return undefined;
@@ -30,11 +38,19 @@ export function decodePopularMessage(key: string | null, value: string | null, h
   const source = headers[RUN_HEADER.source];
   if (source !== undefined) identity.source = source;
   if (headers[RUN_HEADER.runEnd] === 'true') {
-    if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number') return undefined;
+    if (body.run_id !== runId || typeof body.count !== 'number' || typeof body.users_scanned !== 'number')
+      return undefined;
     const cutoff = typeof body.cutoff === 'number' ? body.cutoff : null;
-    const end: RunEnd = { runId, count: body.count, cutoff, percentile: Number(body.percentile), usersScanned: body.users_scanned };
+    const end: RunEnd = {
+      runId,
+      count: body.count,
+      cutoff,
+      percentile: Number(body.percentile),
+      usersScanned: body.users_scanned,
+    };
     // A trending run's marker names its window.
-    if (typeof body.window_start === 'string' && typeof body.window_end === 'string') end.window = { start: body.window_start, end: body.window_end };
+    if (typeof body.window_start === 'string' && typeof body.window_end === 'string')
+      end.window = { start: body.window_start, end: body.window_end };
     return { ...identity, kind: 'end', end };
   }
   if (typeof body.user_id !== 'string' || typeof body.score !== 'number') return undefined;

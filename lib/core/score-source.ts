@@ -55,7 +55,10 @@ export function memoryScoreSource(
           if (page.length === 0) continue;
           totals.pages++;
           totals.users += page.length;
-          await onPage(segment, windowScores === undefined ? { userIds, scores: page } : { userIds, scores: page, windowScores: window });
+          await onPage(
+            segment,
+            windowScores === undefined ? { userIds, scores: page } : { userIds, scores: page, windowScores: window },
+          );
         }
       }
       return totals;

@@ -107,7 +107,9 @@ export class SegmentSelection {
     if (!this.collecting) return 0;
     for (let i = 0; i < scores.length; i++) candidates.add(userIds[i]!, scores[i]!);
     const peak = candidates.size;
-    candidates.raiseThreshold(nextThreshold(candidates.threshold, digest.count, this.percentile, this.policy, (q) => digest.quantile(q)));
+    candidates.raiseThreshold(
+      nextThreshold(candidates.threshold, digest.count, this.percentile, this.policy, (q) => digest.quantile(q)),
+    );
     return peak;
   }
 
@@ -119,7 +121,8 @@ export class SegmentSelection {
 }
 
 export type CutoffResolution =
-  { resolved: true; rank: number; total: number; cutoff: number | null } | { resolved: false; rank: number; total: number; belowThreshold: number };
+  | { resolved: true; rank: number; total: number; cutoff: number | null }
+  | { resolved: false; rank: number; total: number; belowThreshold: number };
 
 /**
  * The exact cutoff from all segments' candidates, when the thresholds allow it. With T the highest

@@ -37,7 +37,9 @@ export class SettingsReader {
     if (value === undefined) return fallback;
     const n = Number(value);
     if (!/^-?\d+$/.test(value) || n < min || n > max) {
-      this.problems.push(`${name}=${value} is not an integer from ${min} to ${max}; set it in that range or unset it for the default ${fallback}`);
+      this.problems.push(
+        `${name}=${value} is not an integer from ${min} to ${max}; set it in that range or unset it for the default ${fallback}`,
+      );
       return fallback;
     }
     return n;
@@ -48,7 +50,9 @@ export class SettingsReader {
     if (value === undefined) return fallback;
     const n = Number(value);
     if (!Number.isFinite(n) || !isValid(n)) {
-      this.problems.push(`${name}=${value} is not a number ${range}; set it in that range or unset it for the default ${fallback}`);
+      this.problems.push(
+        `${name}=${value} is not a number ${range}; set it in that range or unset it for the default ${fallback}`,
+      );
       return fallback;
     }
     return n;
@@ -72,7 +76,10 @@ export class SettingsReader {
   }
 
   brokers(name: string): string[] {
-    const list = this.required(name, 'set it to a comma-separated list of host:port Kafka bootstrap brokers (npm run stack writes one to .local/stack.env)')
+    const list = this.required(
+      name,
+      'set it to a comma-separated list of host:port Kafka bootstrap brokers (npm run stack writes one to .local/stack.env)',
+    )
       .split(',')
       .map((b) => b.trim())
       .filter((b) => b !== '');
@@ -80,7 +87,9 @@ export class SettingsReader {
     if (bad.length > 0) this.problems.push(`${name} has entries that are not host:port: ${bad.join(', ')}`);
     const badPorts = list.filter((b) => !bad.includes(b) && !isPort(Number(b.slice(b.lastIndexOf(':') + 1))));
     if (badPorts.length > 0)
-      this.problems.push(`${name} has ports outside 1-65535: ${badPorts.join(', ')}; use the brokers' listener ports (9092 plaintext, 9098 MSK IAM)`);
+      this.problems.push(
+        `${name} has ports outside 1-65535: ${badPorts.join(', ')}; use the brokers' listener ports (9092 plaintext, 9098 MSK IAM)`,
+      );
     return list;
   }
 
@@ -89,16 +98,21 @@ export class SettingsReader {
     const value = this.text(name, fallback);
     const problem = topicNameProblem(value);
     if (problem !== undefined)
-      this.problems.push(`${name}=${value} is not a topic name Kafka accepts (${problem}); use 1-249 characters of a-z, A-Z, 0-9, ".", "_" and "-"`);
+      this.problems.push(
+        `${name}=${value} is not a topic name Kafka accepts (${problem}); use 1-249 characters of a-z, A-Z, 0-9, ".", "_" and "-"`,
+      );
     return value;
   }
 
-  /** A decimal number strictly between 0 and 100, kept exactly: no hex, exponents, or more digits than a double holds. */
+  /**
+   * A decimal number strictly between 0 and 100, kept exactly: no hex, exponents, or more digits than a double holds.
+   */
   percentile(name: string, fallback: number): number {
     const value = this.value(name);
     if (value === undefined) return fallback;
     const decimal = /^\d+(\.\d+)?$/.test(value) ? parseDecimal(value) : undefined;
-    const inRange = decimal !== undefined && decimal.digits > 0n && decimal.digits < 100n * 10n ** BigInt(decimal.scale);
+    const inRange =
+      decimal !== undefined && decimal.digits > 0n && decimal.digits < 100n * 10n ** BigInt(decimal.scale);
     if (!inRange) {
       this.problems.push(
         `${name}=${value} is not a number strictly between 0 and 100 written as a decimal (e.g. 95 or 99.9); set it in that range or unset it for the default ${fallback}`,
@@ -107,7 +121,9 @@ export class SettingsReader {
     }
     const n = Number(value);
     if (!sameDecimal(decimalOf(n), decimal)) {
-      this.problems.push(`${name}=${value} has more significant digits than the job can hold exactly; use at most 15, e.g. ${String(n)}`);
+      this.problems.push(
+        `${name}=${value} has more significant digits than the job can hold exactly; use at most 15, e.g. ${String(n)}`,
+      );
       return fallback;
     }
     return n;
@@ -117,7 +133,9 @@ export class SettingsReader {
   region(required?: string): string | undefined {
     const present = this.env.AWS_REGION;
     if (present !== undefined && present.trim() === '') {
-      this.problems.push('AWS_REGION is set but empty; set it to the region of the table and the cluster (e.g. eu-west-1), or unset it');
+      this.problems.push(
+        'AWS_REGION is set but empty; set it to the region of the table and the cluster (e.g. eu-west-1), or unset it',
+      );
       return undefined;
     }
     if (present === undefined && required !== undefined) this.problems.push(`AWS_REGION is not set; ${required}`);

@@ -60,7 +60,9 @@ export function splitByPartitions(user: UserDelta, maxPartitions: number): UserD
   if (user.spans.size <= maxPartitions) return [user];
   const partOf = new Map<string, number>();
   for (const key of user.spans.keys()) partOf.set(key, Math.floor(partOf.size / maxPartitions));
-  const parts: UserDelta[] = Array.from({ length: Math.ceil(user.spans.size / maxPartitions) }, () => emptyDelta(user.userId));
+  const parts: UserDelta[] = Array.from({ length: Math.ceil(user.spans.size / maxPartitions) }, () =>
+    emptyDelta(user.userId),
+  );
   for (const e of user.events) addEvent(parts[partOf.get(partitionKey(e.topic, e.partition))!]!, e);
   return parts;
 }
@@ -76,7 +78,13 @@ export function undecidable(e: ScoredEvent): boolean {
 
 export function addEvent(user: UserDelta, e: ScoredEvent): void {
   user.delta += e.score;
-  const event: ScoredEvent = { topic: e.topic, partition: e.partition, offset: e.offset, timestamp: e.timestamp, score: e.score };
+  const event: ScoredEvent = {
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    timestamp: e.timestamp,
+    score: e.score,
+  };
   if (e.brokerTimestamp === true) event.brokerTimestamp = true;
   user.events.push(event);
   const key = partitionKey(e.topic, e.partition);
@@ -90,5 +98,6 @@ export function addEvent(user: UserDelta, e: ScoredEvent): void {
     if (e.timestamp > span.newest) span.newest = e.timestamp;
   }
   if (e.timestamp >= 0 && (span.oldest === undefined || e.timestamp < span.oldest)) span.oldest = e.timestamp;
-  if (undecidable(e) && (span.firstUndecidable === undefined || e.offset < span.firstUndecidable)) span.firstUndecidable = e.offset;
+  if (undecidable(e) && (span.firstUndecidable === undefined || e.offset < span.firstUndecidable))
+    span.firstUndecidable = e.offset;
 }

@@ -14,7 +14,8 @@ export function dayOf(ms: number): number {
 /** YYYY-MM-DD of a day; the day must be one a Date can hold (from year 1970 to 275760). */
 export function dayName(day: number): string {
   const ms = day * DAY_MS;
-  if (!Number.isSafeInteger(day) || ms < 0 || ms > LAST_DATE_MS) throw new RangeError(`day ${day} has no calendar date`);
+  if (!Number.isSafeInteger(day) || ms < 0 || ms > LAST_DATE_MS)
+    throw new RangeError(`day ${day} has no calendar date`);
   return new Date(ms).toISOString().slice(0, 10);
 }
 

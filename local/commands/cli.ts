@@ -33,7 +33,13 @@ export function numberFlag(name: string, text: string | undefined, fallback: num
   if (!ok || n < min || n > max) {
     const kind = integer ? 'a whole number' : 'a number';
     const range =
-      min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` of at least ${min}` : max < Infinity ? ` of at most ${max}` : '';
+      min > -Infinity && max < Infinity
+        ? ` from ${min} to ${max}`
+        : min > -Infinity
+          ? ` of at least ${min}`
+          : max < Infinity
+            ? ` of at most ${max}`
+            : '';
     throw new UsageError(`--${name} ${text} is not ${kind}${range}`);
   }
   return n;
@@ -75,7 +81,8 @@ export function runCommand(main: () => Promise<void>, usage?: string): void {
         console.error(err.message);
         return process.exit(EXIT.usage);
       }
-      if (err instanceof MissingPrerequisiteError) console.error(`Missing prerequisite: ${err.message}\nRun the set-up first: bash local/setup.sh`);
+      if (err instanceof MissingPrerequisiteError)
+        console.error(`Missing prerequisite: ${err.message}\nRun the set-up first: bash local/setup.sh`);
       else console.error(err);
       process.exit(EXIT.failed);
     },

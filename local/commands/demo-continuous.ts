@@ -20,7 +20,9 @@ export interface ContinuousOptions {
 
 /** Streams events, scores them as they come, and runs the job on a timer until Ctrl-C. */
 export async function runContinuously(o: ContinuousOptions): Promise<void> {
-  console.log(`\nContinuous mode: ${o.rate} events/s, the job every ${o.intervalS} s. Ctrl-C stops and writes the report.`);
+  console.log(
+    `\nContinuous mode: ${o.rate} events/s, the job every ${o.intervalS} s. Ctrl-C stops and writes the report.`,
+  );
   const stream = startActivityStream(o.producer, o.topic, {
     rate: o.rate,
     population: o.population,
@@ -29,7 +31,16 @@ export async function runContinuously(o: ContinuousOptions): Promise<void> {
   const started = performance.now();
   let last: PopularRunSummary | undefined;
   let jobRunning = false;
-  const live = setInterval(() => printContinuousLine(stream.sent(), o.mapping.stats().recordsCommitted, last, (performance.now() - started) / 1000), 1000);
+  const live = setInterval(
+    () =>
+      printContinuousLine(
+        stream.sent(),
+        o.mapping.stats().recordsCommitted,
+        last,
+        (performance.now() - started) / 1000,
+      ),
+    1000,
+  );
   const schedule = setInterval(() => {
     if (jobRunning) return; // a run still going when the next is due is not overlapped, as with a reserved concurrency of 1
     jobRunning = true;

@@ -89,7 +89,9 @@ async function bringUpPipeline(): Promise<Pipeline> {
   const started = performance.now();
   process.stdout.write(`Node ${process.version}. Starting the local stack (DynamoDB Local + Kafka broker)... `);
   const stack = await startLocalStack();
-  console.log(`up in ${((performance.now() - started) / 1000).toFixed(1)} s (Kafka ${stack.kafkaBrokers}, DynamoDB ${stack.dynamoEndpoint})`);
+  console.log(
+    `up in ${((performance.now() - started) / 1000).toFixed(1)} s (Kafka ${stack.kafkaBrokers}, DynamoDB ${stack.dynamoEndpoint})`,
+  );
   const env = { ...process.env, KAFKA_BROKERS: stack.kafkaBrokers, AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint };
   return { stack, env, names: stack.names };
 }
@@ -108,8 +110,11 @@ async function main(): Promise<void> {
   const seed = numberFlag('seed', flags.seed, 42, { integer: true });
   const pipeline = await bringUpPipeline();
   // From here on a signal stops the work at the next step, then the stack: never the stack first.
-  const interrupted = onStopSignal((signal) => console.log(`\n${signal}: finishing the work in flight, then stopping the local stack...`));
-  const untilInterrupted = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted.then(() => Promise.reject(new Interrupted()))]);
+  const interrupted = onStopSignal((signal) =>
+    console.log(`\n${signal}: finishing the work in flight, then stopping the local stack...`),
+  );
+  const untilInterrupted = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([work, interrupted.then(() => Promise.reject(new Interrupted()))]);
   const { names } = pipeline;
   const env: Env = {
     ...pipeline.env,
@@ -139,7 +144,8 @@ async function main(): Promise<void> {
     batchingWindowMs: 500,
     invoke: createScoreHandler({ config: scorerConfig, dynamo, deadLetters }, quiet),
   });
-  const runJob = (onProgress?: (n: number) => void) => runPopularJob({ config: jobConfig, dynamo, producer: popularProducer }, { onProgress });
+  const runJob = (onProgress?: (n: number) => void) =>
+    runPopularJob({ config: jobConfig, dynamo, producer: popularProducer }, { onProgress });
 
   const produceBar = createProgressBar({ label: 'produce', total: events });
 
@@ -174,13 +180,26 @@ async function main(): Promise<void> {
     console.log(
       `\nProducing ${events.toLocaleString('en-US')} events over ${users.toLocaleString('en-US')} users and the last ${days} days to ${names.activityTopic}, scored as they arrive`,
     );
-    console.log(`through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`);
+    console.log(
+      `through the event source mapping stand-in (batch size ${batchSize}) into DynamoDB table ${names.scoresTable}`,
+    );
     const pipelineStarted = performance.now();
     const { sent: produced } = await untilInterrupted(
-      produceDataSet(producer, names.activityTopic, { rows: events, population, random, overDays: { days }, onProgress: (p) => produceBar.update(p.sent) }),
+      produceDataSet(producer, names.activityTopic, {
+        rows: events,
+        population,
+        random,
+        overDays: { days },
+        onProgress: (p) => produceBar.update(p.sent),
+      }),
     );
     produceBar.finish(produced);
-    stages.push({ stage: 'produce to Kafka', seconds: (performance.now() - pipelineStarted) / 1000, items: produced, unit: 'events' });
+    stages.push({
+      stage: 'produce to Kafka',
+      seconds: (performance.now() - pipelineStarted) / 1000,
+      items: produced,
+      unit: 'events',
+    });
     const scoreBar = createProgressBar({ label: 'score  ', total: events });
     const ticker = setInterval(() => scoreBar.update(mapping.stats().recordsCommitted), 250);
     try {
@@ -190,7 +209,8 @@ async function main(): Promise<void> {
     }
     const scored = mapping.stats().recordsCommitted;
     scoreBar.finish(scored);
-    if (scored !== events) console.warn(`Warning: ${events - scored} events were produced but never scored; see docs/troubleshooting.md.`);
+    if (scored !== events)
+      console.warn(`Warning: ${events - scored} events were produced but never scored; see docs/troubleshooting.md.`);
     stages.push({
       stage: 'score (Kafka -> stand-in -> scorer -> DynamoDB)',
       seconds: (performance.now() - pipelineStarted) / 1000,
@@ -202,13 +222,23 @@ async function main(): Promise<void> {
     const jobBar = createProgressBar({ label: 'scan', total: users + 1 });
     const summary = await untilInterrupted(runJob((n) => jobBar.update(n)));
     jobBar.finish(summary.usersScanned);
-    stages.push({ stage: 'popular-users job (scan, digest, cutoff, publish)', seconds: summary.totalMs / 1000, items: summary.usersScanned, unit: 'users' });
+    stages.push({
+      stage: 'popular-users job (scan, digest, cutoff, publish)',
+      seconds: summary.totalMs / 1000,
+      items: summary.usersScanned,
+      unit: 'users',
+    });
 
     const readStarted = performance.now();
     const popular = await readRunBack(summary);
     const trending = await readTrendingBack(summary);
     const read = popular.length + (trending?.length ?? 0);
-    stages.push({ stage: `read the runs back`, seconds: (performance.now() - readStarted) / 1000, items: read, unit: 'messages' });
+    stages.push({
+      stage: `read the runs back`,
+      seconds: (performance.now() - readStarted) / 1000,
+      items: read,
+      unit: 'messages',
+    });
 
     printSummary(summary, popular, stages, trending);
     await writeReport(summary, stages, popular, trending);
@@ -220,7 +250,10 @@ async function main(): Promise<void> {
   async function readRunBack(summary: PopularRunSummary): Promise<PopularUser[]> {
     // The run_source a consumer trusts: the job's Kafka client id.
     const latest = await readLatestCompleteRun(kafka, names.popularTopic, { source: jobConfig.kafka.clientId });
-    if (latest?.runId !== summary.runId) throw new Error(`${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`);
+    if (latest?.runId !== summary.runId)
+      throw new Error(
+        `${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`,
+      );
     return latest.users;
   }
 
@@ -230,11 +263,18 @@ async function main(): Promise<void> {
     // Published by the same job, so under the same run_source.
     const latest = await readLatestCompleteRun(kafka, names.trendingTopic, { source: jobConfig.kafka.clientId });
     if (latest?.runId !== summary.trending.runId)
-      throw new Error(`${names.trendingTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.trending.runId}`);
+      throw new Error(
+        `${names.trendingTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.trending.runId}`,
+      );
     return latest.users;
   }
 
-  async function writeReport(summary: PopularRunSummary, stages: StageTiming[], popular?: PopularUser[], trendingUsers?: PopularUser[]): Promise<void> {
+  async function writeReport(
+    summary: PopularRunSummary,
+    stages: StageTiming[],
+    popular?: PopularUser[],
+    trendingUsers?: PopularUser[],
+  ): Promise<void> {
     const scores: number[] = [];
     const windowScores: number[] = [];
     const { trending } = summary;
@@ -251,7 +291,8 @@ async function main(): Promise<void> {
       window,
     );
     const listed = popular ?? (await readRunBack(summary));
-    const trendingListed = trending === undefined ? undefined : (trendingUsers ?? (await readTrendingBack(summary)) ?? []);
+    const trendingListed =
+      trending === undefined ? undefined : (trendingUsers ?? (await readTrendingBack(summary)) ?? []);
     const path = resolve(flags.report);
     mkdirSync(dirname(path), { recursive: true });
     const html = renderReport({

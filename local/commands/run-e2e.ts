@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`Node ${process.version}. Starting the Kafka broker and ministack (the AWS emulator)...`);
   const starting = startEmulatorStack(options.stage);
-  const stack: EmulatorStack = await Promise.race([starting, interrupted.then(() => Promise.reject(new Interrupted()))]).catch(async (err: unknown) => {
+  const stack: EmulatorStack = await Promise.race([
+    starting,
+    interrupted.then(() => Promise.reject(new Interrupted())),
+  ]).catch(async (err: unknown) => {
     await starting.then((s) => s.stop()).catch(() => undefined);
     throw err;
   });

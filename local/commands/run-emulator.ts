@@ -35,12 +35,16 @@ async function main(): Promise<void> {
   };
   writeStackEnv(ENV_FILE, env);
   console.log(`Up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  Kafka      ${stack.broker.bootstrapServers}    topics ${topics.activity}, ${topics.popular}, ${topics.trending}, ${topics.dlq}`);
+  console.log(
+    `  Kafka      ${stack.broker.bootstrapServers}    topics ${topics.activity}, ${topics.popular}, ${topics.trending}, ${topics.dlq}`,
+  );
   console.log(`  ministack  ${stack.emulator.endpoint}    (pid ${stack.emulator.pid})`);
   console.log(`Environment written to ${ENV_FILE}. In another shell:`);
   console.log(`  set -a; . ./${ENV_FILE}; set +a`);
   console.log(`  npx serverless deploy --stage ${STAGE} --param="kafkaBrokers=$KAFKA_BROKERS"`);
-  console.log(`  npm run generate -- --rows 20000 --users 1000 && npm run esm -- --invoke popular-users-${STAGE}-score`);
+  console.log(
+    `  npm run generate -- --rows 20000 --users 1000 && npm run esm -- --invoke popular-users-${STAGE}-score`,
+  );
   console.log('Press Ctrl-C to stop (everything deployed goes with the emulator).');
 
   const signal = await onStopSignal();

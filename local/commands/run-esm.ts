@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     release = async () => lambda.destroy();
   } else {
     const config = loadScorerConfig();
-    const dynamo = new DynamoDBClient({ requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) }) });
+    const dynamo = new DynamoDBClient({
+      requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) }),
+    });
     const deadLetters = new LazyProducer(createKafka(config.kafka));
     const logger = new Logger({ serviceName: 'activity-scorer', logLevel: values.verbose ? 'INFO' : 'WARN' });
     invoke = createScoreHandler({ config, dynamo, deadLetters }, logger);
@@ -98,7 +100,9 @@ async function main(): Promise<void> {
   await release();
   const stats = esm.stats();
   bar.finish(stats.recordsCommitted);
-  console.error(`Stopped: ${stats.invocations} invocations (${stats.failedInvocations} failed), ${stats.recordsCommitted} records committed.`);
+  console.error(
+    `Stopped: ${stats.invocations} invocations (${stats.failedInvocations} failed), ${stats.recordsCommitted} records committed.`,
+  );
 }
 
 runCommand(main, USAGE);

@@ -4,7 +4,14 @@ import { loadMappingConfig } from './settings.js';
 import { numberFlag, onStopSignal, runCommand } from './cli.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { adoptStackEnv } from './cli-env.js';
-import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom, SEED_DEFAULTS, startActivityStream } from '../generators/generate.js';
+import {
+  connectActivityProducer,
+  defaultPopulation,
+  produceDataSet,
+  seededRandom,
+  SEED_DEFAULTS,
+  startActivityStream,
+} from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
 
 const USAGE = `Usage: npm run generate -- [--rows N] [--users N] [--start ID] [--topic NAME] [--seed N] [--days D]
@@ -38,7 +45,8 @@ async function main(): Promise<void> {
     users: numberFlag('users', values.users, SEED_DEFAULTS.users, { integer: true, min: 1 }),
     start: numberFlag('start', values.start, SEED_DEFAULTS.start, { integer: true, min: 0 }),
   });
-  const random = values.seed === undefined ? Math.random : seededRandom(numberFlag('seed', values.seed, 0, { integer: true }));
+  const random =
+    values.seed === undefined ? Math.random : seededRandom(numberFlag('seed', values.seed, 0, { integer: true }));
   const producer = await connectActivityProducer(createKafka({ ...config.kafka, clientId: 'activity-generator' }));
 
   try {
@@ -58,7 +66,8 @@ async function main(): Promise<void> {
       return;
     }
     const rows = numberFlag('rows', values.rows, SEED_DEFAULTS.rows, { integer: true, min: 1 });
-    const days = values.days === undefined ? undefined : numberFlag('days', values.days, 0, { integer: true, min: 1, max: 3650 });
+    const days =
+      values.days === undefined ? undefined : numberFlag('days', values.days, 0, { integer: true, min: 1, max: 3650 });
     const bar = createProgressBar({ label: `producing to ${topic}`, total: rows });
     const result = await produceDataSet(producer, topic, {
       rows,
@@ -69,7 +78,9 @@ async function main(): Promise<void> {
     });
     bar.finish(result.sent);
     const seconds = result.elapsedMs / 1000;
-    console.log(`${result.sent.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds).toLocaleString('en-US')}/s)`);
+    console.log(
+      `${result.sent.toLocaleString('en-US')} events in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds).toLocaleString('en-US')}/s)`,
+    );
   } finally {
     await producer.close();
   }

@@ -12,8 +12,12 @@ async function main(): Promise<void> {
   writeStackEnv(ENV_FILE, env);
   const { names } = stack;
   console.log(`Local stack up in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`  Kafka ${kafkaVersion()} (KRaft)        ${stack.kafkaBrokers}    broker pid ${stack.kafka.pid()}, log in ${stack.kafka.dataDir}`);
-  console.log(`    topics: ${names.activityTopic} (${names.activityPartitions} partitions), ${names.popularTopic}, ${names.trendingTopic}, ${names.dlqTopic}`);
+  console.log(
+    `  Kafka ${kafkaVersion()} (KRaft)        ${stack.kafkaBrokers}    broker pid ${stack.kafka.pid()}, log in ${stack.kafka.dataDir}`,
+  );
+  console.log(
+    `    topics: ${names.activityTopic} (${names.activityPartitions} partitions), ${names.popularTopic}, ${names.trendingTopic}, ${names.dlqTopic}`,
+  );
   console.log(`  DynamoDB Local                   ${stack.dynamoEndpoint}`);
   console.log(`    table: ${names.scoresTable}`);
   console.log(`Endpoints written to ${ENV_FILE}; load them with: set -a; . ./${ENV_FILE}; set +a`);

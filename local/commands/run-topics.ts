@@ -50,7 +50,9 @@ async function main(): Promise<number> {
   try {
     const report = await applyTopicPlan(admin, plan);
     for (const t of report) {
-      const settings = ['cleanup.policy', 'retention.ms', 'min.insync.replicas'].map((k) => `${k}=${t.configs[k]}`).join(' ');
+      const settings = ['cleanup.policy', 'retention.ms', 'min.insync.replicas']
+        .map((k) => `${k}=${t.configs[k]}`)
+        .join(' ');
       console.log(
         `${t.created ? 'created' : 'exists '}  ${t.topic.padEnd(40)} ${String(t.partitions).padStart(3)} partitions, replication ${t.replicationFactor}, ${settings}`,
       );

@@ -50,10 +50,18 @@ export interface MappingConfig {
   kafka: KafkaSettings;
 }
 
-/** The local event source mapping's settings, named after AWS's (BatchSize, MaximumBatchingWindowInSeconds, StartingPosition). */
+/**
+ * The local event source mapping's settings, named after AWS's (BatchSize, MaximumBatchingWindowInSeconds,
+ * StartingPosition).
+ */
 export function loadMappingConfig(env: Env = process.env): MappingConfig {
   const r = new SettingsReader(env);
-  const windowSeconds = r.number('ESM_BATCHING_WINDOW_SECONDS', DEFAULT_BATCHING_WINDOW_MS / 1000, (s) => s >= 0 && s <= 300, 'from 0 to 300 seconds');
+  const windowSeconds = r.number(
+    'ESM_BATCHING_WINDOW_SECONDS',
+    DEFAULT_BATCHING_WINDOW_MS / 1000,
+    (s) => s >= 0 && s <= 300,
+    'from 0 to 300 seconds',
+  );
   const arn = r.text('ESM_EVENT_SOURCE_ARN', '');
   const config: MappingConfig = {
     activityTopic: r.topic('ACTIVITY_TOPIC', 'activity'),
@@ -73,7 +81,15 @@ export function loadMappingConfig(env: Env = process.env): MappingConfig {
 
 /** The stand-in's options from these settings, around the function it invokes. */
 export function mappingOptions(config: MappingConfig, invoke: MskInvoker): MappingOptions {
-  const { kafka, activityTopic: topic, groupId, batchSize, batchingWindowMs, startingPosition, eventSourceArn } = config;
+  const {
+    kafka,
+    activityTopic: topic,
+    groupId,
+    batchSize,
+    batchingWindowMs,
+    startingPosition,
+    eventSourceArn,
+  } = config;
   const { maximumRetryAttempts, maximumRecordAgeSeconds, onFailureTopic } = config;
   return {
     kafka,
@@ -94,7 +110,9 @@ export function mappingOptions(config: MappingConfig, invoke: MskInvoker): Mappi
 function recordAge(r: SettingsReader): number {
   const age = r.integer('ESM_MAXIMUM_RECORD_AGE_SECONDS', -1, -1, 604_800);
   if (age !== -1 && age < 60) {
-    r.problems.push(`ESM_MAXIMUM_RECORD_AGE_SECONDS=${age} is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800`);
+    r.problems.push(
+      `ESM_MAXIMUM_RECORD_AGE_SECONDS=${age} is below AWS's minimum of 60; set -1 (no limit) or 60 to 604800`,
+    );
     return -1;
   }
   return age;

@@ -60,7 +60,9 @@ function resolveOrDrop(value: unknown): Resolved | typeof NO_VALUE {
       }
     }
   }
-  return Object.fromEntries(entries.map(([k, v]) => [k, resolveOrDrop(v)] as const).filter(([, v]) => v !== NO_VALUE)) as Resolved;
+  return Object.fromEntries(
+    entries.map(([k, v]) => [k, resolveOrDrop(v)] as const).filter(([, v]) => v !== NO_VALUE),
+  ) as Resolved;
 }
 
 function condition(name: string): boolean {
@@ -71,7 +73,9 @@ function condition(name: string): boolean {
 
 /** The resources CloudFormation would create: those whose Condition holds. */
 export function createdResources(resources: Record<string, CfnResource>): Record<string, CfnResource> {
-  return Object.fromEntries(Object.entries(resources).filter(([, r]) => r.Condition === undefined || condition(r.Condition)));
+  return Object.fromEntries(
+    Object.entries(resources).filter(([, r]) => r.Condition === undefined || condition(r.Condition)),
+  );
 }
 
 export interface PolicyStatement {
@@ -82,15 +86,19 @@ export interface PolicyStatement {
   resources: string[];
 }
 
-const asText = (v: Resolved | undefined): string => (typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v));
-const asList = (v: Resolved | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(asText) : [asText(v)]);
+const asText = (v: Resolved | undefined): string =>
+  typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+const asList = (v: Resolved | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v.map(asText) : [asText(v)];
 
 /** Every statement of every inline policy on every role, resolved. */
 export function roleStatements(resources: Record<string, CfnResource>): PolicyStatement[] {
   const statements: PolicyStatement[] = [];
   for (const [role, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::IAM::Role') continue;
-    const props = resolveIntrinsics(resource.Properties) as { Policies?: { PolicyDocument: { Statement: Record<string, Resolved>[] } }[] };
+    const props = resolveIntrinsics(resource.Properties) as {
+      Policies?: { PolicyDocument: { Statement: Record<string, Resolved>[] } }[];
+    };
     for (const policy of props.Policies ?? []) {
       for (const s of policy.PolicyDocument.Statement) {
         statements.push({

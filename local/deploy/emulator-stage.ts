@@ -4,7 +4,12 @@ import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand, type StackResourceSummary } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListStackResourcesCommand,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
 import { AppError } from '../../lib/core/errors.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../services/clients.js';
 import { copyService, SERVERLESS_BIN, type CfnTemplate } from './package-service.js';
@@ -62,10 +67,21 @@ export function emulatorStage(endpoint: string, stage = 'local'): EmulatorStage 
   let params: Record<string, string> = {};
   // An abort ends the osls process (execFile's signal), as Ctrl-C would in a terminal.
   const serverless = async (command: string, signal?: AbortSignal) => {
-    const args = [SERVERLESS_BIN, command, '--stage', stage, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+    const args = [
+      SERVERLESS_BIN,
+      command,
+      '--stage',
+      stage,
+      ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+    ];
     const started = performance.now();
     try {
-      const { stdout, stderr } = await run(process.execPath, args, { cwd: serviceDir, env, maxBuffer: 16 * 1024 * 1024, signal });
+      const { stdout, stderr } = await run(process.execPath, args, {
+        cwd: serviceDir,
+        env,
+        maxBuffer: 16 * 1024 * 1024,
+        signal,
+      });
       return { durationMs: performance.now() - started, output: stdout + stderr };
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
@@ -83,7 +99,10 @@ export function emulatorStage(endpoint: string, stage = 'local'): EmulatorStage 
       params = given;
       return serverless('deploy', signal);
     },
-    template: () => JSON.parse(readFileSync(join(serviceDir, '.serverless/cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate,
+    template: () =>
+      JSON.parse(
+        readFileSync(join(serviceDir, '.serverless/cloudformation-template-update-stack.json'), 'utf8'),
+      ) as CfnTemplate,
     async resources() {
       try {
         await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -94,7 +113,9 @@ export function emulatorStage(endpoint: string, stage = 'local'): EmulatorStage 
       const summaries: StackResourceSummary[] = [];
       let token: string | undefined;
       do {
-        const page = await cloudFormation.send(new ListStackResourcesCommand({ StackName: stackName, NextToken: token }));
+        const page = await cloudFormation.send(
+          new ListStackResourcesCommand({ StackName: stackName, NextToken: token }),
+        );
         summaries.push(...(page.StackResourceSummaries ?? []));
         token = page.NextToken;
       } while (token !== undefined);

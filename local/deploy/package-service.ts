@@ -86,6 +86,8 @@ export async function packageService(stage: string, params: Record<string, strin
   const template = JSON.parse(readFileSync(templatePath, 'utf8')) as CfnTemplate;
   evaluateConditions(template.Conditions);
   const resources = createdResources(template.Resources);
-  const properties = Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, resolveIntrinsics(r.Properties ?? {}) as Record<string, any>]));
+  const properties = Object.fromEntries(
+    Object.entries(resources).map(([id, r]) => [id, resolveIntrinsics(r.Properties ?? {}) as Record<string, any>]),
+  );
   return { serviceDir, artifactsDir, template, templatePath, resources, properties, durationMs, remove };
 }

@@ -51,7 +51,12 @@ function check(ok: boolean, what: string): void {
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return work;
   signal.throwIfAborted();
-  return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }))]);
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+    ),
+  ]);
 }
 
 interface Context {
@@ -66,12 +71,18 @@ interface Context {
 /** The Node a deployed function ran on: ministack's worker process for it, started from the node on its PATH. */
 function checkFunctionNode(c: Context, fn: 'score' | 'popular'): void {
   const name = c.stage.functionName(fn);
-  const runtime = String(c.stage.template().Resources[fn === 'score' ? 'ScoreLambdaFunction' : 'PopularLambdaFunction']?.Properties?.Runtime);
+  const runtime = String(
+    c.stage.template().Resources[fn === 'score' ? 'ScoreLambdaFunction' : 'PopularLambdaFunction']?.Properties?.Runtime,
+  );
   const binary = c.stack.emulator.functionNodes().get(name);
-  if (binary === undefined) return c.say(`${name}: its Node is not checked on this system (ministack's workers are read from /proc)`);
+  if (binary === undefined)
+    return c.say(`${name}: its Node is not checked on this system (ministack's workers are read from /proc)`);
   const version = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const major = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
-  check(version.startsWith(`v${major}.`), `${name} ran on ${binary} (${version}), not on Node ${major} as its runtime ${runtime}`);
+  check(
+    version.startsWith(`v${major}.`),
+    `${name} ran on ${binary} (${version}), not on Node ${major} as its runtime ${runtime}`,
+  );
   c.say(`${name} ran on Node ${version} (${binary}), its runtime ${runtime}`);
 }
 
@@ -86,14 +97,22 @@ async function deploy(c: Context): Promise<number> {
   return durationMs;
 }
 
-/** Produces the seed's data set and has the stand-in feed it to the deployed scorer; returns the sums the table must hold. */
-async function score(c: Context): Promise<{ expected: Map<string, number>; stats: MappingStats; scoreMs: number; scoredAt: Date }> {
+/**
+ * Produces the seed's data set and has the stand-in feed it to the deployed scorer; returns the sums the table must
+ * hold.
+ */
+async function score(
+  c: Context,
+): Promise<{ expected: Map<string, number>; stats: MappingStats; scoreMs: number; scoredAt: Date }> {
   const { activity } = stageTopics(c.stage.stage);
   const { events, users, seed, batchSize } = c.options;
   const population = defaultPopulation({ users });
   const producer = await connectActivityProducer(c.kafka);
   try {
-    await abortable(produceDataSet(producer, activity, { rows: events, population, random: seededRandom(seed) }), c.signal);
+    await abortable(
+      produceDataSet(producer, activity, { rows: events, population, random: seededRandom(seed) }),
+      c.signal,
+    );
   } finally {
     await producer.close();
   }
@@ -101,7 +120,8 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
   c.say(`produced ${events} events of ${expected.size} users (the seed's data set, seed ${seed}) to ${activity}`);
 
   const started = performance.now();
-  // The stand-in retries a failing batch for ever, as AWS does; here a batch failing three times ends the run instead of hanging it.
+  // The stand-in retries a failing batch for ever, as AWS does; here a batch failing three times ends the run instead
+  // of hanging it.
   let failing: (err: Error) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (failing = reject));
   const mapping = await startEventSourceMapping({
@@ -138,7 +158,9 @@ async function score(c: Context): Promise<{ expected: Map<string, number>; stats
 
 async function scheduledRun(c: Context, scoredAt: Date): Promise<CompleteRun> {
   const rule = Object.values(c.stage.template().Resources).find((r) => r.Type === 'AWS::Events::Rule');
-  c.say(`waiting for the deployed schedule (${String(rule?.Properties?.ScheduleExpression)}) to run ${c.stage.functionName('popular')}...`);
+  c.say(
+    `waiting for the deployed schedule (${String(rule?.Properties?.ScheduleExpression)}) to run ${c.stage.functionName('popular')}...`,
+  );
   const run = await waitForScheduledRun(
     c.kafka,
     stageTopics(c.stage.stage).popular,
@@ -147,12 +169,22 @@ async function scheduledRun(c: Context, scoredAt: Date): Promise<CompleteRun> {
     c.options.scheduleWaitMs,
     c.signal,
   );
-  check(run.source === c.stage.functionName('popular'), `the run was published by ${run.source}, not by the deployed ${c.stage.functionName('popular')}`);
-  c.say(`run ${run.key}, started ${run.startedAt} by the schedule: ${run.usersScanned} users scanned, cutoff ${run.cutoff}, ${run.count} published`);
+  check(
+    run.source === c.stage.functionName('popular'),
+    `the run was published by ${run.source}, not by the deployed ${c.stage.functionName('popular')}`,
+  );
+  c.say(
+    `run ${run.key}, started ${run.startedAt} by the schedule: ${run.usersScanned} users scanned, cutoff ${run.cutoff}, ${run.count} published`,
+  );
   return run;
 }
 
-export async function runE2e(stack: EmulatorStack, options: E2eOptions, say: (line: string) => void, signal?: AbortSignal): Promise<E2eResult> {
+export async function runE2e(
+  stack: EmulatorStack,
+  options: E2eOptions,
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<E2eResult> {
   const stage = emulatorStage(stack.emulator.endpoint, options.stage);
   const c: Context = { stack, stage, options, kafka: plainKafka(stack.broker.bootstrapServers, 'e2e'), say, signal };
   let deployed = false;
@@ -162,7 +194,10 @@ export async function runE2e(stack: EmulatorStack, options: E2eOptions, say: (li
     const { expected, stats, scoreMs, scoredAt } = await score(c);
     const table = `${stage.stackName}-scores`;
     const sums = await readSums(stack.dynamo, table, { consistent: true });
-    check(JSON.stringify(sorted(sums)) === JSON.stringify(sorted(expected)), `${table} does not hold the exact sums of the events`);
+    check(
+      JSON.stringify(sorted(sums)) === JSON.stringify(sorted(expected)),
+      `${table} does not hold the exact sums of the events`,
+    );
     say(`${table}: ${sums.size} users, every sum exact`);
     checkFunctionNode(c, 'score');
 
@@ -171,12 +206,16 @@ export async function runE2e(stack: EmulatorStack, options: E2eOptions, say: (li
     const oracle = exactPopular(expected, run.percentile);
     const published = new Map(run.users.map((u) => [u.userId, u.score]));
     const exact =
-      run.cutoff === oracle.cutoff && run.usersScanned === expected.size && JSON.stringify(sorted(published)) === JSON.stringify(sorted(oracle.users));
+      run.cutoff === oracle.cutoff &&
+      run.usersScanned === expected.size &&
+      JSON.stringify(sorted(published)) === JSON.stringify(sorted(oracle.users));
     check(
       exact,
       `the run (cutoff ${run.cutoff}, ${published.size} users) is not the exact p${run.percentile} set (cutoff ${oracle.cutoff}, ${oracle.users.size} users)`,
     );
-    say(`the published set is the exact p${run.percentile} set of the fixtures' oracle: cutoff ${oracle.cutoff}, ${oracle.users.size} users`);
+    say(
+      `the published set is the exact p${run.percentile} set of the fixtures' oracle: cutoff ${oracle.cutoff}, ${oracle.users.size} users`,
+    );
 
     const removed = await stage.remove(signal);
     deployed = false;

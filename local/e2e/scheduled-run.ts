@@ -26,8 +26,11 @@ export async function waitForScheduledRun(
     // A run that started once every score was written scans them all.
     if (latest !== undefined && Date.parse(latest.startedAt) >= after.getTime()) return latest;
     if (Date.now() > deadline) {
-      const seen = latest === undefined ? 'no complete run at all' : `only run ${latest.key}, started ${latest.startedAt}`;
-      throw new ScheduleDidNotFire(`the schedule ran no job after ${after.toISOString()} within ${timeoutMs / 1000} s (${seen} on ${topic})`);
+      const seen =
+        latest === undefined ? 'no complete run at all' : `only run ${latest.key}, started ${latest.startedAt}`;
+      throw new ScheduleDidNotFire(
+        `the schedule ran no job after ${after.toISOString()} within ${timeoutMs / 1000} s (${seen} on ${topic})`,
+      );
     }
     await sleep(pollMs, undefined, { signal });
   }

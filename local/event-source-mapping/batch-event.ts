@@ -7,7 +7,12 @@ import { buildMskEvent, type KafkaRecord, type MskEventSource } from './msk-even
  * One partition's records as the MSK event AWS would send for them, through the one event builder,
  * each with the timestamp type its batch carries (the group reader sets it; CREATE_TIME when unknown).
  */
-export function toMskEvent(topic: string, partition: number, messages: ConsumedMessage[], source: MskEventSource): MSKEvent {
+export function toMskEvent(
+  topic: string,
+  partition: number,
+  messages: ConsumedMessage[],
+  source: MskEventSource,
+): MSKEvent {
   const records = messages.map((m): KafkaRecord => ({
     topic,
     partition,

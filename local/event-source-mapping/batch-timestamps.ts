@@ -55,7 +55,9 @@ export class BatchTimestamps {
     // Batches behind this record are done with; a stream that starts over fetches them anew.
     while (list !== undefined && list.length > 0 && list[0]!.last < message.offset) list.shift();
     const batch = list?.find((b) => b.first <= message.offset && message.offset <= b.last);
-    return batch === undefined ? { ...message, timestampType: 'CREATE_TIME' } : { ...message, timestamp: batch.at, timestampType: 'LOG_APPEND_TIME' };
+    return batch === undefined
+      ? { ...message, timestampType: 'CREATE_TIME' }
+      : { ...message, timestamp: batch.at, timestampType: 'LOG_APPEND_TIME' };
   }
 
   close(): void {

@@ -37,8 +37,18 @@ export class FunctionError extends AppError {}
 class RecordTooOld extends AppError {}
 
 export function batchDelivery(o: DeliveryOptions): Deliver {
-  async function giveUp(partition: number, messages: ConsumedMessage[], failure: GiveUp, report: Omit<BatchReport, 'ok'>, abandoned: AbortSignal) {
-    if (o.onFailureTopic !== undefined && !(await o.onFailureTopic.send(o.topic, partition, messages, failure, abandoned))) return false;
+  async function giveUp(
+    partition: number,
+    messages: ConsumedMessage[],
+    failure: GiveUp,
+    report: Omit<BatchReport, 'ok'>,
+    abandoned: AbortSignal,
+  ) {
+    if (
+      o.onFailureTopic !== undefined &&
+      !(await o.onFailureTopic.send(o.topic, partition, messages, failure, abandoned))
+    )
+      return false;
     o.tally.gaveUp(messages.length);
     o.report({ ...report, ok: false, gaveUp: failure.reason });
     return true;
@@ -68,7 +78,9 @@ export function batchDelivery(o: DeliveryOptions): Deliver {
         lastError = err instanceof Error ? err : new Error(String(err));
         o.tally.invocationFailed(lastError.message);
         // AWS's mapping retries a batch whatever the function threw: it sees a function error, not its kind.
-        throw err instanceof FunctionError ? err : new FunctionError(lastError.message, { cause: err, retriable: true });
+        throw err instanceof FunctionError
+          ? err
+          : new FunctionError(lastError.message, { cause: err, retriable: true });
       }
       o.report({ ...report, attempt: n, ok: true, durationMs: performance.now() - started });
     };
@@ -77,7 +89,8 @@ export function batchDelivery(o: DeliveryOptions): Deliver {
         attempts: o.policy.maxRetries + 1,
         backoff: o.backoff,
         signal: abandoned,
-        onRetry: (_err, n, retryInMs) => o.report({ ...report, attempt: n, ok: false, error: lastError!, retryInMs, durationMs }),
+        onRetry: (_err, n, retryInMs) =>
+          o.report({ ...report, attempt: n, ok: false, error: lastError!, retryInMs, durationMs }),
       });
       return true;
     } catch (err) {
@@ -87,7 +100,13 @@ export function batchDelivery(o: DeliveryOptions): Deliver {
       }
       if (err instanceof FunctionError) {
         const failure = { reason: 'retries_exhausted', attempts, error: lastError!.message } as const;
-        return giveUp(partition, messages, failure, { ...report, attempt: attempts, error: lastError!, durationMs }, abandoned);
+        return giveUp(
+          partition,
+          messages,
+          failure,
+          { ...report, attempt: attempts, error: lastError!, durationMs },
+          abandoned,
+        );
       }
       if (abandoned.aborted) return false;
       throw err;

@@ -2,7 +2,13 @@
 // generation that starts each assigned partition at the group's committed offset (or the starting
 // position), as AWS's pollers do after every rebalance. Reading never commits; the mapping does,
 // after the function succeeded.
-import { MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type Message, type MessagesStream } from '@platformatic/kafka';
+import {
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  type Consumer,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
 import { kafkaFailureMessage, type KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { fromClientMessage, type ConsumedMessage } from '../../lib/adapters/kafka-messages.js';
 import { retry, wait, type Backoff } from '../../lib/core/retry.js';
@@ -84,7 +90,12 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
     void (async () => {
       // The client has just given up on the group: the first join waits too.
       await wait(o.backoff.initialMs, closed.signal);
-      await retry(() => consumer.joinGroup({}), { attempts: Infinity, backoff: o.backoff, signal: closed.signal, onRetry: failed }).catch((err: unknown) => {
+      await retry(() => consumer.joinGroup({}), {
+        attempts: Infinity,
+        backoff: o.backoff,
+        signal: closed.signal,
+        onRetry: failed,
+      }).catch((err: unknown) => {
         if (!closing) failed(err);
       });
       rejoining = false;
@@ -97,7 +108,8 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
     const stream = await consumer.consume({
       topics: [topic],
       mode: MessagesStreamModes.COMMITTED,
-      fallbackMode: o.startingPosition === 'latest' ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
+      fallbackMode:
+        o.startingPosition === 'latest' ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,
     });
     if (closing) {
@@ -122,15 +134,18 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
   /** Makes sure one live stream of the current generation reads, retrying until it does or the reader closes. */
   function reopen(): Promise<void> {
     const live = () => active !== undefined && !active.stream.destroyed && active.generation === generation;
-    const failed = (err: unknown) => o.onError(`consuming ${topic} as group ${groupId} failed: ${kafkaFailureMessage(err)}`);
+    const failed = (err: unknown) =>
+      o.onError(`consuming ${topic} as group ${groupId} failed: ${kafkaFailureMessage(err)}`);
     // A join while a stream opened leaves it stale: another one opens at once, without a wait.
     const openLive = async () => {
       while (!closing && !live()) await openStream();
     };
     opening = opening.then(() =>
-      retry(openLive, { attempts: Infinity, backoff: o.backoff, signal: closed.signal, onRetry: failed }).catch((err: unknown) => {
-        if (!closing) failed(err);
-      }),
+      retry(openLive, { attempts: Infinity, backoff: o.backoff, signal: closed.signal, onRetry: failed }).catch(
+        (err: unknown) => {
+          if (!closing) failed(err);
+        },
+      ),
     );
     return opening;
   }
@@ -141,18 +156,23 @@ export async function startGroupReader(o: GroupReaderOptions, joinTimeoutMs: num
     closed.abort();
     await active?.stream.close().catch(() => undefined);
     // Leaving the group hands the partitions on at once rather than after the session timeout.
-    await consumer.close(true).catch((err: unknown) => o.onError(`leaving group ${groupId} failed: ${kafkaFailureMessage(err)}`));
+    await consumer
+      .close(true)
+      .catch((err: unknown) => o.onError(`leaving group ${groupId} failed: ${kafkaFailureMessage(err)}`));
     timestamps.close();
   }
 
   const timedOut = new Promise<boolean>((resolve) => setTimeout(resolve, joinTimeoutMs, false).unref());
   if (!(await Promise.race([reopen().then(() => true), timedOut]))) {
     await close();
-    throw new Error(`consumer group ${groupId} did not join within ${joinTimeoutMs / 1000} s; is the broker at ${kafka.settings.brokers.join(',')} up?`);
+    throw new Error(
+      `consumer group ${groupId} did not join within ${joinTimeoutMs / 1000} s; is the broker at ${kafka.settings.brokers.join(',')} up?`,
+    );
   }
 
   return {
-    owns: (partition) => consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false,
+    owns: (partition) =>
+      consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false,
     pause() {
       paused = true;
       active?.stream.pause();

@@ -1,4 +1,5 @@
-// The stand-in's other target: a function deployed behind the Lambda Invoke API (on AWS, or on the AWS emulator `npm run e2e` deploys to).
+// The stand-in's other target: a function deployed behind the Lambda Invoke API (on AWS, or on the AWS emulator `npm
+// run e2e` deploys to).
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { MSKEvent } from 'aws-lambda';
 import { FunctionError } from './delivery.js';
@@ -8,7 +9,11 @@ import type { MskInvoker } from './mapping-options.js';
 export function lambdaInvoker(client: LambdaClient, functionName: string): MskInvoker {
   return async (event: MSKEvent) => {
     const out = await client.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }),
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: Buffer.from(JSON.stringify(event)),
+      }),
     );
     const text = out.Payload === undefined ? '' : Buffer.from(out.Payload).toString('utf8');
     if (out.FunctionError !== undefined) {

@@ -19,7 +19,10 @@ export const DEFAULT_BACKOFF: Backoff = { initialMs: 500, maxMs: 30_000, multipl
 /** Where a group with no committed offsets starts reading, as AWS's StartingPosition. */
 export type StartingPosition = 'trim_horizon' | 'latest';
 
-/** The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see local/event-source-mapping/failure-policy.ts. */
+/**
+ * The error-handling settings (FailurePolicy) behave as AWS's do in provisioned mode; see
+ * local/event-source-mapping/failure-policy.ts.
+ */
 export interface MappingOptions extends FailurePolicy {
   kafka: KafkaClients | KafkaSettings;
   topic: string;

@@ -40,15 +40,30 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
   try {
     startedAt = await committedOffsets(kafka, groupId, topic);
   } catch (err) {
-    throw new Error(`reading the offsets of group ${groupId} on ${bootstrapServers} failed: ${kafkaFailureMessage(err)}`, { cause: err });
+    throw new Error(
+      `reading the offsets of group ${groupId} on ${bootstrapServers} failed: ${kafkaFailureMessage(err)}`,
+      { cause: err },
+    );
   }
   const tally = new MappingTally(startedAt);
   const stopping = new AbortController();
   const stop = stopping.signal;
   const onError = (what: string) => tally.problem(what);
 
-  const onFailureTopic = policy.onFailureTopic === undefined ? undefined : new OnFailureTopic(kafka, policy.onFailureTopic, { backoff, onError });
-  const deliver = batchDelivery({ topic, source, invoke, policy, backoff, tally, report: reportTo(options.onBatch), onFailureTopic });
+  const onFailureTopic =
+    policy.onFailureTopic === undefined
+      ? undefined
+      : new OnFailureTopic(kafka, policy.onFailureTopic, { backoff, onError });
+  const deliver = batchDelivery({
+    topic,
+    source,
+    invoke,
+    policy,
+    backoff,
+    tally,
+    report: reportTo(options.onBatch),
+    onFailureTopic,
+  });
   const lanes = new PartitionLanes({ topic, batchSize, windowMs, stop, deliver, tally });
 
   let reader: GroupReader;
@@ -100,10 +115,13 @@ export async function startEventSourceMapping(options: MappingOptions): Promise<
 function batching(options: MappingOptions): { batchSize: number; windowMs: number } {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
-    throw new RangeError(`batchSize ${batchSize} must be an integer from 1 to ${MAX_BATCH_SIZE}, as AWS allows for Kafka`);
+    throw new RangeError(
+      `batchSize ${batchSize} must be an integer from 1 to ${MAX_BATCH_SIZE}, as AWS allows for Kafka`,
+    );
   }
   const windowMs = options.batchingWindowMs ?? DEFAULT_BATCHING_WINDOW_MS;
-  if (!(windowMs >= 0 && windowMs <= 300_000)) throw new RangeError(`batchingWindowMs ${windowMs} must be from 0 to 300,000 (AWS's 300 s)`);
+  if (!(windowMs >= 0 && windowMs <= 300_000))
+    throw new RangeError(`batchingWindowMs ${windowMs} must be from 0 to 300,000 (AWS's 300 s)`);
   return { batchSize, windowMs };
 }
 

@@ -23,12 +23,14 @@ export interface MskEventSource {
   bootstrapServers: string;
 }
 
-export const LOCAL_CLUSTER_ARN = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1';
+export const LOCAL_CLUSTER_ARN =
+  'arn:aws:kafka:us-east-1:000000000000:cluster/local/00000000-0000-0000-0000-000000000000-1';
 
 const toBuffer = (data: Buffer | string): Buffer => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
 export function toMskRecord(r: KafkaRecord): MSKRecord {
-  const record: Partial<MSKRecord> & Pick<MSKRecord, 'topic' | 'partition' | 'offset' | 'timestamp' | 'timestampType' | 'headers'> = {
+  const record: Partial<MSKRecord> &
+    Pick<MSKRecord, 'topic' | 'partition' | 'offset' | 'timestamp' | 'timestampType' | 'headers'> = {
     topic: r.topic,
     partition: r.partition,
     offset: r.offset,
@@ -45,7 +47,9 @@ export function toMskRecord(r: KafkaRecord): MSKRecord {
 function mskHeaders(headers: MessageHeaders | RecordHeaders | undefined): MSKRecord['headers'] {
   const pairs = Array.isArray(headers)
     ? headers
-    : Object.entries(headers ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((one) => [name, one] as const));
+    : Object.entries(headers ?? {}).flatMap(([name, value]) =>
+        (Array.isArray(value) ? value : [value]).map((one) => [name, one] as const),
+      );
   const list: MSKRecord['headers'] = [];
   for (const [name, value] of pairs) {
     if (value === undefined) continue;
@@ -59,5 +63,10 @@ function mskHeaders(headers: MessageHeaders | RecordHeaders | undefined): MSKRec
 export function buildMskEvent(records: Iterable<KafkaRecord>, source: MskEventSource): MSKEvent {
   const grouped: Record<string, MSKRecord[]> = {};
   for (const r of records) (grouped[`${r.topic}-${r.partition}`] ??= []).push(toMskRecord(r));
-  return { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers, records: grouped };
+  return {
+    eventSource: 'aws:kafka',
+    eventSourceArn: source.eventSourceArn,
+    bootstrapServers: source.bootstrapServers,
+    records: grouped,
+  };
 }

@@ -28,7 +28,12 @@ export interface GiveUp {
 const RECORDS_PER_SEND = 500;
 
 /** The batch's records as they were (key, value, headers), with why and where they came from. */
-export function failedBatchMessages(topic: string, partition: number, messages: ConsumedMessage[], failure: GiveUp): OutgoingMessage[] {
+export function failedBatchMessages(
+  topic: string,
+  partition: number,
+  messages: ConsumedMessage[],
+  failure: GiveUp,
+): OutgoingMessage[] {
   return messages.map((m) => {
     const headers: MessageHeaders = [[FAILURE_HEADER.reason, failure.reason]];
     if (failure.error !== undefined) headers.push([FAILURE_HEADER.error, failure.error.slice(0, 1000)]);
@@ -65,16 +70,28 @@ export class OnFailureTopic {
    * the batch then stays uncommitted and comes round again after the longest wait, as a crashed
    * consumer restarts.
    */
-  async send(topic: string, partition: number, messages: ConsumedMessage[], failure: GiveUp, abandoned: AbortSignal): Promise<boolean> {
+  async send(
+    topic: string,
+    partition: number,
+    messages: ConsumedMessage[],
+    failure: GiveUp,
+    abandoned: AbortSignal,
+  ): Promise<boolean> {
     const failed = failedBatchMessages(topic, partition, messages, failure);
     const what = `sending a failed batch of ${topic}-${partition} to ${this.topic} failed`;
     try {
       await retry(
         async () => {
           const producer = await this.producer.get();
-          for (let i = 0; i < failed.length; i += RECORDS_PER_SEND) await producer.send(this.topic, failed.slice(i, i + RECORDS_PER_SEND));
+          for (let i = 0; i < failed.length; i += RECORDS_PER_SEND)
+            await producer.send(this.topic, failed.slice(i, i + RECORDS_PER_SEND));
         },
-        { attempts: Infinity, backoff: this.options.backoff, signal: abandoned, onRetry: (err) => this.options.onError(`${what}: ${errorMessage(err)}`) },
+        {
+          attempts: Infinity,
+          backoff: this.options.backoff,
+          signal: abandoned,
+          onRetry: (err) => this.options.onError(`${what}: ${errorMessage(err)}`),
+        },
       );
       return true;
     } catch (err) {

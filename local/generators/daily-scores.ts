@@ -44,7 +44,11 @@ export function lastDaysSums(scores: DailyScores, days: number): Float64Array {
  * User i's day buckets as a scorer with the clock on `today` (a UTC day number) would hold them: the
  * history's last day is today, and the `kept` days up to it are kept.
  */
-export function bucketAttributes(scores: DailyScores, today: number, kept: number): (index: number) => Record<string, AttributeValue> {
+export function bucketAttributes(
+  scores: DailyScores,
+  today: number,
+  kept: number,
+): (index: number) => Record<string, AttributeValue> {
   const days = scores.perDay.slice(-kept);
   const names = days.map((_, k) => bucketAttribute(today - days.length + 1 + k));
   return (i) => {

@@ -3,12 +3,23 @@
 import type { KafkaClients } from '../../lib/adapters/kafka-client.js';
 import { connectProducer, type ConnectedProducer, type MessageSender } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { activityMessage, defaultPopulation, randomActivity, SEED_DEFAULTS, staticDataSet, type Population, type Random } from './activity.js';
+import {
+  activityMessage,
+  defaultPopulation,
+  randomActivity,
+  SEED_DEFAULTS,
+  staticDataSet,
+  type Population,
+  type Random,
+} from './activity.js';
 
 // The commands pick their population and seed from here.
 export { defaultPopulation, SEED_DEFAULTS, seededRandom } from './activity.js';
 
-/** A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's client. */
+/**
+ * A producer fit for bulk loading: idempotent (a retried request adds no duplicate event), key-hashed like Java's
+ * client.
+ */
 export function connectActivityProducer(kafka: KafkaClients): Promise<ConnectedProducer> {
   return connectProducer(kafka);
 }
@@ -39,7 +50,11 @@ export interface DataSetOptions {
 const DAY_MS = 86_400_000;
 
 /** Produces the static data set and resolves once every chunk is acknowledged by all in-sync replicas. */
-export async function produceDataSet(producer: MessageSender, topic: string, options: DataSetOptions = {}): Promise<ProduceProgress> {
+export async function produceDataSet(
+  producer: MessageSender,
+  topic: string,
+  options: DataSetOptions = {},
+): Promise<ProduceProgress> {
   const rows = options.rows ?? SEED_DEFAULTS.rows;
   const population = options.population ?? defaultPopulation();
   const random = options.random ?? Math.random;
@@ -108,7 +123,9 @@ export function startActivityStream(producer: MessageSender, topic: string, opti
       const due = Math.floor(((performance.now() - started) / 1000) * options.rate) - sent;
       if (due > 0) {
         // A cap per send keeps one request well under the broker's 1 MiB after a long stall.
-        const messages = Array.from({ length: Math.min(due, 10_000) }, () => activityMessage(randomActivity(population, random)));
+        const messages = Array.from({ length: Math.min(due, 10_000) }, () =>
+          activityMessage(randomActivity(population, random)),
+        );
         try {
           await producer.send(topic, messages);
           sent += messages.length;

@@ -1,6 +1,12 @@
 // Loads users with given scores straight into a scores table, and generates score shapes to load:
 // for tests and benchmarks of the popular-users job, without running the scorer on billions of events.
-import { BatchWriteItemCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  type AttributeValue,
+  type BatchWriteItemCommandOutput,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../../lib/adapters/score-item.js';
 import { seededRandom } from './activity.js';
@@ -21,13 +27,26 @@ export interface WriteScoresOptions {
 }
 
 /** Writes user i with score scores[i], 25 items per request, retrying what DynamoDB leaves unprocessed. */
-export async function writeUserScores(client: DynamoDBClient, table: string, scores: ArrayLike<number>, options: WriteScoresOptions = {}): Promise<void> {
+export async function writeUserScores(
+  client: DynamoDBClient,
+  table: string,
+  scores: ArrayLike<number>,
+  options: WriteScoresOptions = {},
+): Promise<void> {
   const userId = options.userId ?? seedUserId;
   function* batches(): Generator<WriteRequest[]> {
     for (let start = 0; start < scores.length; start += BATCH_ITEMS) {
       const batch: WriteRequest[] = [];
       for (let i = start; i < Math.min(scores.length, start + BATCH_ITEMS); i++) {
-        batch.push({ PutRequest: { Item: { ...options.attributes?.(i), [USER_KEY]: { S: userId(i) }, [SCORE_ATTRIBUTE]: { N: String(scores[i]) } } } });
+        batch.push({
+          PutRequest: {
+            Item: {
+              ...options.attributes?.(i),
+              [USER_KEY]: { S: userId(i) },
+              [SCORE_ATTRIBUTE]: { N: String(scores[i]) },
+            },
+          },
+        });
       }
       yield batch;
     }
@@ -35,9 +54,12 @@ export async function writeUserScores(client: DynamoDBClient, table: string, sco
   await mapWithConcurrency(batches(), options.concurrency ?? 16, async (batch) => {
     let pending: WriteRequest[] | undefined = batch;
     for (let round = 0; pending !== undefined && pending.length > 0; round++) {
-      if (round >= MAX_UNPROCESSED_ROUNDS) throw new Error(`${table}: ${pending.length} items still unprocessed after ${round} rounds`);
+      if (round >= MAX_UNPROCESSED_ROUNDS)
+        throw new Error(`${table}: ${pending.length} items still unprocessed after ${round} rounds`);
       if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
-      const out: BatchWriteItemCommandOutput = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      const out: BatchWriteItemCommandOutput = await client.send(
+        new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+      );
       pending = out.UnprocessedItems?.[table];
     }
   });

@@ -52,7 +52,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const endpoint = `http://127.0.0.1:${port}`;
   const client = localDynamoClient(endpoint);
   try {
-    await waitUntilReady(`DynamoDB Local on ${endpoint}`, service, async () => void (await client.send(new ListTablesCommand({ Limit: 1 }))), 30_000);
+    await waitUntilReady(
+      `DynamoDB Local on ${endpoint}`,
+      service,
+      async () => void (await client.send(new ListTablesCommand({ Limit: 1 }))),
+      30_000,
+    );
   } finally {
     client.destroy();
   }

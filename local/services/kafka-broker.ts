@@ -9,9 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
 import { checkJava, MissingPrerequisiteError } from './prerequisites.js';
 import { freePort, startServiceProcess, waitUntilReady, type ServiceProcess } from './service-process.js';
-import { prepareMskIamListener, type MskIamListenerOptions, type MskIamListener, type MskIamListenerSetup } from './msk-iam-listener.js';
+import {
+  prepareMskIamListener,
+  type MskIamListenerOptions,
+  type MskIamListener,
+  type MskIamListenerSetup,
+} from './msk-iam-listener.js';
 
-/** Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and in the range @platformatic/kafka is tested against (3.5-4.2). */
+/**
+ * Kafka 4.1: offered by Amazon MSK, KRaft-only like MSK's newest clusters, and in the range @platformatic/kafka is
+ * tested against (3.5-4.2).
+ */
 const DEFAULT_KAFKA_VERSION = '4.1.2';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOG_CONFIG = join(ROOT, 'local/kafka/log4j2.properties');
@@ -53,7 +61,13 @@ export interface KafkaBrokerOptions {
 }
 
 /** Settings that matter to us follow Amazon MSK's defaults; the rest keep one node small and quick. */
-function serverProperties(o: { port: number; controllerPort: number; logDir: string; partitions: number; mskIam?: MskIamListenerSetup }): string {
+function serverProperties(o: {
+  port: number;
+  controllerPort: number;
+  logDir: string;
+  partitions: number;
+  mskIam?: MskIamListenerSetup;
+}): string {
   const extra = o.mskIam === undefined ? '' : `,${o.mskIam.listener}`;
   const extraProtocol = o.mskIam === undefined ? '' : `,${o.mskIam.protocolMapEntry}`;
   return [
@@ -101,7 +115,12 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const port = await freePort();
   const mskIam =
     options.mskIam &&
-    (await prepareMskIamListener({ dir: dataDir, port: await freePort(), kafka: { libs, version: kafkaVersion() }, identity: options.mskIam }));
+    (await prepareMskIamListener({
+      dir: dataDir,
+      port: await freePort(),
+      kafka: { libs, version: kafkaVersion() },
+      identity: options.mskIam,
+    }));
   const classpath = [join(libs, '*'), ...(mskIam ? [mskIam.classpath] : [])].join(delimiter);
   writeFileSync(propsFile, serverProperties({ port, controllerPort: await freePort(), logDir, partitions: 1, mskIam }));
   formatStorage(classpath, propsFile);
@@ -119,7 +138,12 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       'kafka.Kafka',
       propsFile,
     ]);
-    await waitUntilReady(`the Kafka broker on ${bootstrapServers}`, service, () => answersMetadata(bootstrapServers), 90_000);
+    await waitUntilReady(
+      `the Kafka broker on ${bootstrapServers}`,
+      service,
+      () => answersMetadata(bootstrapServers),
+      90_000,
+    );
   };
   await launch();
   await createCoordinatorTopics(bootstrapServers);
@@ -159,12 +183,18 @@ function formatStorage(classpath: string, propsFile: string): void {
     ],
     { encoding: 'utf8' },
   );
-  if (result.status !== 0) throw new Error(`formatting the Kafka broker's storage failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`formatting the Kafka broker's storage failed:\n${result.stdout}${result.stderr}`);
 }
 
 /** Ready means ready for clients: the node answers a metadata request as a broker. */
 async function answersMetadata(bootstrapServers: string): Promise<void> {
-  const admin = new Admin({ clientId: 'local-readiness', bootstrapBrokers: [bootstrapServers], connectTimeout: 1000, retries: 0 });
+  const admin = new Admin({
+    clientId: 'local-readiness',
+    bootstrapBrokers: [bootstrapServers],
+    connectTimeout: 1000,
+    retries: 0,
+  });
   try {
     await admin.metadata({ topics: [] });
   } finally {
@@ -177,7 +207,12 @@ async function answersMetadata(bootstrapServers: string): Promise<void> {
  * "coordinator not available" for a while; made here, every client finds it ready.
  */
 async function createCoordinatorTopics(bootstrapServers: string): Promise<void> {
-  const admin = new Admin({ clientId: 'local-warm-up', bootstrapBrokers: [bootstrapServers], retries: 30, retryDelay: 200 });
+  const admin = new Admin({
+    clientId: 'local-warm-up',
+    bootstrapBrokers: [bootstrapServers],
+    retries: 30,
+    retryDelay: 200,
+  });
   try {
     await admin.describeGroups({ groups: ['local-warm-up'] });
   } finally {

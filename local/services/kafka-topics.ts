@@ -1,6 +1,11 @@
 // Topics made through the Kafka admin API, as on MSK, where nothing is created on first use.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigResourceTypes, findErrorBy, IncrementalAlterConfigOperationTypes, type Admin } from '@platformatic/kafka';
+import {
+  ConfigResourceTypes,
+  findErrorBy,
+  IncrementalAlterConfigOperationTypes,
+  type Admin,
+} from '@platformatic/kafka';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
 
 export interface TopicSpec {
@@ -50,7 +55,10 @@ async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
     const metadata = await admin.metadata({ topics, forceUpdate: true }).catch(() => undefined);
     const counts = topics.map((topic) => metadata?.topics.get(topic)?.partitions ?? []);
     if (counts.every((partitions) => partitions.length > 0 && partitions.every((p) => p.leader >= 0))) {
-      const request = topics.map((name, i) => ({ name, partitions: counts[i]!.map((_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }));
+      const request = topics.map((name, i) => ({
+        name,
+        partitions: counts[i]!.map((_, partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+      }));
       if (
         await admin.listOffsets({ topics: request }).then(
           () => true,
@@ -59,7 +67,8 @@ async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
       )
         return;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no serving leader after ${LEADERS_TIMEOUT_MS / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no serving leader after ${LEADERS_TIMEOUT_MS / 1000} s`);
     await sleep(100);
   }
 }
@@ -78,7 +87,11 @@ export async function ensureTopicsOn(bootstrapServers: string, specs: readonly T
  * Sets topic settings as an operator would while everything runs, and waits until the broker
  * describes them so: a change takes effect on the broker a moment after it is accepted.
  */
-export async function alterTopicConfigs(bootstrapServers: string, topic: string, configs: Record<string, string>): Promise<void> {
+export async function alterTopicConfigs(
+  bootstrapServers: string,
+  topic: string,
+  configs: Record<string, string>,
+): Promise<void> {
   const admin = await plainKafka(bootstrapServers, 'topic-admin').admin();
   try {
     await admin.incrementalAlterConfigs({
@@ -86,19 +99,26 @@ export async function alterTopicConfigs(bootstrapServers: string, topic: string,
         {
           resourceType: ConfigResourceTypes.TOPIC,
           resourceName: topic,
-          configs: Object.entries(configs).map(([name, value]) => ({ name, value, configOperation: IncrementalAlterConfigOperationTypes.SET })),
+          configs: Object.entries(configs).map(([name, value]) => ({
+            name,
+            value,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+          })),
         },
       ],
     });
     const deadline = Date.now() + LEADERS_TIMEOUT_MS;
     for (;;) {
       const [described] = await admin.describeConfigs({
-        resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: Object.keys(configs) }],
+        resources: [
+          { resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: Object.keys(configs) },
+        ],
         includeSynonyms: false,
       });
       const now = new Map((described?.configs ?? []).map((c) => [c.name, c.value]));
       if (Object.entries(configs).every(([name, value]) => now.get(name) === value)) return;
-      if (Date.now() > deadline) throw new Error(`${topic}: ${JSON.stringify(configs)} not in effect after ${LEADERS_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${topic}: ${JSON.stringify(configs)} not in effect after ${LEADERS_TIMEOUT_MS / 1000} s`);
       await sleep(50);
     }
   } finally {

@@ -14,7 +14,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VENV = join(ROOT, '.cache/ministack');
 
 export interface Ministack {
-  /** http://127.0.0.1:<port>: an IP address, so S3 clients address buckets by path (docs/local-stack.md, "The emulator path"). */
+  /**
+   * http://127.0.0.1:<port>: an IP address, so S3 clients address buckets by path (docs/local-stack.md, "The emulator
+   * path").
+   */
   endpoint: string;
   pid: number;
   /** The Node binary each running function worker was started from, by function name (Linux: /proc). */
@@ -28,7 +31,9 @@ function python(): string {
   const bin = join(VENV, 'bin/python3');
   const lib = join(VENV, 'lib');
   const installed =
-    existsSync(bin) && existsSync(lib) && readdirSync(lib).some((py) => existsSync(join(lib, py, `site-packages/ministack-${MINISTACK_VERSION}.dist-info`)));
+    existsSync(bin) &&
+    existsSync(lib) &&
+    readdirSync(lib).some((py) => existsSync(join(lib, py, `site-packages/ministack-${MINISTACK_VERSION}.dist-info`)));
   if (!installed) {
     throw new MissingPrerequisiteError(
       `ministack ${MINISTACK_VERSION} (the AWS emulator of npm run e2e) is not in ${VENV}. Run the set-up, which installs it from PyPI: bash local/setup.sh`,
@@ -78,7 +83,13 @@ export async function startMinistack(options: { port?: number } = {}): Promise<M
     await stop();
     throw err;
   }
-  return { endpoint, pid: service.child.pid!, functionNodes: () => functionNodes(service.child.pid!), output: () => service.output(), stop };
+  return {
+    endpoint,
+    pid: service.child.pid!,
+    functionNodes: () => functionNodes(service.child.pid!),
+    output: () => service.output(),
+    stop,
+  };
 }
 
 /** ministack runs each function in a `node .../ministack-lambda-<name>-<random>/_worker.js` child of its own. */

@@ -24,7 +24,10 @@ export interface MskIamIdentity {
 }
 
 export interface MskIamListenerOptions extends MskIamIdentity {
-  /** How long a sign-in lasts before the client must sign in again on its connection (connections.max.reauth.ms); unset, for ever. */
+  /**
+   * How long a sign-in lasts before the client must sign in again on its connection (connections.max.reauth.ms); unset,
+   * for ever.
+   */
   sessionLifetimeMs?: number;
 }
 
@@ -76,7 +79,9 @@ export async function prepareMskIamListener(o: {
       `${prefix}.oauthbearer.sasl.server.callback.handler.class=${VALIDATOR_CLASS}`,
       // The broker never signs in to this listener; without this it would try Kafka's unsecured JWT login.
       `${prefix}.oauthbearer.sasl.login.callback.handler.class=${VALIDATOR_CLASS}`,
-      ...(sessionLifetimeMs === undefined ? [] : [`${prefix}.oauthbearer.connections.max.reauth.ms=${sessionLifetimeMs}`]),
+      ...(sessionLifetimeMs === undefined
+        ? []
+        : [`${prefix}.oauthbearer.connections.max.reauth.ms=${sessionLifetimeMs}`]),
       `${prefix}.ssl.keystore.type=PKCS12`,
       `${prefix}.ssl.keystore.location=${tls.keystore}`,
       `${prefix}.ssl.keystore.password=${tls.password}`,
@@ -96,7 +101,8 @@ function jaasConfig(identity: MskIamIdentity, tokenLog: string): string {
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => {
       // JAAS option values are quoted strings; the test identities never need escaping, so refuse what would.
-      if (/["\\\n]/.test(value)) throw new Error(`the MSK IAM listener's ${name} may not contain quotes, backslashes or newlines`);
+      if (/["\\\n]/.test(value))
+        throw new Error(`the MSK IAM listener's ${name} may not contain quotes, backslashes or newlines`);
       return `${name}="${value}"`;
     });
   return `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ${quoted.join(' ')};`;
@@ -113,7 +119,10 @@ function readTokenLog(file: string): PresentedToken[] {
     });
 }
 
-/** A self-signed certificate for 127.0.0.1 and localhost, valid for a day: the broker's key store, and its PEM for clients. */
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid for a day: the broker's key store, and its PEM for
+ * clients.
+ */
 async function makeCertificate(dir: string): Promise<{ keystore: string; password: string; caFile: string }> {
   const keystore = join(dir, 'msk-iam-listener.p12');
   const caFile = join(dir, 'msk-iam-listener-ca.pem');

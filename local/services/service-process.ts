@@ -30,7 +30,9 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** A process that outlives nothing: if this Node process exits, however it exits short of SIGKILL, its services go too. */
+/**
+ * A process that outlives nothing: if this Node process exits, however it exits short of SIGKILL, its services go too.
+ */
 function killOnExit(child: ChildProcess): void {
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -95,7 +97,12 @@ export function startServiceProcess(command: string, args: string[], options: Sp
 }
 
 /** Polls `probe` until it succeeds; fails early with the process's output if it exits, or after `timeoutMs`. */
-export async function waitUntilReady(name: string, service: ServiceProcess, probe: () => Promise<void>, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilReady(
+  name: string,
+  service: ServiceProcess,
+  probe: () => Promise<void>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { exitCode, signalCode } = service.child;
@@ -108,7 +115,9 @@ export async function waitUntilReady(name: string, service: ServiceProcess, prob
     } catch (err) {
       if (Date.now() > deadline) {
         await service.kill();
-        throw new Error(`${name} did not answer within ${timeoutMs / 1000} s: ${errorMessage(err)}\n${service.output()}`);
+        throw new Error(
+          `${name} did not answer within ${timeoutMs / 1000} s: ${errorMessage(err)}\n${service.output()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -122,7 +131,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

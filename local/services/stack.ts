@@ -48,7 +48,9 @@ export async function startLocalStack(): Promise<LocalStack> {
 }
 
 /** The environment other tools need to reach this stack, as `.local/stack.env` holds it. */
-export function stackEnvironment(stack: Pick<LocalStack, 'kafkaBrokers' | 'dynamoEndpoint' | 'names'>): Record<string, string> {
+export function stackEnvironment(
+  stack: Pick<LocalStack, 'kafkaBrokers' | 'dynamoEndpoint' | 'names'>,
+): Record<string, string> {
   return {
     KAFKA_BROKERS: stack.kafkaBrokers,
     AWS_ENDPOINT_URL_DYNAMODB: stack.dynamoEndpoint,
@@ -62,7 +64,9 @@ export function stackEnvironment(stack: Pick<LocalStack, 'kafkaBrokers' | 'dynam
 
 export function writeStackEnv(path: string, env: Record<string, string>): void {
   mkdirSync(dirname(path), { recursive: true });
-  const lines = ['# Written by `npm run stack`: endpoints of the running local stack. Source it: set -a; . ./.local/stack.env; set +a'];
+  const lines = [
+    '# Written by `npm run stack`: endpoints of the running local stack. Source it: set -a; . ./.local/stack.env; set +a',
+  ];
   for (const [k, v] of Object.entries(env)) lines.push(`${k}=${v}`);
   writeFileSync(path, `${lines.join('\n')}\n`);
 }

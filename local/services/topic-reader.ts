@@ -14,7 +14,12 @@ export interface ReadOptions {
 }
 
 /** Resolves with `count` accepted messages, or rejects after the timeout saying how many came. */
-export async function readFromBeginning(kafka: KafkaClients, topic: string, count: number, options: ReadOptions = {}): Promise<ConsumedMessage[]> {
+export async function readFromBeginning(
+  kafka: KafkaClients,
+  topic: string,
+  count: number,
+  options: ReadOptions = {},
+): Promise<ConsumedMessage[]> {
   const { accept = () => true, timeoutMs = 20_000 } = options;
   const messages: ConsumedMessage[] = [];
   if (count === 0) return messages;
@@ -35,8 +40,15 @@ export async function topicEnds(kafka: KafkaClients, topic: string): Promise<{ p
   return (await topicBounds(kafka, topic)).map(({ partition, end }) => ({ partition, end }));
 }
 
-/** What a consumer group has committed on `topic`: per partition, the next offset it reads (partitions without a commit left out). */
-export async function committedOffsets(kafka: KafkaClients, groupId: string, topic: string): Promise<Record<number, number>> {
+/**
+ * What a consumer group has committed on `topic`: per partition, the next offset it reads (partitions without a commit
+ * left out).
+ */
+export async function committedOffsets(
+  kafka: KafkaClients,
+  groupId: string,
+  topic: string,
+): Promise<Record<number, number>> {
   const admin = await kafka.admin();
   try {
     const [group] = await admin.listConsumerGroupOffsets({ groups: [groupId] });

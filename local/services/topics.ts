@@ -7,7 +7,9 @@ import { ensureTopics, type TopicSpec } from './kafka-topics.js';
 const DAY_MS = 24 * 3600_000;
 
 export interface TopicPlanOptions {
-  /** Prefix of the topics a stage writes: "<service>-<stage>-" as serverless.yml names them, or "" for the bare names. */
+  /**
+   * Prefix of the topics a stage writes: "<service>-<stage>-" as serverless.yml names them, or "" for the bare names.
+   */
   prefix: string;
   activityTopic: string;
   activityPartitions: number;
@@ -30,7 +32,8 @@ export function topicPlan(o: TopicPlanOptions): PlannedTopic[] {
     // A run's messages share one key, so one run is one partition; more only spreads runs.
     partitions: 1,
     ...common,
-    // Consumers want the latest complete run; a day keeps hundreds of runs. Compaction by key would keep one user per run.
+    // Consumers want the latest complete run; a day keeps hundreds of runs. Compaction by key would keep one user per
+    // run.
     configs: { 'cleanup.policy': 'delete', 'retention.ms': String(1 * DAY_MS), 'min.insync.replicas': minIsr },
     required: { 'cleanup.policy': 'delete' },
   });
@@ -77,7 +80,11 @@ export async function applyTopicPlan(admin: Admin, plan: PlannedTopic[]): Promis
   const metadata = await admin.metadata({ topics: plan.map((p) => p.topic), forceUpdate: true });
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: plan.map((p) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName: p.topic, configurationKeys: Object.keys(p.configs ?? {}) })),
+    resources: plan.map((p) => ({
+      resourceType: ConfigResourceTypes.TOPIC,
+      resourceName: p.topic,
+      configurationKeys: Object.keys(p.configs ?? {}),
+    })),
   });
   return plan.map((p) => {
     const meta = metadata.topics.get(p.topic)!;
@@ -86,7 +93,8 @@ export async function applyTopicPlan(admin: Admin, plan: PlannedTopic[]): Promis
     const differences = Object.entries(p.configs ?? {})
       .filter(([name, value]) => configs[name] !== value)
       .map(([name, value]) => `${name}: ${configs[name]} -> ${value}`);
-    if (meta.partitions.length !== p.partitions) differences.push(`partitions: ${meta.partitions.length} -> ${p.partitions}`);
+    if (meta.partitions.length !== p.partitions)
+      differences.push(`partitions: ${meta.partitions.length} -> ${p.partitions}`);
     const problems = Object.entries(p.required)
       .filter(([name, value]) => configs[name] !== value)
       .map(

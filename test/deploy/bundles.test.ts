@@ -24,9 +24,18 @@ afterAll(() => unzipped?.remove());
  * finds them: re-bundling the file from its empty folder leaves exactly those external.
  */
 async function unresolvedImports(bundlePath: string): Promise<string[]> {
-  const result = await build({ entryPoints: [bundlePath], bundle: true, write: false, platform: 'node', format: 'esm', metafile: true, logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [bundlePath],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'esm',
+    metafile: true,
+    logLevel: 'silent',
+  });
   const found = new Set<string>();
-  for (const input of Object.values(result.metafile.inputs)) for (const i of input.imports) if (i.external) found.add(i.path);
+  for (const input of Object.values(result.metafile.inputs))
+    for (const i of input.imports) if (i.external) found.add(i.path);
   return [...found].sort();
 }
 
@@ -38,7 +47,9 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
     const zipBytes = statSync(join(unzipped.service.artifactsDir, `${name}.zip`)).size;
     const bundlePath = join(folder, 'functions', `${name}.mjs`);
     const code = readFileSync(bundlePath, 'utf8');
-    console.info(`${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(code.length / 1024).toFixed(0)} KiB unzipped; run below on Node ${process.version}`);
+    console.info(
+      `${name}: ${(zipBytes / 1024).toFixed(0)} KiB zipped, ${(code.length / 1024).toFixed(0)} KiB unzipped; run below on Node ${process.version}`,
+    );
     expect(zipBytes).toBeLessThanOrEqual(MiB);
     expect(
       readdirSync(folder, { recursive: true })
@@ -57,10 +68,14 @@ describe.each(FUNCTIONS)('the %s zip', (name) => {
       if (dir === parse(dir).root) break;
     }
     const url = pathToFileURL(join(folder, 'functions', `${name}.mjs`)).href;
-    const { stdout } = await runIn(folder, `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`, {
-      ...IAM_ENV,
-      SCORES_TABLE: 'scores',
-    });
+    const { stdout } = await runIn(
+      folder,
+      `const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler);`,
+      {
+        ...IAM_ENV,
+        SCORES_TABLE: 'scores',
+      },
+    );
     expect(stdout.trim()).toBe('function');
   });
 

@@ -36,7 +36,9 @@ describe('serverless deploy with AWS_ENDPOINT_URL', () => {
 
   it('says in one line to use the IP address when the deployment bucket would be addressed as <bucket>.localhost', async () => {
     server = createServer((socket) => socket.destroy());
-    const port = await new Promise<number>((resolve) => server!.listen(0, '127.0.0.1', () => resolve((server!.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      server!.listen(0, '127.0.0.1', () => resolve((server!.address() as { port: number }).port)),
+    );
     stage = emulatorStage(`http://localhost:${port}`);
     const failure = await stage.deploy({ kafkaBrokers: '127.0.0.1:9092' }).catch((err: unknown) => err);
     expect(errorLines(failure)).toEqual([

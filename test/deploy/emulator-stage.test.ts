@@ -20,7 +20,11 @@ describe('the emulator stage', () => {
       const props = service.properties[fn]!;
       expect(props.VpcConfig, fn).toBeUndefined();
       expect(props.Runtime, fn).toBe('nodejs24.x');
-      expect(props.Environment.Variables, fn).toMatchObject({ KAFKA_BROKERS: BROKER, KAFKA_SASL_MECHANISM: 'none', SCORES_TABLE: 'Ref:ScoresTable' });
+      expect(props.Environment.Variables, fn).toMatchObject({
+        KAFKA_BROKERS: BROKER,
+        KAFKA_SASL_MECHANISM: 'none',
+        SCORES_TABLE: 'Ref:ScoresTable',
+      });
     }
     expect(service.resources.ScoresTable!.DeletionPolicy).toBe('Delete');
   });
@@ -62,10 +66,14 @@ describe('the emulator stage', () => {
   it('takes the metric-math rate back with metricMathAlarms=true', async () => {
     const other = await packageService('local', { kafkaBrokers: BROKER, metricMathAlarms: 'true' });
     try {
-      const alarms = Object.keys(other.resources).filter((id) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm');
+      const alarms = Object.keys(other.resources).filter(
+        (id) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm',
+      );
       expect(alarms).toContain('DeadLetterRateAlarm');
       expect(alarms).not.toContain('DeadLetterCountAlarm');
-      expect(other.properties.DeadLetterRateAlarm!.Metrics.find((m: { Id: string }) => m.Id === 'rate').Expression).toBe('rejected / records');
+      expect(
+        other.properties.DeadLetterRateAlarm!.Metrics.find((m: { Id: string }) => m.Id === 'rate').Expression,
+      ).toBe('rejected / records');
     } finally {
       other.remove();
     }

@@ -16,7 +16,8 @@ const SHARED_CLUSTER_PARAMS = {
 };
 const STAGES = ['dev', 'prod'] as const;
 
-const packaged: Partial<Record<(typeof STAGES)[number], { service: PackagedService; statements: PolicyStatement[] }>> = {};
+const packaged: Partial<Record<(typeof STAGES)[number], { service: PackagedService; statements: PolicyStatement[] }>> =
+  {};
 
 beforeAll(async () => {
   for (const stage of STAGES) {
@@ -73,7 +74,8 @@ describe('two stages on one cluster', () => {
     const [dev, prod] = STAGES.map(view) as [ReturnType<typeof view>, ReturnType<typeof view>];
     expect(dev.activityTopic).toBe('activity');
     expect(prod.activityTopic).toBe('activity');
-    for (const key of ['consumerGroup', 'dlqTopic', 'popularTopic', 'trendingTopic', 'table', 'namespace'] as const) expect(dev[key], key).not.toBe(prod[key]);
+    for (const key of ['consumerGroup', 'dlqTopic', 'popularTopic', 'trendingTopic', 'table', 'namespace'] as const)
+      expect(dev[key], key).not.toBe(prod[key]);
     expect(dev.alarmNames.filter((n) => prod.alarmNames.includes(n))).toEqual([]);
   });
 
@@ -82,10 +84,21 @@ describe('two stages on one cluster', () => {
       const mine = view(self);
       const theirs = view(other);
       for (const role of ['ScoreFunctionRole', 'PopularFunctionRole']) {
-        expect(allowedActions(mine.statements, role, kafkaArn('group', theirs.consumerGroup)), `${self} ${role}`).toEqual([]);
-        expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.dlqTopic)), `${self} ${role}`).toEqual([]);
-        expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.popularTopic)), `${self} ${role}`).toEqual([]);
-        expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.trendingTopic)), `${self} ${role}`).toEqual([]);
+        expect(
+          allowedActions(mine.statements, role, kafkaArn('group', theirs.consumerGroup)),
+          `${self} ${role}`,
+        ).toEqual([]);
+        expect(allowedActions(mine.statements, role, kafkaArn('topic', theirs.dlqTopic)), `${self} ${role}`).toEqual(
+          [],
+        );
+        expect(
+          allowedActions(mine.statements, role, kafkaArn('topic', theirs.popularTopic)),
+          `${self} ${role}`,
+        ).toEqual([]);
+        expect(
+          allowedActions(mine.statements, role, kafkaArn('topic', theirs.trendingTopic)),
+          `${self} ${role}`,
+        ).toEqual([]);
       }
       expect(allowedActions(mine.statements, 'ScoreFunctionRole', kafkaArn('group', mine.consumerGroup))).toEqual([
         'kafka-cluster:AlterGroup',

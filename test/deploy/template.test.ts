@@ -2,7 +2,12 @@
 // The stage's parameters (serverless.yml, params.test) are placeholders: nothing here calls AWS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allowedActions, roleStatements, type PolicyStatement } from '../../local/deploy/cfn.js';
-import { packageService, PackagingError, type CfnResource, type PackagedService } from '../../local/deploy/package-service.js';
+import {
+  packageService,
+  PackagingError,
+  type CfnResource,
+  type PackagedService,
+} from '../../local/deploy/package-service.js';
 import { mskResourceArn } from '../support/msk-arn.js';
 
 const CLUSTER = 'arn:aws:kafka:eu-west-1:123456789012:cluster/activity-cluster/5f2c1a9e-7d3b-4c1e-9a8f-0b6d2e4f1a3c-2';
@@ -73,7 +78,9 @@ describe('the scorer', () => {
     });
     try {
       // Values from --param arrive as text; CloudFormation reads "5" for an integer property as 5.
-      const mapping = JSON.parse(JSON.stringify(other.properties.ScoreActivityMapping), (_, v) => (typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v));
+      const mapping = JSON.parse(JSON.stringify(other.properties.ScoreActivityMapping), (_, v) =>
+        typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v,
+      );
       expect(mapping).toMatchObject({
         ProvisionedPollerConfig: { MinimumPollers: 2, MaximumPollers: 8 },
         MaximumRetryAttempts: 5,
@@ -81,10 +88,9 @@ describe('the scorer', () => {
         DestinationConfig: { OnFailure: { Destination: 'kafka://popular-users-test-activity-failed' } },
       });
       const otherStatements = roleStatements(other.resources);
-      expect(allowedActions(otherStatements, 'ScoreFunctionRole', kafkaArn('topic', 'popular-users-test-activity-failed'))).toEqual([
-        'kafka-cluster:DescribeTopic',
-        'kafka-cluster:WriteData',
-      ]);
+      expect(
+        allowedActions(otherStatements, 'ScoreFunctionRole', kafkaArn('topic', 'popular-users-test-activity-failed')),
+      ).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData']);
     } finally {
       other.remove();
     }
@@ -95,8 +101,16 @@ describe('the scorer', () => {
 
   it('runs on Node.js 22 on arm64 in the VPC, signing in to MSK with IAM', () => {
     const fn = props('ScoreLambdaFunction');
-    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'functions/score.handler', Role: 'GetAtt:ScoreFunctionRole.Arn' });
-    expect(fn.VpcConfig).toEqual({ SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'], SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'] });
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'functions/score.handler',
+      Role: 'GetAtt:ScoreFunctionRole.Arn',
+    });
+    expect(fn.VpcConfig).toEqual({
+      SubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+      SecurityGroupIds: ['sg-0a1b2c3d4e5f60003'],
+    });
     expect(fn.Environment.Variables).toMatchObject({
       SCORES_TABLE: 'Ref:ScoresTable',
       KAFKA_SASL_MECHANISM: 'aws-iam',
@@ -183,7 +197,10 @@ describe('IAM', () => {
       'kafka:DescribeClusterV2',
       'kafka:GetBootstrapBrokers',
     ]);
-    expect(allowedActions(statements, role, kafkaArn('topic', 'activity'))).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
+    expect(allowedActions(statements, role, kafkaArn('topic', 'activity'))).toEqual([
+      'kafka-cluster:DescribeTopic',
+      'kafka-cluster:ReadData',
+    ]);
     expect(allowedActions(statements, role, kafkaArn('group', 'popular-users-test-scorer'))).toEqual([
       'kafka-cluster:AlterGroup',
       'kafka-cluster:DescribeGroup',
@@ -193,7 +210,10 @@ describe('IAM', () => {
       'kafka-cluster:DescribeTopicDynamicConfiguration',
       'kafka-cluster:WriteData',
     ]);
-    expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(allowedActions(statements, role, 'GetAtt:ScoreLogGroup.Arn')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
   });
 
   it("lets the job scan the table, read its popular- and trending-users topics' size limits and publish to them, nothing more", () => {
@@ -207,7 +227,10 @@ describe('IAM', () => {
         'kafka-cluster:WriteData',
       ]);
     }
-    expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(allowedActions(statements, role, 'GetAtt:PopularLogGroup.Arn')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
     const everyResource = new Set(statements.filter((s) => s.role === role).flatMap((s) => s.resources));
     expect([...everyResource].sort()).toEqual(
       [
@@ -282,7 +305,8 @@ describe('metrics and alarms', () => {
       TreatMissingData: 'notBreaching',
     });
 
-    // A producer clock over an hour ahead skews the trending window (and the restart detection): worth a look every time.
+    // A producer clock over an hour ahead skews the trending window (and the restart detection): worth a look every
+    // time.
     expect(alarms.FutureEventsAlarm).toMatchObject({
       Namespace: NAMESPACE,
       MetricName: 'FutureEvents',
@@ -295,8 +319,16 @@ describe('metrics and alarms', () => {
 
     const dlq = alarms.DeadLetterRateAlarm!;
     const metric = (mid: string) => dlq.Metrics.find((m: { Id: string }) => m.Id === mid).MetricStat.Metric;
-    expect(metric('rejected')).toEqual({ Namespace: NAMESPACE, MetricName: 'Rejected', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
-    expect(metric('records')).toEqual({ Namespace: NAMESPACE, MetricName: 'Records', Dimensions: [{ Name: 'service', Value: 'activity-scorer' }] });
+    expect(metric('rejected')).toEqual({
+      Namespace: NAMESPACE,
+      MetricName: 'Rejected',
+      Dimensions: [{ Name: 'service', Value: 'activity-scorer' }],
+    });
+    expect(metric('records')).toEqual({
+      Namespace: NAMESPACE,
+      MetricName: 'Records',
+      Dimensions: [{ Name: 'service', Value: 'activity-scorer' }],
+    });
     expect(dlq).toMatchObject({ Threshold: 0.01, ComparisonOperator: 'GreaterThanThreshold' });
 
     // Two schedule periods without a RunSucceeded, silence included, is an alarm.
@@ -316,7 +348,9 @@ describe('metrics and alarms', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:popular-users-alarms';
     const other = await packageService('test', { alarmTopicArn: topic, scheduleMinutes: '15' });
     try {
-      const alarms = Object.entries(other.properties).filter(([id]) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm');
+      const alarms = Object.entries(other.properties).filter(
+        ([id]) => other.resources[id]!.Type === 'AWS::CloudWatch::Alarm',
+      );
       expect(alarms).toHaveLength(7);
       for (const [id, alarm] of alarms) {
         expect(alarm.AlarmActions, id).toEqual([topic]);

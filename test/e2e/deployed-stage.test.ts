@@ -13,7 +13,15 @@ import { startEmulatorStack, stageTopics, type EmulatorStack } from '../../local
 import { emulatorStage, ServerlessCommandError, type EmulatorStage } from '../../local/deploy/emulator-stage.js';
 import { lambdaInvoker } from '../../local/event-source-mapping/lambda-invoker.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
-import { activityRecords, asText, expectedSums, readFromBeginning, readSums, sorted, topicEnds } from '../../local/fixtures/index.js';
+import {
+  activityRecords,
+  asText,
+  expectedSums,
+  readFromBeginning,
+  readSums,
+  sorted,
+  topicEnds,
+} from '../../local/fixtures/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
 
 let stack: EmulatorStack;
@@ -32,15 +40,22 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const event = (records: KafkaRecord[]) => buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.broker.bootstrapServers });
+const event = (records: KafkaRecord[]) =>
+  buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stack.broker.bootstrapServers });
 
 describe('the local stage on ministack', () => {
   it('stops a deploy without its broker address before anything is created, naming the parameter', async () => {
     const failure = await stage.deploy({}).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ServerlessCommandError);
-    expect((failure as ServerlessCommandError).output).toContain('The parameter "kafkaBrokers" is required for stage "local"');
+    expect((failure as ServerlessCommandError).output).toContain(
+      'The parameter "kafkaBrokers" is required for stage "local"',
+    );
     // No stack was ever made (ListStacks lists deleted and rolled-back ones too), nor anything else.
-    const cloudFormation = new CloudFormationClient({ endpoint: stack.emulator.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const cloudFormation = new CloudFormationClient({
+      endpoint: stack.emulator.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
     expect((await cloudFormation.send(new ListStacksCommand({}))).StackSummaries ?? []).toEqual([]);
     cloudFormation.destroy();
     expect((await stack.lambda.send(new ListFunctionsCommand({}))).Functions ?? []).toEqual([]);
@@ -51,7 +66,13 @@ describe('the local stage on ministack', () => {
     await stage.deploy(params());
     expect(await stage.differencesFromTemplate()).toEqual([]);
     expect((await stage.resources())!.map((r) => r.LogicalResourceId)).toEqual(
-      expect.arrayContaining(['ScoreLambdaFunction', 'PopularLambdaFunction', 'ScoresTable', 'DeadLetterCountAlarm', 'PopularRunMissingAlarm']),
+      expect.arrayContaining([
+        'ScoreLambdaFunction',
+        'PopularLambdaFunction',
+        'ScoresTable',
+        'DeadLetterCountAlarm',
+        'PopularRunMissingAlarm',
+      ]),
     );
   }, 180_000);
 
@@ -81,7 +102,11 @@ describe('the local stage on ministack', () => {
       )
       .catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ConditionalCheckFailedException);
-    expect((failure as ConditionalCheckFailedException).Item).toEqual({ ...key, score: { N: '7' }, 'o:probe:0': { N: '10' } });
+    expect((failure as ConditionalCheckFailedException).Item).toEqual({
+      ...key,
+      score: { N: '7' },
+      'o:probe:0': { N: '10' },
+    });
   });
 
   it('leaves exact sums when the deployed scorer gets a batch again, and a batch that overlaps one it applied', async () => {
@@ -113,7 +138,14 @@ describe('the local stage on ministack', () => {
     // serverless.yml's esbuild alias inlines (without it: ENOENT on native.wasm beside the bundle).
     const kafka = plainKafka(stack.broker.bootstrapServers, 'e2e-test');
     const dlq = stageTopics('local').dlq;
-    const bad: KafkaRecord = { topic: 'activity', partition: 3, offset: 1_000_000, timestamp: 1, key: 'bad', value: 'not json' };
+    const bad: KafkaRecord = {
+      topic: 'activity',
+      partition: 3,
+      offset: 1_000_000,
+      timestamp: 1,
+      key: 'bad',
+      value: 'not json',
+    };
     const good: KafkaRecord = {
       topic: 'activity',
       partition: 3,
@@ -122,18 +154,27 @@ describe('the local stage on ministack', () => {
       key: '77',
       value: '{"user_id": 77, "activity": "profile.view"}',
     };
-    const summary = (await lambdaInvoker(stack.lambda, stage.functionName('score'))(event([bad, good]))) as BatchSummary;
+    const summary = (await lambdaInvoker(
+      stack.lambda,
+      stage.functionName('score'),
+    )(event([bad, good]))) as BatchSummary;
     expect(summary).toMatchObject({ records: 2, accepted: 1, rejected: 1, rejectedByReason: { bad_json: 1 } });
     const [letter] = (await readFromBeginning(kafka, dlq, 1)).map(asText);
     expect(letter).toMatchObject({ key: 'bad', value: Buffer.from('not json') });
-    expect(letter!.headers).toMatchObject({ [DLQ_HEADER.reason]: 'bad_json', [DLQ_HEADER.topic]: 'activity', [DLQ_HEADER.offset]: '1000000' });
+    expect(letter!.headers).toMatchObject({
+      [DLQ_HEADER.reason]: 'bad_json',
+      [DLQ_HEADER.topic]: 'activity',
+      [DLQ_HEADER.offset]: '1000000',
+    });
     expect(await topicEnds(kafka, dlq)).toEqual([{ partition: 0, end: 1 }]);
   }, 120_000);
 
   it('fails an invocation of the deployed job given percentile=abc with the configuration error, and publishes nothing', async () => {
     await stage.deploy({ ...params(), percentile: 'abc' });
     const before = await readSums(stack.dynamo, TABLE, { consistent: true });
-    const out = await stack.lambda.send(new InvokeCommand({ FunctionName: stage.functionName('popular'), Payload: Buffer.from('{}') }));
+    const out = await stack.lambda.send(
+      new InvokeCommand({ FunctionName: stage.functionName('popular'), Payload: Buffer.from('{}') }),
+    );
     expect(out.FunctionError).toBeDefined();
     const body = JSON.parse(Buffer.from(out.Payload!).toString('utf8')) as { errorMessage: string };
     expect(body.errorMessage).toContain(

@@ -101,7 +101,9 @@ describe('npm run e2e', () => {
     const output = run.output();
     expect(result, output).toBe('code 0');
     const lines = output.trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(/^e2e: stack popular-users-local, 20000 events, \d+ invocations, cutoff \d+, \d+ users published, exact$/);
+    expect(lines.at(-1)).toMatch(
+      /^e2e: stack popular-users-local, 20000 events, \d+ invocations, cutoff \d+, \d+ users published, exact$/,
+    );
     expect(output).toMatch(/all \d+ resources of its template created, alarms included/);
     expect(output).toMatch(/popular-users-local-score ran on Node v24\./);
     expect(output).toMatch(/popular-users-local-popular ran on Node v24\./);
@@ -112,7 +114,11 @@ describe('npm run e2e', () => {
 
   it('leaves nothing running when Ctrl-C comes while the deployed scorer is being invoked', async () => {
     const run = e2e([]);
-    await until(() => /^produced \d+ events/m.test(run.output()), 'the data set to be produced', { timeoutMs: 240_000, pollMs: 200, detail: run.output });
+    await until(() => /^produced \d+ events/m.test(run.output()), 'the data set to be produced', {
+      timeoutMs: 240_000,
+      pollMs: 200,
+      detail: run.output,
+    });
     const ministack = services(run.output()).pids[1]!;
     // A function worker of ministack's is running: the signal must take those down too.
     await until(() => childrenOf(ministack).some((args) => args.includes('_worker.js')), 'a function worker', {

@@ -37,13 +37,19 @@ describe('npm run emulator', () => {
     expect(env.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${env.AWS_ENDPOINT_URL}/_ministack/health`)).ok).toBe(true);
     const kafka = plainKafka(env.KAFKA_BROKERS!, 'emulator-test');
-    for (const topic of ['activity', 'popular-users-local-popular_users', 'popular-users-local-trending_users', 'popular-users-local-activity-dlq'])
+    for (const topic of [
+      'activity',
+      'popular-users-local-popular_users',
+      'popular-users-local-trending_users',
+      'popular-users-local-activity-dlq',
+    ])
       expect((await topicEnds(kafka, topic)).length, topic).toBeGreaterThan(0);
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('Stopped.');
     expect(existsSync(envFile)).toBe(false);
-    for (const url of [env.AWS_ENDPOINT_URL!, `http://${env.KAFKA_BROKERS!}`]) expect(await listening(Number(new URL(url).port)), url).toBe(false);
+    for (const url of [env.AWS_ENDPOINT_URL!, `http://${env.KAFKA_BROKERS!}`])
+      expect(await listening(Number(new URL(url).port)), url).toBe(false);
   }, 180_000);
 });

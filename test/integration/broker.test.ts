@@ -33,7 +33,9 @@ describe('the local Kafka broker', () => {
     try {
       const sent = producer.send({ messages: [{ topic, value: Buffer.from('x') }] });
       // The client words the broker's UNKNOWN_TOPIC_OR_PARTITION answer to its metadata request this way.
-      await expect(sent.catch((err: unknown) => Promise.reject(new Error(kafkaFailureMessage(err))))).rejects.toThrow(`Unknown topic ${topic}`);
+      await expect(sent.catch((err: unknown) => Promise.reject(new Error(kafkaFailureMessage(err))))).rejects.toThrow(
+        `Unknown topic ${topic}`,
+      );
       expect(await admin.listTopics()).not.toContain(topic);
     } finally {
       await Promise.all([producer.close(), admin.close()]);
@@ -45,7 +47,9 @@ describe('the local Kafka broker', () => {
     const producer = await connectProducer(testKafka());
     try {
       const big = Buffer.alloc(600 * 1024, 1);
-      await expect(producer.send(topic, [{ value: big }, { value: big }])).rejects.toThrow(/larger than the max message size/);
+      await expect(producer.send(topic, [{ value: big }, { value: big }])).rejects.toThrow(
+        /larger than the max message size/,
+      );
       await producer.send(topic, [{ value: big }]);
     } finally {
       await producer.close();

@@ -28,7 +28,8 @@ const contextFields = {
 describe('the score zip, run alone', () => {
   it('scores a batch against DynamoDB, logs with the request id and writes EMF metrics in the stage namespace', async () => {
     const table = await freshScoresTable(testDynamo(), 'bundle');
-    const value = (userId: number, activity: string) => Buffer.from(JSON.stringify({ user_id: userId, activity })).toString('base64');
+    const value = (userId: number, activity: string) =>
+      Buffer.from(JSON.stringify({ user_id: userId, activity })).toString('base64');
     const record = (offset: number, v: string) => ({
       topic: 'activity',
       partition: 0,
@@ -66,7 +67,14 @@ console.log('SUMMARY ' + JSON.stringify(summary));`;
     expect(emf.length).toBeGreaterThan(0);
     for (const blob of emf) expect(blob._aws.CloudWatchMetrics[0].Namespace).toBe('popular-users/test');
     const main = emf.find((j) => j.Records !== undefined)!;
-    expect(main).toMatchObject({ service: 'activity-scorer', Records: 2, Accepted: 2, Rejected: 0, Writes: 2, RedeliveredUsers: 0 });
+    expect(main).toMatchObject({
+      service: 'activity-scorer',
+      Records: 2,
+      Accepted: 2,
+      Rejected: 0,
+      Writes: 2,
+      RedeliveredUsers: 0,
+    });
     expect(main._aws.CloudWatchMetrics[0].Dimensions).toEqual([['service']]);
   });
 });
@@ -102,12 +110,25 @@ process.exit(0);`;
       AWS_ENDPOINT_URL_DYNAMODB: stackEndpoints().dynamoEndpoint,
     });
     const lines = stdout.trim().split('\n');
-    expect(JSON.parse(lines.find((l) => l.startsWith('SUMMARY '))!.slice('SUMMARY '.length))).toMatchObject({ usersScanned: 0, cutoff: null, published: 0 });
+    expect(JSON.parse(lines.find((l) => l.startsWith('SUMMARY '))!.slice('SUMMARY '.length))).toMatchObject({
+      usersScanned: 0,
+      cutoff: null,
+      published: 0,
+    });
     const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, any>);
-    expect(json.find((j) => j.message?.startsWith('popular users'))).toMatchObject({ function_request_id: 'req-job-1', service: 'popular-users-job' });
+    expect(json.find((j) => j.message?.startsWith('popular users'))).toMatchObject({
+      function_request_id: 'req-job-1',
+      service: 'popular-users-job',
+    });
     const emf = json.find((j) => j.RunSucceeded !== undefined)!;
     expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('popular-users/test');
-    expect(emf).toMatchObject({ service: 'popular-users-job', RunSucceeded: 1, UsersScanned: 0, PopularCount: 0, ScanPasses: 1 });
+    expect(emf).toMatchObject({
+      service: 'popular-users-job',
+      RunSucceeded: 1,
+      UsersScanned: 0,
+      PopularCount: 0,
+      ScanPasses: 1,
+    });
     expect(emf.Cutoff).toBeUndefined();
   });
 });

@@ -1,7 +1,12 @@
 // The bench counts capacity units with a middleware on the client the scorer writes through; it must
 // count what DynamoDB Local reports and leave every request's outcome as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConditionalCheckFailedException, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadScorerConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
@@ -40,7 +45,8 @@ describe('trackConsumedCapacity', () => {
     const { tracked, tally } = countedClient();
     const table = await freshScoresTable(plain);
     // user_id (7) + "u1" (2) + "p" (1) + the padding: 1,024 bytes is one unit, 1,025 two.
-    const put = (pad: number) => tracked.send(new PutItemCommand({ TableName: table, Item: { user_id: { S: 'u1' }, p: { S: 'x'.repeat(pad) } } }));
+    const put = (pad: number) =>
+      tracked.send(new PutItemCommand({ TableName: table, Item: { user_id: { S: 'u1' }, p: { S: 'x'.repeat(pad) } } }));
     const first = await put(1014);
     expect(tally.writeUnits).toBe(1);
     await put(1015);
@@ -71,7 +77,10 @@ describe('trackConsumedCapacity', () => {
   it("the scorer writes the same scores through a counted client, one unit per small item's write, and the job's scan reads half a unit per page", async () => {
     const { tracked, tally } = countedClient();
     const records = activityRecords(200, 60, { partitions: 2, seed: 9 });
-    const event = buildMskEvent(records, { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: stackEndpoints().kafkaBrokers });
+    const event = buildMskEvent(records, {
+      eventSourceArn: LOCAL_CLUSTER_ARN,
+      bootstrapServers: stackEndpoints().kafkaBrokers,
+    });
     const scoreWith = async (client: DynamoDBClient) => {
       const config = {
         ...loadScorerConfig({ SCORES_TABLE: 'unset', KAFKA_BROKERS: stackEndpoints().kafkaBrokers }),

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Context, MSKEvent } from 'aws-lambda';
 import { decodeActivity } from '../../lib/core/activity.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../../lib/core/config.js';
-import { deadLetterMessage, deadLetterOf, DLQ_HEADER, fitDeadLetter, type DeadLetter } from '../../lib/core/dead-letter.js';
+import {
+  deadLetterMessage,
+  deadLetterOf,
+  DLQ_HEADER,
+  fitDeadLetter,
+  type DeadLetter,
+} from '../../lib/core/dead-letter.js';
 import { batchBytes } from '../../lib/core/record-size.js';
 import type { BatchSummary } from '../../lib/score-batch.js';
 import { connectProducer } from '../../lib/adapters/producer.js';
@@ -48,7 +54,8 @@ async function deadLetterTopic(configs: Record<string, string> = {}): Promise<st
   return topic;
 }
 
-const header = (message: ConsumedMessage, name: string) => message.headers.filter(([n]) => n === name).map(([, v]) => v.toString());
+const header = (message: ConsumedMessage, name: string) =>
+  message.headers.filter(([n]) => n === name).map(([, v]) => v.toString());
 
 const badRecord = (offset: number, value: string | Buffer, headers: KafkaRecord['headers'] = []): KafkaRecord => ({
   topic: 'activity',
@@ -78,11 +85,11 @@ describe('a bad record that would stall its partition (issue 18, item 2)', () =>
 
     const [letter] = await readFromBeginning(testKafka(), dlqTopic, 1);
     expect(header(letter!, DLQ_HEADER.reason)).toEqual(['bad_json']);
-    expect([header(letter!, DLQ_HEADER.topic), header(letter!, DLQ_HEADER.partition), header(letter!, DLQ_HEADER.offset)]).toEqual([
-      ['activity'],
-      ['2'],
-      ['40'],
-    ]);
+    expect([
+      header(letter!, DLQ_HEADER.topic),
+      header(letter!, DLQ_HEADER.partition),
+      header(letter!, DLQ_HEADER.offset),
+    ]).toEqual([['activity'], ['2'], ['40']]);
     expect(header(letter!, DLQ_HEADER.truncated)).toEqual(['value,key,headers']);
     // The record's own dlq.detail is gone: the one left is the scorer's.
     expect(header(letter!, DLQ_HEADER.detail)).toEqual([expect.stringMatching(/^value is not JSON/)]);
@@ -102,7 +109,8 @@ describe('the limit to the byte, as the broker measures it', () => {
   function recordWithLetterOf(offset: number, total: number): KafkaRecord {
     const at = (length: number) => badRecord(offset, Buffer.alloc(length, 'z'));
     const letterBytes = (record: KafkaRecord) => batchBytes([deadLetterMessage(letterOf(record))]);
-    for (let length = total - letterBytes(at(0)); length > 0; length--) if (letterBytes(at(length)) === total) return at(length);
+    for (let length = total - letterBytes(at(0)); length > 0; length--)
+      if (letterBytes(at(length)) === total) return at(length);
     throw new Error(`no dead letter of exactly ${total} bytes`);
   }
 
@@ -126,7 +134,9 @@ describe('the limit to the byte, as the broker measures it', () => {
     // And the byte more is real: the same dead letter whole, by our count one byte over, is refused.
     const producer = await connectProducer(testKafka());
     try {
-      await expect(producer.send(topic, [deadLetterMessage(letterOf(over))])).rejects.toThrow(/larger than the max message size/);
+      await expect(producer.send(topic, [deadLetterMessage(letterOf(over))])).rejects.toThrow(
+        /larger than the max message size/,
+      );
     } finally {
       await producer.close();
     }

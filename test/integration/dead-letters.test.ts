@@ -6,7 +6,14 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
-import { activityRecords, expectedSums, readFromBeginning, readSums, sorted, type ConsumedMessage } from '../../local/fixtures/index.js';
+import {
+  activityRecords,
+  expectedSums,
+  readFromBeginning,
+  readSums,
+  sorted,
+  type ConsumedMessage,
+} from '../../local/fixtures/index.js';
 import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
@@ -79,7 +86,12 @@ describe('dead letters on the broker', () => {
     const { handle } = await testScorer(dynamo, deadLetters, { dlqTopic });
     const event = eventOf([{ topic: 'activity', partition: 0, offset: 3, timestamp: 1, key: 'h', value: 'not json' }]);
     const bytes = (text: string) => [...Buffer.from(text)];
-    const headers: MSKRecord['headers'] = [{ trace: bytes('a') }, { ['__proto__']: bytes('p') }, { trace: bytes('b') }, { constructor: bytes('c') }];
+    const headers: MSKRecord['headers'] = [
+      { trace: bytes('a') },
+      { ['__proto__']: bytes('p') },
+      { trace: bytes('b') },
+      { constructor: bytes('c') },
+    ];
     event.records['activity-0']![0]!.headers = headers;
     await handle(event);
 

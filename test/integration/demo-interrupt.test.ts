@@ -13,16 +13,22 @@ describe('npm start -- --continuous, interrupted', () => {
     delete env.AWS_ENDPOINT_URL_DYNAMODB;
     delete env.AWS_ENDPOINT_URL;
     // Its own process group, as a terminal gives a foreground job: the signal then reaches npm, tsx and node alike.
-    const child = spawn('npm', ['start', '--', '--continuous', '--rate', '400', '--interval', '2', '--users', '200', '--report', report], {
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'npm',
+      ['start', '--', '--continuous', '--rate', '400', '--interval', '2', '--users', '200', '--report', report],
+      {
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     // 'close': the process has exited and its output is all read.
-    const exited = new Promise<string>((resolve) => child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)));
+    const exited = new Promise<string>((resolve) =>
+      child.on('close', (code, signal) => resolve(signal ?? `code ${code}`)),
+    );
     const deadline = Date.now() + 120_000;
     while (!/run popular_\d+: \d+ users/.test(out)) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`no job run finished:\n${out}`);

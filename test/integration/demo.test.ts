@@ -7,7 +7,10 @@ import { stackEndpoints } from '../support/stack.js';
 
 function runDemo(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/commands/demo.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'local/commands/demo.ts', ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -19,14 +22,17 @@ describe('npm start (the demo), at a small size', () => {
   it('runs the whole pipeline end to end and writes the report', async () => {
     const report = join(mkdtempSync(join(tmpdir(), 'demo-')), 'report.html');
     const { kafkaBrokers, dynamoEndpoint } = stackEndpoints();
-    const { code, out } = await runDemo(['--events', '4000', '--users', '300', '--batch-size', '500', '--report', report], {
-      ...process.env,
-      KAFKA_BROKERS: kafkaBrokers,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-    });
+    const { code, out } = await runDemo(
+      ['--events', '4000', '--users', '300', '--batch-size', '500', '--report', report],
+      {
+        ...process.env,
+        KAFKA_BROKERS: kafkaBrokers,
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        AWS_REGION: 'us-east-1',
+      },
+    );
     expect(out).toContain('== Popular users ==');
     expect(code).toBe(0);
     expect(out).toMatch(/score\s+\[#+\] 100% 4,000\/4,000/);

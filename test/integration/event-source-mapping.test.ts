@@ -2,19 +2,39 @@ import { describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { connectActivityProducer, produceDataSet } from '../../local/generators/generate.js';
-import { committedOffsets, defaultPopulation, readSums, seededRandom, silentLogger, staticDataSet, sumsOf } from '../../local/fixtures/index.js';
+import {
+  committedOffsets,
+  defaultPopulation,
+  readSums,
+  seededRandom,
+  silentLogger,
+  staticDataSet,
+  sumsOf,
+} from '../../local/fixtures/index.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DEFAULT_SCORE_WEIGHTS, type ScorerConfig } from '../../lib/core/config.js';
 import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from '../support/mappings.js';
-import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings, uniqueName } from '../support/stack.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  stackEndpoints,
+  testDynamo,
+  testKafka,
+  testKafkaSettings,
+  uniqueName,
+} from '../support/stack.js';
 import { until } from '../support/wait.js';
 
 const mapping = mappingsStoppedAfterEach('esm-test', { backoff: { initialMs: 20, maxMs: 200 } });
 
 /** Messages for one partition whose values say their position: "<partition>:<n>". */
 function numbered(partition: number, from: number, count: number): OutgoingMessage[] {
-  return Array.from({ length: count }, (_, i) => ({ partition, key: `k${from + i}`, value: `${partition}:${from + i}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    partition,
+    key: `k${from + i}`,
+    value: `${partition}:${from + i}`,
+  }));
 }
 
 describe('event source mapping stand-in', () => {
@@ -43,7 +63,8 @@ describe('event source mapping stand-in', () => {
     expect(await committedOffsets(testKafka(), groupId, topic)).toEqual(esm.stats().committed);
 
     for (const event of target.events) expect(Object.keys(event.records)).toHaveLength(1);
-    const sizes = (partition: number) => target.events.filter((e) => `${topic}-${partition}` in e.records).map((e) => recordsOf(e).length);
+    const sizes = (partition: number) =>
+      target.events.filter((e) => `${topic}-${partition}` in e.records).map((e) => recordsOf(e).length);
     // Records already waiting fill whole batches; only the last of each partition is short.
     expect(sizes(0)).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5]);
     expect(sizes(1)).toEqual([10, 10, 10, 7]);
@@ -55,7 +76,13 @@ describe('event source mapping stand-in', () => {
     await produce(topic, numbered(2, 0, 25));
     const target = recorder((_event, call) => call <= 2);
     const reports: { ok: boolean; attempt: number }[] = [];
-    const esm = await mapping({ topic, invoke: target.invoke, batchSize: 10, batchingWindowMs: 100, onBatch: (r) => reports.push(r) });
+    const esm = await mapping({
+      topic,
+      invoke: target.invoke,
+      batchSize: 10,
+      batchingWindowMs: 100,
+      onBatch: (r) => reports.push(r),
+    });
     await esm.caughtUp();
 
     const [first, second, third] = target.events;
@@ -83,7 +110,10 @@ describe('event source mapping stand-in', () => {
     await produce(topic, numbered(0, 0, 20));
     const failing = recorder((event) => recordsOf(event)[0]!.offset >= 10);
     const first = await mapping({ topic, groupId, invoke: failing.invoke, batchSize: 5, batchingWindowMs: 100 });
-    await until(() => failing.events.filter((e) => recordsOf(e)[0]!.offset === 10).length >= 3, 'three failed attempts at offset 10');
+    await until(
+      () => failing.events.filter((e) => recordsOf(e)[0]!.offset === 10).length >= 3,
+      'three failed attempts at offset 10',
+    );
     await first.stop();
     expect(first.stats().committed).toEqual({ 0: 10 });
 
@@ -160,7 +190,11 @@ describe('event source mapping stand-in', () => {
 
     const [event] = target.events;
     expect(target.events).toHaveLength(1);
-    expect(event).toMatchObject({ eventSource: 'aws:kafka', eventSourceArn: arn, bootstrapServers: stackEndpoints().kafkaBrokers });
+    expect(event).toMatchObject({
+      eventSource: 'aws:kafka',
+      eventSourceArn: arn,
+      bootstrapServers: stackEndpoints().kafkaBrokers,
+    });
     expect(Object.keys(event!.records)).toEqual([`${topic}-3`]);
     const [json, bytes, tombstone] = event!.records[`${topic}-3`]!;
     expect(json).toEqual({

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { connectActivityProducer, produceDataSet, startActivityStream, type ProduceProgress } from '../../local/generators/generate.js';
+import {
+  connectActivityProducer,
+  produceDataSet,
+  startActivityStream,
+  type ProduceProgress,
+} from '../../local/generators/generate.js';
 import { defaultPopulation, seededRandom, staticDataSet } from '../../local/fixtures/index.js';
 import { freshTopic, readTopic, testKafka } from '../support/stack.js';
 
@@ -30,7 +35,9 @@ describe('activity generators on the broker', () => {
       expect(partitionOf.get(m.key!) ?? m.partition).toBe(m.partition);
       partitionOf.set(m.key!, m.partition);
     }
-    const expected = [...staticDataSet(3000, population, seededRandom(3))].map((r) => `${r.userId}:${r.activity}`).sort();
+    const expected = [...staticDataSet(3000, population, seededRandom(3))]
+      .map((r) => `${r.userId}:${r.activity}`)
+      .sort();
     const seen = messages
       .map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string })
       .map((b) => `${b.user_id}:${b.activity}`)
@@ -44,32 +51,49 @@ describe('activity generators on the broker', () => {
     const population = defaultPopulation({ users: 50, start: 1000 });
     const producer = await connectActivityProducer(testKafka());
     const until = Date.now();
-    await produceDataSet(producer, topic, { rows: 1000, population, random: seededRandom(4), chunkSize: 100, overDays: { days: 30, until } });
+    await produceDataSet(producer, topic, {
+      rows: 1000,
+      population,
+      random: seededRandom(4),
+      chunkSize: 100,
+      overDays: { days: 30, until },
+    });
     await producer.close();
     const messages = (await readTopic(topic, 1000)).sort((a, b) => a.timestamp - b.timestamp);
     // The seed's rows, untouched by the times.
-    const rowsOf = (list: Array<{ user_id: number; activity: string }>) => list.map((b) => `${b.user_id}:${b.activity}`).sort();
-    expect(rowsOf(messages.map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string }))).toEqual(
-      rowsOf([...staticDataSet(1000, population, seededRandom(4))].map((r) => ({ user_id: r.userId, activity: r.activity }))),
+    const rowsOf = (list: Array<{ user_id: number; activity: string }>) =>
+      list.map((b) => `${b.user_id}:${b.activity}`).sort();
+    expect(
+      rowsOf(messages.map((m) => JSON.parse(m.value!.toString()) as { user_id: number; activity: string })),
+    ).toEqual(
+      rowsOf(
+        [...staticDataSet(1000, population, seededRandom(4))].map((r) => ({ user_id: r.userId, activity: r.activity })),
+      ),
     );
     expect(messages[0]!.timestamp).toBe(until - 30 * 86_400_000);
     expect(messages.at(-1)!.timestamp).toBe(until);
     // Evenly spread: about a thirtieth of the events on each day.
     const perDay = new Array<number>(30).fill(0);
-    for (const m of messages) perDay[Math.min(29, Math.floor((m.timestamp - (until - 30 * 86_400_000)) / 86_400_000))]!++;
+    for (const m of messages)
+      perDay[Math.min(29, Math.floor((m.timestamp - (until - 30 * 86_400_000)) / 86_400_000))]!++;
     for (const n of perDay) expect(n).toBeGreaterThanOrEqual(33);
   });
 
   it('streams continuously and every event it counted as sent is on the topic', async () => {
     const topic = await freshTopic('gen-stream', 4);
     const producer = await connectActivityProducer(testKafka());
-    const stream = startActivityStream(producer, topic, { rate: 2000, population: defaultPopulation({ users: 20 }), tickMs: 20 });
+    const stream = startActivityStream(producer, topic, {
+      rate: 2000,
+      population: defaultPopulation({ users: 20 }),
+      tickMs: 20,
+    });
     while (stream.sent() < 300) await new Promise((r) => setTimeout(r, 20));
     const { sent } = await stream.stop();
     await producer.close();
 
     const messages = await readTopic(topic, sent);
     expect(messages).toHaveLength(sent);
-    for (const m of messages) expect(JSON.parse(m.value!.toString())).toMatchObject({ user_id: Number(m.key), activity: expect.any(String) });
+    for (const m of messages)
+      expect(JSON.parse(m.value!.toString())).toMatchObject({ user_id: Number(m.key), activity: expect.any(String) });
   });
 });

@@ -8,12 +8,16 @@ import { FAILURE_HEADER } from '../../local/event-source-mapping/on-failure-topi
 import { mappingsStoppedAfterEach, produce, recorder, recordsOf, valueOf } from '../support/mappings.js';
 import { freshTopic, readTopic } from '../support/stack.js';
 
-const mapping = mappingsStoppedAfterEach('esm-failure-test', { batchingWindowMs: 0, backoff: { initialMs: 10, maxMs: 50 } });
+const mapping = mappingsStoppedAfterEach('esm-failure-test', {
+  batchingWindowMs: 0,
+  backoff: { initialMs: 10, maxMs: 50 },
+});
 
 class NotRetriable extends AppError {}
 
 /** A target that fails every batch holding a value in `poison`. */
-const target = (poison: Set<string>) => recorder((event) => recordsOf(event).some((r) => poison.has(valueOf(r))), 'DynamoDB unavailable');
+const target = (poison: Set<string>) =>
+  recorder((event) => recordsOf(event).some((r) => poison.has(valueOf(r))), 'DynamoDB unavailable');
 
 describe('the stand-in gives up on a batch as AWS does', () => {
   it('after maximumRetryAttempts retries, skips the batch and goes on with the partition', async () => {
@@ -28,7 +32,9 @@ describe('the stand-in gives up on a batch as AWS does', () => {
 
     // One attempt and two retries, then the next record, which succeeds.
     expect(t.values()).toEqual([['bad'], ['bad'], ['bad'], ['good']]);
-    expect(reports.filter((r) => r.gaveUp !== undefined).map((r) => [r.gaveUp, r.attempt, r.firstOffset])).toEqual([['retries_exhausted', 3, 0]]);
+    expect(reports.filter((r) => r.gaveUp !== undefined).map((r) => [r.gaveUp, r.attempt, r.firstOffset])).toEqual([
+      ['retries_exhausted', 3, 0],
+    ]);
     expect(m.stats()).toMatchObject({ recordsCommitted: 2, recordsGivenUp: 1, committed: { 0: 2 } });
   });
 
@@ -45,7 +51,11 @@ describe('the stand-in gives up on a batch as AWS does', () => {
     await m.caughtUp();
 
     expect(calls).toBe(3);
-    expect(reports.at(-1)).toMatchObject({ gaveUp: 'retries_exhausted', attempt: 3, error: { message: 'no retry can help, says the function' } });
+    expect(reports.at(-1)).toMatchObject({
+      gaveUp: 'retries_exhausted',
+      attempt: 3,
+      error: { message: 'no retry can help, says the function' },
+    });
   });
 
   it("retries without limit by default (the template's -1)", async () => {
@@ -109,14 +119,20 @@ describe('the stand-in gives up on a batch as AWS does', () => {
 
     expect(t.values()).toEqual([['fresh']]);
     const [out] = await readTopic(failed, 1);
-    expect(out!.headers).toMatchObject({ [FAILURE_HEADER.reason]: 'record_too_old', [FAILURE_HEADER.attempts]: '0', [FAILURE_HEADER.offset]: '0' });
+    expect(out!.headers).toMatchObject({
+      [FAILURE_HEADER.reason]: 'record_too_old',
+      [FAILURE_HEADER.attempts]: '0',
+      [FAILURE_HEADER.offset]: '0',
+    });
     expect(m.stats()).toMatchObject({ recordsGivenUp: 1, committed: { 0: 2 } });
   });
 
   it('refuses settings AWS refuses', async () => {
     const topic = await freshTopic('activity');
     const invoke = async () => ({});
-    await expect(mapping({ topic, invoke, maximumRetryAttempts: -2 })).rejects.toThrow('maximumRetryAttempts -2 must be -1 or an integer from 0 to 10,000');
+    await expect(mapping({ topic, invoke, maximumRetryAttempts: -2 })).rejects.toThrow(
+      'maximumRetryAttempts -2 must be -1 or an integer from 0 to 10,000',
+    );
     await expect(mapping({ topic, invoke, maximumRecordAgeSeconds: 30 })).rejects.toThrow(
       'maximumRecordAgeSeconds 30 must be -1 or an integer from 60 to 604,800',
     );

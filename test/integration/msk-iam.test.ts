@@ -8,14 +8,25 @@ import { promisify } from 'node:util';
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KafkaAuthenticationError, namedKafkaFailure, refusedTokenIsAnError } from '../../lib/adapters/kafka-authentication.js';
+import {
+  KafkaAuthenticationError,
+  namedKafkaFailure,
+  refusedTokenIsAnError,
+} from '../../lib/adapters/kafka-authentication.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { MskIamIdentity, PresentedToken } from '../../local/services/msk-iam-listener.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 import { plainKafka } from '../../lib/adapters/kafka-client.js';
 import { buildMskEvent, LOCAL_CLUSTER_ARN } from '../../local/event-source-mapping/msk-event.js';
 import { writeUserScores } from '../../local/fixtures/index.js';
-import { freshScoresTable, freshTopic, privateBroker, readTopic, stackEndpoints, testDynamo } from '../support/stack.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  privateBroker,
+  readTopic,
+  stackEndpoints,
+  testDynamo,
+} from '../support/stack.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,7 +54,9 @@ interface Outcome {
   error?: { name: string; message: string; causes: string[] };
 }
 
-/** One invocation of a function's real handler, in a process with Lambda's kind of environment and nothing else of ours. */
+/**
+ * One invocation of a function's real handler, in a process with Lambda's kind of environment and nothing else of ours.
+ */
 async function invokeFunction(name: 'score' | 'popular', event: object, env: Record<string, string>): Promise<Outcome> {
   const lambdaEnv = {
     PATH: process.env.PATH!,
@@ -61,12 +74,16 @@ async function invokeFunction(name: 'score' | 'popular', event: object, env: Rec
     EVENT: JSON.stringify(event),
     ...env,
   };
-  const child = await run(process.execPath, ['--import', 'tsx', 'test/support/processes/invoke-function.ts'], { cwd: ROOT, env: lambdaEnv }).then(
+  const child = await run(process.execPath, ['--import', 'tsx', 'test/support/processes/invoke-function.ts'], {
+    cwd: ROOT,
+    env: lambdaEnv,
+  }).then(
     (done) => ({ ...done, code: 0 }),
     (failed: { stdout: string; stderr: string; code: number }) => failed,
   );
   const outcome = child.stdout.trim().split('\n').at(-1) ?? '';
-  if (!outcome.startsWith('{')) throw new Error(`the function printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
+  if (!outcome.startsWith('{'))
+    throw new Error(`the function printed no outcome (exit ${child.code}):\n${child.stdout}${child.stderr}`);
   return { code: child.code, ...(JSON.parse(outcome) as Omit<Outcome, 'code'>) };
 }
 
@@ -79,9 +96,14 @@ const scorerEvent = buildMskEvent(
   { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: 'b-1.example:9098' },
 );
 
-/** What the scorer needs besides Kafka: a table of its own, and a dead-letter topic made over the plaintext listener. */
+/**
+ * What the scorer needs besides Kafka: a table of its own, and a dead-letter topic made over the plaintext listener.
+ */
 async function scorerEnv(prefix: string) {
-  return { SCORES_TABLE: await freshScoresTable(testDynamo(), prefix), DLQ_TOPIC: await freshTopic(`${prefix}-dlq`, 1, broker().bootstrapServers) };
+  return {
+    SCORES_TABLE: await freshScoresTable(testDynamo(), prefix),
+    DLQ_TOPIC: await freshTopic(`${prefix}-dlq`, 1, broker().bootstrapServers),
+  };
 }
 
 /** A token from the signer for the test's identity, or with some of it changed. */
@@ -111,7 +133,8 @@ describe('the functions signing in with MSK IAM', () => {
     expect(deadLetter!.value?.toString()).toBe('not an activity');
     expect(deadLetter!.headers['dlq.source.offset']).toBe('1');
     expect(tokens.length).toBeGreaterThan(0);
-    for (const presented of tokens) expect(presented).toMatchObject({ verdict: 'accepted', detail: identity.accessKeyId });
+    for (const presented of tokens)
+      expect(presented).toMatchObject({ verdict: 'accepted', detail: identity.accessKeyId });
 
     const url = new URL(Buffer.from(tokens[0]!.token, 'base64url').toString('utf8'));
     expect(`${url.protocol}//${url.host}${url.pathname}`).toBe('https://kafka.eu-west-1.amazonaws.com/');
@@ -123,7 +146,9 @@ describe('the functions signing in with MSK IAM', () => {
       'X-Amz-Expires': '900',
       'X-Amz-Security-Token': identity.sessionToken,
     });
-    expect(query['X-Amz-Credential']).toMatch(new RegExp(`^${identity.accessKeyId}/\\d{8}/eu-west-1/kafka-cluster/aws4_request$`));
+    expect(query['X-Amz-Credential']).toMatch(
+      new RegExp(`^${identity.accessKeyId}/\\d{8}/eu-west-1/kafka-cluster/aws4_request$`),
+    );
     expect(query['X-Amz-Signature']).toMatch(/^[0-9a-f]{64}$/);
     expect(query['User-Agent']).toMatch(/^aws-msk-iam-sasl-signer-js\//);
   });
@@ -136,15 +161,24 @@ describe('the functions signing in with MSK IAM', () => {
     const trendingTopic = await freshTopic('msk-iam-trending', 1, broker().bootstrapServers);
 
     const { result, tokens } = await tokensPresentedDuring(() =>
-      invokeFunction('popular', { id: 'scheduled' }, { SCORES_TABLE: table, POPULAR_TOPIC: topic, TRENDING_TOPIC: trendingTopic, PERCENTILE: '50' }),
+      invokeFunction(
+        'popular',
+        { id: 'scheduled' },
+        { SCORES_TABLE: table, POPULAR_TOPIC: topic, TRENDING_TOPIC: trendingTopic, PERCENTILE: '50' },
+      ),
     );
 
-    expect(result).toMatchObject({ code: 0, summary: { usersScanned: 5, published: 2, trending: { usersInWindow: 0, published: 0 } } });
+    expect(result).toMatchObject({
+      code: 0,
+      summary: { usersScanned: 5, published: 2, trending: { usersInWindow: 0, published: 0 } },
+    });
     const reader = plainKafka(broker().bootstrapServers, 'msk-iam-reader');
     const run = await readLatestCompleteRun(reader, topic, { source: 'popular-users-job', timeoutMs: 20_000 });
     expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
     // These items hold no day buckets: a complete, empty trending run, published over IAM too.
-    expect(await readLatestCompleteRun(reader, trendingTopic, { source: 'popular-users-job', timeoutMs: 20_000 })).toMatchObject({ count: 0, cutoff: null });
+    expect(
+      await readLatestCompleteRun(reader, trendingTopic, { source: 'popular-users-job', timeoutMs: 20_000 }),
+    ).toMatchObject({ count: 0, cutoff: null });
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens) expect(presented.verdict).toBe('accepted');
   });
@@ -152,23 +186,32 @@ describe('the functions signing in with MSK IAM', () => {
   it('score: fails the invocation with a KafkaAuthenticationError naming the broker and what to check when the broker refuses its token', async () => {
     const env = await scorerEnv('msk-iam-refused');
 
-    const { result, tokens } = await tokensPresentedDuring(() => invokeFunction('score', scorerEvent, { ...env, AWS_SECRET_ACCESS_KEY: 'not/the+secret' }));
+    const { result, tokens } = await tokensPresentedDuring(() =>
+      invokeFunction('score', scorerEvent, { ...env, AWS_SECRET_ACCESS_KEY: 'not/the+secret' }),
+    );
 
     expect(result.code).toBe(1);
     expect(result.error?.name).toBe('KafkaAuthenticationError');
-    expect(result.error?.message).toContain(`Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`);
+    expect(result.error?.message).toContain(
+      `Kafka refused to authenticate activity-scorer with SASL aws-iam at ${listener().bootstrapServers}`,
+    );
     expect(result.error?.message).toContain('the broker refused the OAUTHBEARER token: {"status":"invalid_token"}');
     expect(result.error?.message).toContain('kafka-cluster:Connect');
     // The broker did see the tokens, and refused each for its signature, not for anything else.
     expect(tokens.length).toBeGreaterThan(0);
     for (const presented of tokens)
-      expect(presented).toMatchObject({ verdict: 'refused', detail: `the signature does not match the secret key of ${identity.accessKeyId}` });
+      expect(presented).toMatchObject({
+        verdict: 'refused',
+        detail: `the signature does not match the secret key of ${identity.accessKeyId}`,
+      });
   });
 
   it('score: sends no token to a broker whose certificate it does not trust', async () => {
     const env = await scorerEnv('msk-iam-untrusted');
 
-    const { result, tokens } = await tokensPresentedDuring(() => invokeFunction('score', scorerEvent, { ...env, NODE_EXTRA_CA_CERTS: '' }));
+    const { result, tokens } = await tokensPresentedDuring(() =>
+      invokeFunction('score', scorerEvent, { ...env, NODE_EXTRA_CA_CERTS: '' }),
+    );
 
     expect(result.code).toBe(1);
     expect(result.error?.name).not.toBe('KafkaAuthenticationError');
@@ -180,7 +223,13 @@ describe('the functions signing in with MSK IAM', () => {
 describe('the listener refuses what MSK would', () => {
   afterEach(() => vi.useRealTimers());
 
-  const settings: KafkaSettings = { brokers: [], clientId: 'validator-check', ssl: true, sasl: 'aws-iam', region: identity.region };
+  const settings: KafkaSettings = {
+    brokers: [],
+    clientId: 'validator-check',
+    ssl: true,
+    sasl: 'aws-iam',
+    region: identity.region,
+  };
   /** Presents one token, with no retries, and returns the client's failure and the listener's verdict. */
   async function present(token: string) {
     const producer = new Producer({
@@ -204,9 +253,21 @@ describe('the listener refuses what MSK would', () => {
   }
 
   it.each([
-    ['another access key id', () => signedToken({ accessKeyId: 'ASIAANOTHERKEY' }), 'X-Amz-Credential names another access key id (ASIAANOTHERKEY)'],
-    ['another region', () => signedToken({ region: 'us-east-1' }), 'the URL is not https://kafka.eu-west-1.amazonaws.com/'],
-    ['another session token', () => signedToken({ sessionToken: 'stolen' }), 'X-Amz-Security-Token is not the expected session token'],
+    [
+      'another access key id',
+      () => signedToken({ accessKeyId: 'ASIAANOTHERKEY' }),
+      'X-Amz-Credential names another access key id (ASIAANOTHERKEY)',
+    ],
+    [
+      'another region',
+      () => signedToken({ region: 'us-east-1' }),
+      'the URL is not https://kafka.eu-west-1.amazonaws.com/',
+    ],
+    [
+      'another session token',
+      () => signedToken({ sessionToken: 'stolen' }),
+      'X-Amz-Security-Token is not the expected session token',
+    ],
     [
       'a token signed 20 minutes ago',
       async () => {
@@ -219,7 +280,8 @@ describe('the listener refuses what MSK would', () => {
     // What Kafka's own unsecured OAUTHBEARER validator would take: an unsigned JWT.
     [
       'an unsigned JWT',
-      async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"me"}').toString('base64url')}.`,
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"me"}').toString('base64url')}.`,
       'the token is not base64url',
     ],
   ])('refuses %s', async (_case, makeToken, reason) => {
@@ -251,7 +313,10 @@ describe('a connection that outlives its sign-in', () => {
     });
     const signedInAgain = new Promise<void>((resolve, reject) => {
       producer.once('client:broker:sasl:authentication:extended', () => resolve());
-      setTimeout(() => reject(new Error(`no second sign-in on the connection within ${5 * SESSION_LIFETIME_MS} ms`)), 5 * SESSION_LIFETIME_MS);
+      setTimeout(
+        () => reject(new Error(`no second sign-in on the connection within ${5 * SESSION_LIFETIME_MS} ms`)),
+        5 * SESSION_LIFETIME_MS,
+      );
     });
     try {
       const { tokens } = await tokensPresentedDuring(async () => {
@@ -260,7 +325,10 @@ describe('a connection that outlives its sign-in', () => {
         await producer.send({ messages: [{ topic, value: 'second session' }] });
       });
 
-      expect((await readTopic(topic, 2, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual(['first session', 'second session']);
+      expect((await readTopic(topic, 2, 20_000, broker().bootstrapServers)).map((m) => m.value?.toString())).toEqual([
+        'first session',
+        'second session',
+      ]);
       expect(tokens.length).toBeGreaterThanOrEqual(2);
       for (const presented of tokens) expect(presented.verdict).toBe('accepted');
       // Signed seconds apart, so a fresh token and not the first one again.

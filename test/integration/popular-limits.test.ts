@@ -13,7 +13,12 @@ import { writeUserScores } from '../../local/fixtures/index.js';
 import { freshScoresTable, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
 
 type Handler = (event: ScheduledEvent, context: Context) => Promise<PopularRunSummary>;
-const scheduled = { id: 'schedule-limits', time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+const scheduled = {
+  id: 'schedule-limits',
+  time: new Date().toISOString(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+} as ScheduledEvent;
 const context = { awsRequestId: 'popular-limits', getRemainingTimeInMillis: () => 600_000 } as unknown as Context;
 const saved = { ...process.env };
 afterAll(() => {
@@ -21,7 +26,10 @@ afterAll(() => {
   vi.resetModules();
 });
 
-/** functions/popular.ts as a fresh container with this environment; it stays until the file ends (the SDK reads some on first use). */
+/**
+ * functions/popular.ts as a fresh container with this environment; it stays until the file ends (the SDK reads some on
+ * first use).
+ */
 async function jobContainer(env: Record<string, string>): Promise<Handler> {
   vi.resetModules();
   // From the file's starting environment, so no test runs with another's settings.
@@ -40,7 +48,10 @@ async function jobContainer(env: Record<string, string>): Promise<Handler> {
   return ((await import('../../functions/popular.js')) as { handler: Handler }).handler;
 }
 
-/** A table of `users` distinct scores with long user ids, so a few thousand messages pass 1 MiB; with `activeToday`, each score is today's day bucket too. */
+/**
+ * A table of `users` distinct scores with long user ids, so a few thousand messages pass 1 MiB; with `activeToday`,
+ * each score is today's day bucket too.
+ */
 async function tableOf(users: number, activeToday = false): Promise<string> {
   const table = await freshScoresTable(testDynamo(), 'popular-limits');
   const today = bucketAttribute(dayOf(Date.now()));
@@ -65,10 +76,20 @@ async function popularTopic(prefix = 'popular-limits', configs?: Record<string, 
 describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () => {
   it("10,485,760 with PUBLISH_BATCH_SIZE=10000 against the broker's 1,048,588: the run publishes within the topic's limit, and says which it used", async () => {
     const [table, topic] = await Promise.all([tableOf(24_000), popularTopic()]);
-    const handler = await jobContainer({ SCORES_TABLE: table, POPULAR_TOPIC: topic, KAFKA_MESSAGE_MAX_BYTES: '10485760', PUBLISH_BATCH_SIZE: '10000' });
+    const handler = await jobContainer({
+      SCORES_TABLE: table,
+      POPULAR_TOPIC: topic,
+      KAFKA_MESSAGE_MAX_BYTES: '10485760',
+      PUBLISH_BATCH_SIZE: '10000',
+    });
     const summary = await handler(scheduled, context);
     // 12,000 messages of about 250 bytes: 10,000 of them in one request would be about 2.5 MB.
-    expect(summary).toMatchObject({ usersScanned: 24_000, published: 12_000, requestLimitBytes: 1_048_588, topicMaxMessageBytes: 1_048_588 });
+    expect(summary).toMatchObject({
+      usersScanned: 24_000,
+      published: 12_000,
+      requestLimitBytes: 1_048_588,
+      topicMaxMessageBytes: 1_048_588,
+    });
     // Sized to the topic's limit from the first request, not learnt from a refusal.
     expect(summary.requestsRefused).toBe(0);
     const latest = await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' });
@@ -82,8 +103,15 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
     await alterTopicConfigs(stackEndpoints().kafkaBrokers, topic, { 'max.message.bytes': '32768' });
 
     const summary = await handler(scheduled, context);
-    expect(summary).toMatchObject({ published: 1_000, requestLimitBytes: 32_768, topicMaxMessageBytes: 32_768, requestsRefused: 1 });
-    expect((await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' }))?.runId).toBe(summary.runId);
+    expect(summary).toMatchObject({
+      published: 1_000,
+      requestLimitBytes: 32_768,
+      topicMaxMessageBytes: 32_768,
+      requestsRefused: 1,
+    });
+    expect((await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-job' }))?.runId).toBe(
+      summary.runId,
+    );
   });
 
   it("the trending set's requests keep within TRENDING_TOPIC's own limit (32,768), read from the broker apart from the popular topic's", async () => {
@@ -94,8 +122,14 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
     ]);
     const handler = await jobContainer({ SCORES_TABLE: table, POPULAR_TOPIC: topic, TRENDING_TOPIC: trendingTopic });
     const summary = await handler(scheduled, context);
-    expect(summary).toMatchObject({ published: 2_000, requestLimitBytes: 1_048_588, topicMaxMessageBytes: 1_048_588, requestsRefused: 0 });
-    // 500 messages of about 250 bytes would be about 125 KB: sized to the trending topic's limit from the first request.
+    expect(summary).toMatchObject({
+      published: 2_000,
+      requestLimitBytes: 1_048_588,
+      topicMaxMessageBytes: 1_048_588,
+      requestsRefused: 0,
+    });
+    // 500 messages of about 250 bytes would be about 125 KB: sized to the trending topic's limit from the first
+    // request.
     expect(summary.trending).toMatchObject({
       usersInWindow: 4_000,
       published: 2_000,
@@ -103,7 +137,14 @@ describe('KAFKA_MESSAGE_MAX_BYTES above the topic limit (issue 18, item 5)', () 
       topicMaxMessageBytes: 32_768,
       requestsRefused: 0,
     });
-    const latest = await readLatestCompleteRun(testKafka(), trendingTopic, { source: 'popular-users-job', keyPrefix: TRENDING_KEY_PREFIX });
-    expect(latest).toMatchObject({ runId: summary.trending!.runId, count: 2_000, key: summary.runKey.replace('popular_', 'trending_') });
+    const latest = await readLatestCompleteRun(testKafka(), trendingTopic, {
+      source: 'popular-users-job',
+      keyPrefix: TRENDING_KEY_PREFIX,
+    });
+    expect(latest).toMatchObject({
+      runId: summary.trending!.runId,
+      count: 2_000,
+      key: summary.runKey.replace('popular_', 'trending_'),
+    });
   });
 });

@@ -43,9 +43,14 @@ async function publishRun(topic: string, spec: RunSpec): Promise<PopularRun> {
     source: spec.source ?? PROD,
   };
   const stamped = (m: OutgoingMessage): OutgoingMessage => ({ ...m, timestamp: spec.startedAt + 5_000 });
-  const users = Array.from({ length: spec.users }, (_, i) => stamped(popularUserMessage({ userId: `user-${i}`, score: 1000 + i }, run, 999)));
+  const users = Array.from({ length: spec.users }, (_, i) =>
+    stamped(popularUserMessage({ userId: `user-${i}`, score: 1000 + i }, run, 999)),
+  );
   for (let i = 0; i < users.length; i += 1000) await producer.send(topic, users.slice(i, i + 1000));
-  if (spec.complete !== false) await producer.send(topic, [stamped(runEndMessage(run, { count: spec.users, cutoff: 999, usersScanned: spec.users * 20 }))]);
+  if (spec.complete !== false)
+    await producer.send(topic, [
+      stamped(runEndMessage(run, { count: spec.users, cutoff: 999, usersScanned: spec.users * 20 })),
+    ]);
   return run;
 }
 
@@ -56,8 +61,13 @@ async function publishRun(topic: string, spec: RunSpec): Promise<PopularRun> {
 async function recordsFetchedDuring<T>(act: () => Promise<T>): Promise<{ result: T; fetched: number }> {
   let fetched = 0;
   const onFetched = (context: unknown) => {
-    const response = (context as { result?: { responses?: Array<{ partitions: Array<{ records?: Array<{ records: unknown[] }> | null }> }> } }).result;
-    for (const topic of response?.responses ?? []) for (const p of topic.partitions) for (const batch of p.records ?? []) fetched += batch.records.length;
+    const response = (
+      context as {
+        result?: { responses?: Array<{ partitions: Array<{ records?: Array<{ records: unknown[] }> | null }> }> };
+      }
+    ).result;
+    for (const topic of response?.responses ?? [])
+      for (const p of topic.partitions) for (const batch of p.records ?? []) fetched += batch.records.length;
   };
   const channel = 'tracing:plt:kafka:consumer:fetches:asyncStart';
   subscribe(channel, onFetched);
@@ -75,8 +85,16 @@ describe('the source a consumer trusts (issue 18, item 7)', () => {
     const prod = await publishRun(topic, { startedAt: now - 60_000, users: 20_000 });
     const dev = await publishRun(topic, { startedAt: now - 30_000, users: 5, source: DEV });
 
-    expect(await readLatestCompleteRun(testKafka(), topic, { source: PROD })).toMatchObject({ runId: prod.runId, count: 20_000, source: PROD });
-    expect(await readLatestCompleteRun(testKafka(), topic, { source: DEV })).toMatchObject({ runId: dev.runId, count: 5, source: DEV });
+    expect(await readLatestCompleteRun(testKafka(), topic, { source: PROD })).toMatchObject({
+      runId: prod.runId,
+      count: 20_000,
+      source: PROD,
+    });
+    expect(await readLatestCompleteRun(testKafka(), topic, { source: DEV })).toMatchObject({
+      runId: dev.runId,
+      count: 5,
+      source: DEV,
+    });
     expect(await readLatestCompleteRun(testKafka(), topic, { source: 'popular-users-test-popular' })).toBeUndefined();
   });
 });
@@ -90,10 +108,13 @@ describe('a bounded read (issue 18, item 8)', () => {
     await publishRun(topic, { startedAt: first + 30 * PERIOD_MS, users: 300, complete: false });
     const total = 30 * 501 + 300;
 
-    const { result: run, fetched } = await recordsFetchedDuring(() => readLatestCompleteRun(testKafka(), topic, { source: PROD }));
+    const { result: run, fetched } = await recordsFetchedDuring(() =>
+      readLatestCompleteRun(testKafka(), topic, { source: PROD }),
+    );
     expect(run).toMatchObject({ runId: last!.runId, count: 500 });
     expect(new Set(run!.users.map((u) => u.userId)).size).toBe(500);
-    // The run in progress, the run, and the request the first step back (1,000) starts inside: not the 15,330 on the topic.
+    // The run in progress, the run, and the request the first step back (1,000) starts inside: not the 15,330 on the
+    // topic.
     expect(fetched).toBeLessThanOrEqual(300 + 501 + 1_000);
     expect(fetched).toBeLessThan(total / 8);
   });
@@ -104,7 +125,9 @@ describe('a bounded read (issue 18, item 8)', () => {
     let last: PopularRun | undefined;
     for (let r = 0; r < 5; r++) last = await publishRun(topic, { startedAt: first + r * PERIOD_MS, users: 2_000 });
 
-    const { result: run, fetched } = await recordsFetchedDuring(() => readLatestCompleteRun(testKafka(), topic, { source: PROD }));
+    const { result: run, fetched } = await recordsFetchedDuring(() =>
+      readLatestCompleteRun(testKafka(), topic, { source: PROD }),
+    );
     expect(run).toMatchObject({ runId: last!.runId, count: 2_000 });
     // The run and its marker (2,001), and at most the run before it's marker and last request (1,001);
     // fetching each landed-in batch again on the next step read 4,002.
@@ -114,7 +137,9 @@ describe('a bounded read (issue 18, item 8)', () => {
   it('says how many messages it read, as the broker sent them', async () => {
     const topic = await freshTopic('counted');
     for (let r = 0; r < 5; r++) await publishRun(topic, { startedAt: Date.now() - (6 - r) * PERIOD_MS, users: 300 });
-    const { result, fetched } = await recordsFetchedDuring(() => findLatestCompleteRun(testKafka(), topic, { source: PROD }));
+    const { result, fetched } = await recordsFetchedDuring(() =>
+      findLatestCompleteRun(testKafka(), topic, { source: PROD }),
+    );
     expect(result.run?.count).toBe(300);
     expect(result.messagesRead).toBe(fetched);
     expect(result.fetches).toBeGreaterThan(0);
@@ -126,11 +151,15 @@ describe('a bounded read (issue 18, item 8)', () => {
     const runs: PopularRun[] = [];
     for (let r = 0; r < 60; r++) runs.push(await publishRun(topic, { startedAt: first + r * PERIOD_MS, users: 400 }));
     // Three later runs died before their markers, wherever their keys put them.
-    for (let r = 60; r < 63; r++) await publishRun(topic, { startedAt: first + r * PERIOD_MS, users: 400, complete: false });
+    for (let r = 60; r < 63; r++)
+      await publishRun(topic, { startedAt: first + r * PERIOD_MS, users: 400, complete: false });
 
-    const { result: run, fetched } = await recordsFetchedDuring(() => readLatestCompleteRun(testKafka(), topic, { source: PROD }));
+    const { result: run, fetched } = await recordsFetchedDuring(() =>
+      readLatestCompleteRun(testKafka(), topic, { source: PROD }),
+    );
     expect(run?.runId).toBe(runs.at(-1)!.runId);
-    // Per partition, the first step back (1,000) and the request of up to 1,000 it starts inside; the topic holds 25,260.
+    // Per partition, the first step back (1,000) and the request of up to 1,000 it starts inside; the topic holds
+    // 25,260.
     expect(fetched).toBeLessThanOrEqual(3 * (1_000 + 1_000));
   });
 

@@ -10,9 +10,25 @@ import { topicBounds } from '../../lib/adapters/topic-scan.js';
 import { maxPublishBatch, popularUserMessage, TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
 import { startKafkaBroker } from '../../local/services/kafka-broker.js';
 import { freePort } from '../../local/services/service-process.js';
-import { continuousScores, exactPopular, seedShapedScores, seedUserId, silentLogger, skewedScores, writeUserScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactPopular,
+  seedShapedScores,
+  seedUserId,
+  silentLogger,
+  skewedScores,
+  writeUserScores,
+} from '../../local/fixtures/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/services/clients.js';
-import { freshScoresTable, freshTopic, readTopic, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  readTopic,
+  stackEndpoints,
+  testDynamo,
+  testKafka,
+  testKafkaSettings,
+} from '../support/stack.js';
 
 const dynamo = testDynamo();
 const producer = new LazyProducer(createKafka(testKafkaSettings('popular-test')));
@@ -47,7 +63,12 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   expect(messages).toHaveLength(summary.published + 1);
   const marker = messages.at(-1)!;
   // run_source: the job's client id, which names the stage on AWS (<service>-<stage>-popular).
-  expect(marker.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_source: 'popular-test', run_end: 'true' });
+  expect(marker.headers).toEqual({
+    run_id: summary.runId,
+    run_started_at: summary.startedAt,
+    run_source: 'popular-test',
+    run_end: 'true',
+  });
   expect(JSON.parse(marker.value!.toString())).toEqual({
     run_id: summary.runId,
     count: summary.published,
@@ -57,9 +78,18 @@ async function readRun(summary: PopularRunSummary): Promise<Map<string, number>>
   });
   const users = new Map<string, number>();
   for (const message of messages.slice(0, -1)) {
-    expect(message.headers).toEqual({ run_id: summary.runId, run_started_at: summary.startedAt, run_source: 'popular-test' });
+    expect(message.headers).toEqual({
+      run_id: summary.runId,
+      run_started_at: summary.startedAt,
+      run_source: 'popular-test',
+    });
     const value = JSON.parse(message.value!.toString()) as PublishedUser;
-    expect(value).toEqual({ user_id: value.user_id, score: value.score, cutoff: summary.cutoff, percentile: summary.percentile });
+    expect(value).toEqual({
+      user_id: value.user_id,
+      score: value.score,
+      cutoff: summary.cutoff,
+      percentile: summary.percentile,
+    });
     users.set(value.user_id, value.score);
   }
   expect(users.size).toBe(messages.length - 1); // nobody twice
@@ -84,7 +114,12 @@ async function messagesOn(topic: string): Promise<number> {
   return (await topicBounds(testKafka(), topic)).reduce((sum, b) => sum + b.end - b.start, 0);
 }
 
-const scheduledEvent = { id: 'schedule-1', time: new Date().toISOString(), 'detail-type': 'Scheduled Event', source: 'aws.events' } as ScheduledEvent;
+const scheduledEvent = {
+  id: 'schedule-1',
+  time: new Date().toISOString(),
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+} as ScheduledEvent;
 
 afterAll(async () => {
   await producer.disconnect();
@@ -98,13 +133,19 @@ describe('popular-users job on 100,000 users', () => {
   let skewedTable = '';
 
   beforeAll(async () => {
-    [seedTable, skewedTable] = await Promise.all([freshScoresTable(dynamo, 'popular-seed'), freshScoresTable(dynamo, 'popular-skew')]);
+    [seedTable, skewedTable] = await Promise.all([
+      freshScoresTable(dynamo, 'popular-seed'),
+      freshScoresTable(dynamo, 'popular-skew'),
+    ]);
     await Promise.all([writeUserScores(dynamo, seedTable, seedShaped), writeUserScores(dynamo, skewedTable, skewed)]);
   }, 300_000);
 
   it('publishes exactly the users above the 95th percentile of seed-shaped scores (F1 = 1) in one pass', async () => {
     const progress: number[] = [];
-    const summary = await runPopularJob({ config: await jobConfig(seedTable), dynamo, producer }, { onProgress: (n) => progress.push(n) });
+    const summary = await runPopularJob(
+      { config: await jobConfig(seedTable), dynamo, producer },
+      { onProgress: (n) => progress.push(n) },
+    );
     const expected = exactPopular(seedShaped, 95);
     expect(summary).toMatchObject({
       usersScanned: 100_000,
@@ -128,8 +169,16 @@ describe('popular-users job on 100,000 users', () => {
   });
 
   it('publishes the same set with 1 segment and with 16', async () => {
-    const one = await runPopularJob({ config: await jobConfig(seedTable, { scanSegments: 1, percentile: 99 }), dynamo, producer });
-    const sixteen = await runPopularJob({ config: await jobConfig(seedTable, { scanSegments: 16, percentile: 99 }), dynamo, producer });
+    const one = await runPopularJob({
+      config: await jobConfig(seedTable, { scanSegments: 1, percentile: 99 }),
+      dynamo,
+      producer,
+    });
+    const sixteen = await runPopularJob({
+      config: await jobConfig(seedTable, { scanSegments: 16, percentile: 99 }),
+      dynamo,
+      producer,
+    });
     expect([one.segments, sixteen.segments]).toEqual([1, 16]);
     const expected = exactPopular(seedShaped, 99);
     const [fromOne, fromSixteen] = [await readRun(one), await readRun(sixteen)];
@@ -138,7 +187,10 @@ describe('popular-users job on 100,000 users', () => {
   });
 
   it('falls back to searching the cutoff when the thresholds overshoot, and the set is still exact', async () => {
-    const summary = await runPopularJob({ config: await jobConfig(skewedTable, { percentile: 90 }), dynamo, producer }, { selection: { margin: -0.04 } });
+    const summary = await runPopularJob(
+      { config: await jobConfig(skewedTable, { percentile: 90 }), dynamo, producer },
+      { selection: { margin: -0.04 } },
+    );
     const expected = exactPopular(skewed, 90);
     expect(summary.passes).toBeGreaterThanOrEqual(3);
     expect(summary).toMatchObject({ cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
@@ -156,10 +208,18 @@ describe('popular-users job on 100,000 users', () => {
     await writeUserScores(dynamo, config.scoresTable, scores);
     const summary = await runPopularJob({ config, dynamo, producer });
     const expected = exactPopular(scores, 1);
-    expect(summary).toMatchObject({ usersScanned: 20_000, cutoff: expected.cutoff, published: expected.users.size, publishPath: 'stream' });
+    expect(summary).toMatchObject({
+      usersScanned: 20_000,
+      cutoff: expected.cutoff,
+      published: expected.users.size,
+      publishPath: 'stream',
+    });
     // Never more users held than the budget and the page that crossed it (5,000-item pages).
     expect(summary.candidatesKept).toBeLessThanOrEqual(2_000 + 5_000);
-    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId, timeoutMs: 90_000 });
+    const latest = await readLatestCompleteRun(testKafka(), config.popularTopic, {
+      source: config.kafka.clientId,
+      timeoutMs: 90_000,
+    });
     expect(latest).toMatchObject({ runId: summary.runId, count: expected.users.size, cutoff: expected.cutoff });
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected.users);
   }, 180_000);
@@ -169,10 +229,19 @@ describe('popular-users job on tiny tables', () => {
   it('an empty table publishes only its run-end marker, with no cutoff', async () => {
     const config = await jobConfig(await freshScoresTable(dynamo, 'popular-empty'));
     const summary = await runPopularJob({ config, dynamo, producer });
-    expect(summary).toMatchObject({ usersScanned: 0, popularCount: 0, published: 0, cutoff: null, estimatedCutoff: null, passes: 1 });
+    expect(summary).toMatchObject({
+      usersScanned: 0,
+      popularCount: 0,
+      published: 0,
+      cutoff: null,
+      estimatedCutoff: null,
+      passes: 1,
+    });
     expect(await messagesOn(config.popularTopic)).toBe(1);
     expect(await readRun(summary)).toEqual(new Map());
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
+    expect(
+      await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }),
+    ).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: null,
@@ -186,7 +255,9 @@ describe('popular-users job on tiny tables', () => {
     await writeUserScores(dynamo, config.scoresTable, [17]);
     const summary = await runPopularJob({ config, dynamo, producer });
     expect(summary).toMatchObject({ usersScanned: 1, cutoff: 17, popularCount: 0, published: 0 });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
+    expect(
+      await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }),
+    ).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 17,
@@ -196,10 +267,15 @@ describe('popular-users job on tiny tables', () => {
   });
 
   it('all scores equal: nobody strictly above, and the run says so rather than looking failed', async () => {
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), { percentile: 50, scanSegments: 3 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-equal'), {
+      percentile: 50,
+      scanSegments: 3,
+    });
     await writeUserScores(dynamo, config.scoresTable, new Array(300).fill(5));
     const summary = await runPopularJob({ config, dynamo, producer });
-    expect(await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId })).toMatchObject({
+    expect(
+      await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }),
+    ).toMatchObject({
       runId: summary.runId,
       count: 0,
       cutoff: 5,
@@ -210,7 +286,11 @@ describe('popular-users job on tiny tables', () => {
 
   it('ten users at p80 publish the two above the 8th smallest; a second run is told apart by its run id', async () => {
     const scores = [4, 9, 1, 7, 10, 2, 8, 3, 6, 5];
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-ten'), { percentile: 80, scanSegments: 4, publishBatchSize: 1 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-ten'), {
+      percentile: 80,
+      scanSegments: 4,
+      publishBatchSize: 1,
+    });
     await writeUserScores(dynamo, config.scoresTable, scores);
     const first = await runPopularJob({ config, dynamo, producer });
     expect(first).toMatchObject({ usersScanned: 10, cutoff: 8, published: 2 });
@@ -225,13 +305,21 @@ describe('popular-users job on tiny tables', () => {
     const all = await readTopic(config.popularTopic, 6);
     expect(new Set(all.map((m) => m.headers.run_id))).toEqual(new Set([first.runId, second.runId]));
     expect(first.runId).not.toBe(second.runId);
-    expect((await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }))?.runId).toBe(second.runId);
+    expect(
+      (await readLatestCompleteRun(testKafka(), config.popularTopic, { source: config.kafka.clientId }))?.runId,
+    ).toBe(second.runId);
   });
 
   it('gives two overlapping runs of one process different keys, each holding only its own messages', async () => {
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-overlap'), { percentile: 50, scanSegments: 2 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-overlap'), {
+      percentile: 50,
+      scanSegments: 2,
+    });
     await writeUserScores(dynamo, config.scoresTable, [1, 2, 3, 4, 5, 6]);
-    const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer }), runPopularJob({ config, dynamo, producer })]);
+    const [a, b] = await Promise.all([
+      runPopularJob({ config, dynamo, producer }),
+      runPopularJob({ config, dynamo, producer }),
+    ]);
     expect(a.runKey).not.toBe(b.runKey);
     const all = await readTopic(config.popularTopic, a.published + b.published + 2);
     for (const run of [a, b]) {
@@ -244,7 +332,10 @@ describe('popular-users job on tiny tables', () => {
 
 describe('popular-users job: items without a numeric score', () => {
   it('are left out of the run, counted in the summary and logged as a warning', async () => {
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-unscored'), { percentile: 80, scanSegments: 2 });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-unscored'), {
+      percentile: 80,
+      scanSegments: 2,
+    });
     await writeUserScores(dynamo, config.scoresTable, [4, 9, 1, 7, 10, 2, 8, 3, 6, 5]);
     const odd: Record<string, AttributeValue>[] = [
       { user_id: { S: 'no-score' } },
@@ -256,7 +347,10 @@ describe('popular-users job: items without a numeric score', () => {
     const warn = vi.spyOn(logger, 'warn');
     const summary = await createPopularHandler({ config, dynamo, producer }, logger)(scheduledEvent);
     expect(summary).toMatchObject({ usersScanned: 10, unscoredItems: 3, cutoff: 8, published: 2 });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/without a user_id string and a numeric score/), expect.objectContaining({ unscoredItems: 3 }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/without a user_id string and a numeric score/),
+      expect.objectContaining({ unscoredItems: 3 }),
+    );
   });
 });
 
@@ -268,14 +362,24 @@ describe('popular-users job: requests within the broker limit', () => {
     const accepts =
       (size: number, env: Record<string, string> = {}) =>
       () =>
-        loadPopularConfig({ SCORES_TABLE: 't', KAFKA_BROKERS: 'b:9092', KAFKA_CLIENT_ID: 'popular-test', PUBLISH_BATCH_SIZE: String(size), ...env });
+        loadPopularConfig({
+          SCORES_TABLE: 't',
+          KAFKA_BROKERS: 'b:9092',
+          KAFKA_CLIENT_ID: 'popular-test',
+          PUBLISH_BATCH_SIZE: String(size),
+          ...env,
+        });
     expect(accepts(batch)).not.toThrow();
     expect(accepts(batch + 1)).toThrow(/PUBLISH_BATCH_SIZE/);
     expect(accepts(maxPublishBatch(DEFAULT_MESSAGE_MAX_BYTES, 'popular-test'), { TRENDING_DAYS: '0' })).not.toThrow();
     // 128 characters JSON escapes to 6 bytes each: the largest id the scorer accepts, at its largest.
     const longId = (i: number) => `${i}`.padStart(8, '0') + '\u0001'.repeat(120);
     const users = Math.ceil(batch * 1.5);
-    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-long-ids'), { percentile: 0.01, scanSegments: 2, publishBatchSize: batch });
+    const config = await jobConfig(await freshScoresTable(dynamo, 'popular-long-ids'), {
+      percentile: 0.01,
+      scanSegments: 2,
+      publishBatchSize: batch,
+    });
     await writeUserScores(
       dynamo,
       config.scoresTable,
@@ -289,8 +393,16 @@ describe('popular-users job: requests within the broker limit', () => {
 
     // The limit is real: the same messages, 20% more of them in one request, are refused by the broker.
     const raw = await producer.get();
-    const run = { runId: summary.runId, key: summary.runKey, startedAt: new Date(summary.startedAt), percentile: 0.01, source: 'popular-test' };
-    const messages = Array.from({ length: Math.ceil(batch * 1.2) }, (_, i) => popularUserMessage({ userId: longId(i), score: 1e15 + i }, run, 1e15));
+    const run = {
+      runId: summary.runId,
+      key: summary.runKey,
+      startedAt: new Date(summary.startedAt),
+      percentile: 0.01,
+      source: 'popular-test',
+    };
+    const messages = Array.from({ length: Math.ceil(batch * 1.2) }, (_, i) =>
+      popularUserMessage({ userId: longId(i), score: 1e15 + i }, run, 1e15),
+    );
     await expect(raw.send(config.popularTopic, messages)).rejects.toThrow(/larger than the max message size/);
   }, 120_000);
 });
@@ -304,12 +416,17 @@ describe('popular-users job failures', () => {
 
   it('rejects and logs an error, claiming nothing, when Kafka is down', async () => {
     // Nothing listens on a port just freed: a broker that is down.
-    const deadProducer = new LazyProducer(createKafka({ ...testKafkaSettings('popular-dead'), brokers: [`127.0.0.1:${await freePort()}`] }));
+    const deadProducer = new LazyProducer(
+      createKafka({ ...testKafkaSettings('popular-dead'), brokers: [`127.0.0.1:${await freePort()}`] }),
+    );
     const logger = silentLogger.createChild();
     const info = vi.spyOn(logger, 'info');
     const error = vi.spyOn(logger, 'error');
     try {
-      const handler = createPopularHandler({ config: await jobConfig(table, { percentile: 50 }), dynamo, producer: deadProducer }, logger);
+      const handler = createPopularHandler(
+        { config: await jobConfig(table, { percentile: 50 }), dynamo, producer: deadProducer },
+        logger,
+      );
       await expect(handler(scheduledEvent)).rejects.toThrow();
       expect(info).not.toHaveBeenCalled();
       expect(error).toHaveBeenCalledTimes(1);
@@ -321,7 +438,10 @@ describe('popular-users job failures', () => {
   it('rejects when the broker dies after the producer connected', async () => {
     // A private broker, so killing it disturbs no other test.
     const broker = await startKafkaBroker();
-    const config = await jobConfig(table, { percentile: 50, kafka: { ...testKafkaSettings('popular-dying'), brokers: [broker.bootstrapServers] } });
+    const config = await jobConfig(table, {
+      percentile: 50,
+      kafka: { ...testKafkaSettings('popular-dying'), brokers: [broker.bootstrapServers] },
+    });
     config.popularTopic = await freshTopic('popular-dying', 1, broker.bootstrapServers);
     const dyingProducer = new LazyProducer(createKafka(config.kafka));
     try {
@@ -344,7 +464,11 @@ describe('functions/popular.ts cold start', () => {
 
   async function importWith(env: Record<string, string>): Promise<unknown> {
     vi.resetModules();
-    Object.assign(process.env, { SCORES_TABLE: 'scores', KAFKA_BROKERS: stackEndpoints().kafkaBrokers, PERCENTILE: '95', SCAN_SEGMENTS: '8' }, env);
+    Object.assign(
+      process.env,
+      { SCORES_TABLE: 'scores', KAFKA_BROKERS: stackEndpoints().kafkaBrokers, PERCENTILE: '95', SCAN_SEGMENTS: '8' },
+      env,
+    );
     return import('../../functions/popular.js');
   }
 
@@ -379,9 +503,12 @@ describe('functions/popular.ts cold start', () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     })) as { handler: (event: ScheduledEvent, context: Context) => Promise<PopularRunSummary> };
-    const context = (remaining: number) => ({ awsRequestId: 'req-deadline', getRemainingTimeInMillis: () => remaining }) as unknown as Context;
+    const context = (remaining: number) =>
+      ({ awsRequestId: 'req-deadline', getRemainingTimeInMillis: () => remaining }) as unknown as Context;
     // A millisecond left after the first scan: not enough for a search pass and the publishing scan.
-    await expect(module.handler(scheduledEvent, context(1))).rejects.toThrow(/stopped before search pass 1: .* remain before the function's time-out/);
+    await expect(module.handler(scheduledEvent, context(1))).rejects.toThrow(
+      /stopped before search pass 1: .* remain before the function's time-out/,
+    );
     const summary = await module.handler(scheduledEvent, context(600_000));
     expect(summary).toMatchObject({ publishPath: 'stream', usersScanned: 3_000 });
     expect(summary.passes).toBeGreaterThanOrEqual(3);

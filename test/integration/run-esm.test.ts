@@ -6,7 +6,15 @@ describe('npm run esm', () => {
   it('runs until SIGTERM, then stops cleanly with a summary', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'local/commands/run-esm.ts', '--topic', await freshTopic('cli-esm'), '--group', uniqueName('cli')],
+      [
+        '--import',
+        'tsx',
+        'local/commands/run-esm.ts',
+        '--topic',
+        await freshTopic('cli-esm'),
+        '--group',
+        uniqueName('cli'),
+      ],
       {
         env: {
           ...process.env,

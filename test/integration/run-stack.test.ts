@@ -11,7 +11,10 @@ const script = resolve('local/commands/run-stack.ts');
 // The stack runs in a scratch folder (its .local/ is written there), so tsx is named by path.
 const tsx = pathToFileURL(resolve('node_modules/tsx/dist/loader.mjs')).href;
 
-function start(cwd: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function start(
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', tsx, script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -35,7 +38,9 @@ describe('npm run stack', () => {
     expect(env.AWS_ENDPOINT_URL_DYNAMODB).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
     const admin = await plainKafka(String(env.KAFKA_BROKERS), 'run-stack-test').admin();
-    const { topics } = await admin.metadata({ topics: ['activity', 'popular_users', 'trending_users', 'activity-dlq'] });
+    const { topics } = await admin.metadata({
+      topics: ['activity', 'popular_users', 'trending_users', 'activity-dlq'],
+    });
     await admin.close();
     expect(Object.fromEntries([...topics].map(([name, t]) => [name, t.partitionsCount]))).toEqual({
       activity: 4,

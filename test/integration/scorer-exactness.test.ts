@@ -5,7 +5,14 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
-import { activityRecords, expectedSums, FIRST_TIMESTAMP, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
+import {
+  activityRecords,
+  expectedSums,
+  FIRST_TIMESTAMP,
+  readSums,
+  silentLogger,
+  sorted,
+} from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
 let dynamo: DynamoDBClient;
@@ -31,7 +38,10 @@ const view = (userId: number | string, partition: number, offset: number, timest
 describe('one user in many partitions of one batch', () => {
   it('200 partitions, delivered twice: the sum is exact and every request is accepted', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
-    const records = Array.from({ length: 200 }, (_, p) => [view(7, p, 40, FIRST_TIMESTAMP + p), view(7, p, 41, FIRST_TIMESTAMP + p + 1)]).flat();
+    const records = Array.from({ length: 200 }, (_, p) => [
+      view(7, p, 40, FIRST_TIMESTAMP + p),
+      view(7, p, 41, FIRST_TIMESTAMP + p + 1),
+    ]).flat();
     const first = await handle(eventOf(records));
     const again = await handle(eventOf(records));
     expect(first.distinctUsers).toBe(1);
@@ -41,7 +51,10 @@ describe('one user in many partitions of one batch', () => {
 
   it('a redelivery that overlaps part of those partitions adds only the new events', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
-    const records = Array.from({ length: 150 }, (_, p) => [view(8, p, 10, FIRST_TIMESTAMP + p), view(8, p, 11, FIRST_TIMESTAMP + p + 1)]).flat();
+    const records = Array.from({ length: 150 }, (_, p) => [
+      view(8, p, 10, FIRST_TIMESTAMP + p),
+      view(8, p, 11, FIRST_TIMESTAMP + p + 1),
+    ]).flat();
     await handle(eventOf(records.filter((r) => r.offset === 10)));
     const overlapping = await handle(eventOf(records));
     expect(overlapping.redeliveredUsers).toBe(1);
@@ -54,13 +67,20 @@ describe('offsets that start again below the stored ones', () => {
 
   it('after offsets 1000-1699, a batch at offsets 0-99 with newer timestamps is counted, and its redelivery is not', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
-    const old = activityRecords(2_800, 50, { partitions: 4, firstOffset: 1000, seed: 31 }).filter((r) => r.offset <= 1699);
+    const old = activityRecords(2_800, 50, { partitions: 4, firstOffset: 1000, seed: 31 }).filter(
+      (r) => r.offset <= 1699,
+    );
     expect(Math.min(...old.map((r) => r.offset))).toBe(1000);
     expect(Math.max(...old.map((r) => r.offset))).toBe(1699);
     await handle(eventOf(old));
 
     // The topic was deleted and created again: offsets start at 0, the records are newer.
-    const recreated = activityRecords(600, 50, { partitions: 4, firstOffset: 0, seed: 37, firstTimestamp: later }).filter((r) => r.offset <= 99);
+    const recreated = activityRecords(600, 50, {
+      partitions: 4,
+      firstOffset: 0,
+      seed: 37,
+      firstTimestamp: later,
+    }).filter((r) => r.offset <= 99);
     expect(Math.max(...recreated.map((r) => r.offset))).toBe(99);
     const warn = vi.spyOn(silentLogger, 'warn');
     const otherCluster = 'arn:aws:kafka:us-east-1:000000000000:cluster/local/11111111-1111-1111-1111-111111111111-1';
@@ -71,7 +91,12 @@ describe('offsets that start again below the stored ones', () => {
       expect.objectContaining({
         eventSourceArn: otherCluster,
         restarts: expect.arrayContaining([
-          expect.objectContaining({ topic: 'activity', storedOffset: expect.any(Number), firstOffset: expect.any(Number), lastOffset: expect.any(Number) }),
+          expect.objectContaining({
+            topic: 'activity',
+            storedOffset: expect.any(Number),
+            firstOffset: expect.any(Number),
+            lastOffset: expect.any(Number),
+          }),
         ]),
       }),
     );
@@ -91,11 +116,20 @@ describe('offsets that start again below the stored ones', () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     // Producers with skewed clocks: the second batch's records are stamped before the first's.
     const first = activityRecords(600, 30, { partitions: 2, firstOffset: 0, seed: 41, firstTimestamp: later });
-    const second = activityRecords(600, 30, { partitions: 2, firstOffset: 1_000, seed: 43, firstTimestamp: FIRST_TIMESTAMP });
+    const second = activityRecords(600, 30, {
+      partitions: 2,
+      firstOffset: 1_000,
+      seed: 43,
+      firstTimestamp: FIRST_TIMESTAMP,
+    });
     expect(Math.max(...first.map((r) => r.offset))).toBeLessThan(1_000);
     await handle(eventOf(first));
     await handle(eventOf(second));
-    const redelivered = [await handle(eventOf(first)), await handle(eventOf(second)), await handle(eventOf([...first, ...second]))];
+    const redelivered = [
+      await handle(eventOf(first)),
+      await handle(eventOf(second)),
+      await handle(eventOf([...first, ...second])),
+    ];
     for (const s of redelivered) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
     expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums([...first, ...second])));
   });
@@ -118,7 +152,8 @@ describe('restarts found while another writer moves the stored offsets', () => {
       get(target, property, receiver) {
         if (property !== 'send') return Reflect.get(target, property, receiver);
         return async (command: unknown) => {
-          if (command instanceof UpdateItemCommand && ++writes === 2) await send(new PutItemCommand({ TableName: table, Item: item(1009, X + 1, 30) }));
+          if (command instanceof UpdateItemCommand && ++writes === 2)
+            await send(new PutItemCommand({ TableName: table, Item: item(1009, X + 1, 30) }));
           return send(command);
         };
       },
@@ -139,21 +174,34 @@ describe('sums near 2^53', () => {
   it('refuses a sum that would pass 2^53 - 1 with a clear error, and stores nothing of it', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     const nearLimit = String(Number.MAX_SAFE_INTEGER - 2); // 9007199254740989
-    await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item: { user_id: { S: '9' }, score: { N: nearLimit } } }));
+    await dynamo.send(
+      new PutItemCommand({ TableName: config.scoresTable, Item: { user_id: { S: '9' }, score: { N: nearLimit } } }),
+    );
     const failure = handle(eventOf([view(9, 0, 5, FIRST_TIMESTAMP)]));
-    await expect(failure).rejects.toThrow('user "9": adding 3 to the stored score 9007199254740989 would pass 2^53 - 1 (9007199254740991)');
+    await expect(failure).rejects.toThrow(
+      'user "9": adding 3 to the stored score 9007199254740989 would pass 2^53 - 1 (9007199254740991)',
+    );
     // Redelivering the batch cannot help: the error says so.
     await expect(failure).rejects.toMatchObject({ name: 'ScoreOverflowError', retriable: false });
-    const item = await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: '9' } }, ConsistentRead: true }));
+    const item = await dynamo.send(
+      new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: '9' } }, ConsistentRead: true }),
+    );
     expect(item.Item?.score?.N).toBe(nearLimit);
     expect(item.Item?.['o:activity:0']).toBeUndefined();
   });
 
   it('still adds up to exactly 2^53 - 1', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
-    await dynamo.send(new PutItemCommand({ TableName: config.scoresTable, Item: { user_id: { S: '10' }, score: { N: String(Number.MAX_SAFE_INTEGER - 3) } } }));
+    await dynamo.send(
+      new PutItemCommand({
+        TableName: config.scoresTable,
+        Item: { user_id: { S: '10' }, score: { N: String(Number.MAX_SAFE_INTEGER - 3) } },
+      }),
+    );
     await handle(eventOf([view(10, 0, 5, FIRST_TIMESTAMP)]));
-    const item = await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: '10' } }, ConsistentRead: true }));
+    const item = await dynamo.send(
+      new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: '10' } }, ConsistentRead: true }),
+    );
     expect(item.Item?.score?.N).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 });

@@ -10,7 +10,14 @@ import { FIRST_TIMESTAMP, readBuckets, readSums, silentLogger } from '../../loca
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { batchMetrics } from '../../lib/metrics.js';
 import { eventOf, testScorer } from '../support/scorer.js';
-import { bucketMismatches, buildCases, deliverCases, mismatches, RESTART_SCENARIOS, SCORER_NOW } from '../support/restart-cases.js';
+import {
+  bucketMismatches,
+  buildCases,
+  deliverCases,
+  mismatches,
+  RESTART_SCENARIOS,
+  SCORER_NOW,
+} from '../support/restart-cases.js';
 
 let dynamo: DynamoDBClient;
 let deadLetters: LazyProducer;
@@ -39,7 +46,11 @@ describe('a log that started again, cut at every boundary and delivered again', 
 
 const HOUR = 3_600_000;
 const OTHER_CLUSTER = 'arn:aws:kafka:us-east-1:000000000000:cluster/moved/22222222-2222-2222-2222-222222222222-1';
-const event = (offset: number, timestamp: number, options: { user?: string; brokerTime?: boolean } = {}): KafkaRecord => ({
+const event = (
+  offset: number,
+  timestamp: number,
+  options: { user?: string; brokerTime?: boolean } = {},
+): KafkaRecord => ({
   topic: 'activity',
   partition: 0,
   offset,
@@ -53,7 +64,9 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 const oldLog = range(1000, 1009).map((o) => event(o, FIRST_TIMESTAMP + o - 1000));
 /** MirrorMaker 2's copies at offsets 0-9 with the old CreateTime, or re-stamped by a LogAppendTime target. */
 const copiesOf = (first: number, brokerTime = false) =>
-  range(0, 9).map((k) => event(first + k, brokerTime ? FIRST_TIMESTAMP + HOUR + k : FIRST_TIMESTAMP + k, { brokerTime }));
+  range(0, 9).map((k) =>
+    event(first + k, brokerTime ? FIRST_TIMESTAMP + HOUR + k : FIRST_TIMESTAMP + k, { brokerTime }),
+  );
 const sumOf = async (table: string) => (await readSums(dynamo, table)).get('42');
 
 describe('the cluster moves of issue 18, through the handler', () => {
@@ -64,7 +77,9 @@ describe('the cluster moves of issue 18, through the handler', () => {
     expect(await sumOf(config.scoresTable)).toBe(33);
     expect(moved).toMatchObject({ offsetRestarts: 1, copiesSkipped: 10, possibleCopies: 0 });
     // From then on the common case again: one conditional write per user, no read, the horizon checked in it.
-    const next = await handle(eventOf([event(11, FIRST_TIMESTAMP + HOUR + 1), event(12, FIRST_TIMESTAMP + HOUR + 2)], OTHER_CLUSTER));
+    const next = await handle(
+      eventOf([event(11, FIRST_TIMESTAMP + HOUR + 1), event(12, FIRST_TIMESTAMP + HOUR + 2)], OTHER_CLUSTER),
+    );
     expect(next).toMatchObject({ distinctUsers: 1, writes: 1, redeliveredUsers: 0 });
     expect(await sumOf(config.scoresTable)).toBe(39);
   });
@@ -110,7 +125,8 @@ describe('the cluster moves of issue 18, through the handler', () => {
     await handle(eventOf(range(0, 9).map((o) => event(o, FIRST_TIMESTAMP + o))));
     await handle(eventOf([event(2000, FIRST_TIMESTAMP + HOUR)], OTHER_CLUSTER));
     const late = await handle(eventOf(copiesOf(2001), OTHER_CLUSTER));
-    // Nothing marks a restart here: an old timestamp above the stored offset is what a producer with a slow clock sends.
+    // Nothing marks a restart here: an old timestamp above the stored offset is what a producer with a slow clock
+    // sends.
     expect(late).toMatchObject({ offsetRestarts: 0, copiesSkipped: 0 });
     expect(await sumOf(config.scoresTable)).toBe(63); // exact would be 33: copy first, then switch (docs/operations.md, "Offsets that start again")
   });
@@ -118,7 +134,8 @@ describe('the cluster moves of issue 18, through the handler', () => {
   it('an event in the same millisecond as the newest counted one, on a log that started again, is taken as counted', async () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     await handle(eventOf(oldLog));
-    // Offset 0 shares T+9 with old offset 1009: a copy of it, or a new event in that millisecond; the rule takes it as counted.
+    // Offset 0 shares T+9 with old offset 1009: a copy of it, or a new event in that millisecond; the rule takes it as
+    // counted.
     await handle(eventOf([event(0, FIRST_TIMESTAMP + 9), event(1, FIRST_TIMESTAMP + HOUR)], OTHER_CLUSTER));
     expect(await sumOf(config.scoresTable)).toBe(33);
   });
@@ -144,7 +161,8 @@ describe("the old and the new cluster's mappings running at once (both write o:a
     const { config, handle } = await testScorer(dynamo, deadLetters);
     const old = range(1000, 1004).map((o) => event(o, T + o - 1000));
     await handle(eventOf(old, oldCluster));
-    // A producer still on the old cluster writes offset 1005; MirrorMaker copies it to offset 5 before the old mapping reads it.
+    // A producer still on the old cluster writes offset 1005; MirrorMaker copies it to offset 5 before the old mapping
+    // reads it.
     const late = event(1005, T + HOUR);
     await handle(eventOf([...range(0, 4).map((k) => event(k, T + k)), event(5, T + HOUR)], OTHER_CLUSTER));
     await handle(eventOf([late], oldCluster));

@@ -38,13 +38,25 @@ async function clockedScorer(days: number) {
     const key = `${user}:${partition}`;
     const offset = offsets.get(key) ?? 0;
     offsets.set(key, offset + 1);
-    return { topic: 'activity', partition, offset, timestamp, key: user, value: JSON.stringify({ user_id: user, activity: 'message.private' }) };
+    return {
+      topic: 'activity',
+      partition,
+      offset,
+      timestamp,
+      key: user,
+      value: JSON.stringify({ user_id: user, activity: 'message.private' }),
+    };
   };
   const item = async (user: string): Promise<Record<string, AttributeValue>> =>
-    (await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: user } }, ConsistentRead: true }))).Item ?? {};
+    (
+      await dynamo.send(
+        new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: user } }, ConsistentRead: true }),
+      )
+    ).Item ?? {};
   const buckets = async (user: string): Promise<Record<string, number>> => {
     const held: Array<[string, number]> = [];
-    for (const [name, value] of Object.entries(await item(user))) if (name.startsWith('d:')) held.push([name.slice(2), Number(value.N)]);
+    for (const [name, value] of Object.entries(await item(user)))
+      if (name.startsWith('d:')) held.push([name.slice(2), Number(value.N)]);
     return Object.fromEntries(held.sort(([a], [b]) => a.localeCompare(b)));
   };
   return {
@@ -81,7 +93,9 @@ describe('day buckets: the common case costs what it did', () => {
       const summary = await s.score([s.event('42', NOON + d * DAY - HOUR), s.event('42', NOON + d * DAY - 2 * HOUR)]);
       expect(summary).toMatchObject({ writes: 1, redeliveredUsers: 0, staleBucketUsers: 0, lateEvents: 0 });
     }
-    const expected = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [utcDate(NOON + (22 + i) * DAY), 2 * WEIGHT]));
+    const expected = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [utcDate(NOON + (22 + i) * DAY), 2 * WEIGHT]),
+    );
     expect(await s.buckets('42')).toEqual(expected);
     expect(Number((await s.item('42')).score!.N)).toBe(30 * 2 * WEIGHT);
   });
@@ -92,7 +106,12 @@ describe('day buckets: the common case costs what it did', () => {
     s.setClock(NOON + 7 * DAY);
     expect(await s.score([s.event('7', NOON + 7 * DAY)])).toMatchObject({ writes: 1, staleBucketUsers: 0 });
     s.setClock(NOON + 8 * DAY);
-    expect(await s.score([s.event('8', NOON + 8 * DAY)])).toMatchObject({ writes: 2, staleBucketUsers: 1, redeliveredUsers: 0, alreadyAppliedUsers: 0 });
+    expect(await s.score([s.event('8', NOON + 8 * DAY)])).toMatchObject({
+      writes: 2,
+      staleBucketUsers: 1,
+      redeliveredUsers: 0,
+      alreadyAppliedUsers: 0,
+    });
     s.setClock(NOON + 9 * DAY);
     expect(await s.score([s.event('8', NOON + 9 * DAY)])).toMatchObject({ writes: 1, staleBucketUsers: 0 });
     // Day 0 is still kept on day 7 (today - TRENDING_DAYS); on day 8 it is not, and is gone.
@@ -140,7 +159,10 @@ describe('late, future and undated events', () => {
     );
     expect(warn).toHaveBeenCalledWith(
       expect.stringContaining('more than an hour after the scorer'),
-      expect.objectContaining({ futureEvents: 1, events: [expect.objectContaining({ userId: '9', offset: 5, timestamp: NOON + 5 * HOUR })] }),
+      expect.objectContaining({
+        futureEvents: 1,
+        events: [expect.objectContaining({ userId: '9', offset: 5, timestamp: NOON + 5 * HOUR })],
+      }),
     );
     warn.mockRestore();
   });
@@ -149,24 +171,40 @@ describe('late, future and undated events', () => {
     const s = await clockedScorer(1);
     const lateEvening = Date.UTC(2026, 5, 15, 23, 30);
     s.setClock(lateEvening);
-    await s.score([s.event('m', lateEvening + 50 * 60_000), s.event('m', lateEvening - DAY), s.event('m', lateEvening)]);
+    await s.score([
+      s.event('m', lateEvening + 50 * 60_000),
+      s.event('m', lateEvening - DAY),
+      s.event('m', lateEvening),
+    ]);
     expect(Object.keys(await s.buckets('m'))).toEqual(['2026-06-14', '2026-06-15', '2026-06-16']);
   });
 });
 
 describe('future events on the broker', () => {
   it("Kafka 4's default refuses a record stamped two hours ahead; a topic that allows it delivers it, and the scorer clamps and counts it", async () => {
-    const ahead = { key: 'f', value: JSON.stringify({ user_id: 'f', activity: 'message.private' }), timestamp: Date.now() + 2 * HOUR };
+    const ahead = {
+      key: 'f',
+      value: JSON.stringify({ user_id: 'f', activity: 'message.private' }),
+      timestamp: Date.now() + 2 * HOUR,
+    };
     // message.timestamp.after.max.ms is one hour unless a topic or broker says otherwise.
-    await expect(produce(await freshTopic('future-default'), [ahead])).rejects.toThrow(/timestamp of the message is out of acceptable range/);
+    await expect(produce(await freshTopic('future-default'), [ahead])).rejects.toThrow(
+      /timestamp of the message is out of acceptable range/,
+    );
     const topic = uniqueName('future-allowed');
-    await ensureTopicsOn(stackEndpoints().kafkaBrokers, [{ topic, partitions: 1, configs: { 'message.timestamp.after.max.ms': String(DAY) } }]);
+    await ensureTopicsOn(stackEndpoints().kafkaBrokers, [
+      { topic, partitions: 1, configs: { 'message.timestamp.after.max.ms': String(DAY) } },
+    ]);
     await produce(topic, [ahead]);
     const { config } = await testScorer(dynamo, deadLetters, { trendingDays: 7 });
     const before = Date.now();
     const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'future', batchSize: 10 });
     expect(summaries.reduce((n, s) => n + s.futureEvents, 0)).toBe(1);
-    const item = (await dynamo.send(new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: 'f' } }, ConsistentRead: true }))).Item!;
+    const item = (
+      await dynamo.send(
+        new GetItemCommand({ TableName: config.scoresTable, Key: { user_id: { S: 'f' } }, ConsistentRead: true }),
+      )
+    ).Item!;
     expect(Number(item.score!.N)).toBe(WEIGHT);
     // In the bucket of the scorer's day, not the record's (which after 22:00 UTC is tomorrow).
     const scorerDays = [utcDate(before), utcDate(Date.now())];
@@ -204,7 +242,14 @@ describe('bounded items: never more than TRENDING_DAYS + 2 buckets after a write
       for (let step = 0; step < 60; step++) {
         // Mostly a day or a few, sometimes a month or a year.
         const r = random();
-        now += r < 0.5 ? Math.floor(random() * 2 * DAY) : r < 0.85 ? Math.floor(random() * 10 * DAY) : r < 0.95 ? 40 * DAY : 365 * DAY;
+        now +=
+          r < 0.5
+            ? Math.floor(random() * 2 * DAY)
+            : r < 0.85
+              ? Math.floor(random() * 10 * DAY)
+              : r < 0.95
+                ? 40 * DAY
+                : 365 * DAY;
         s.setClock(now);
         const records: KafkaRecord[] = [];
         const stampsOf = new Map<string, number[]>();
@@ -262,7 +307,11 @@ describe('bounded items: never more than TRENDING_DAYS + 2 buckets after a write
       dynamo,
       () => NOON + 30 * DAY,
     );
-    expect(await off.handle(eventOf([next(93, NOON + 30 * DAY)]))).toMatchObject({ writes: 1, lateEvents: 0, futureEvents: 0 });
+    expect(await off.handle(eventOf([next(93, NOON + 30 * DAY)]))).toMatchObject({
+      writes: 1,
+      lateEvents: 0,
+      futureEvents: 0,
+    });
     expect(await wide.buckets('w')).toEqual({ [utcDate(NOON - DAY)]: WEIGHT, [utcDate(NOON)]: 2 * WEIGHT });
     const back = await testScorer(
       dynamo,

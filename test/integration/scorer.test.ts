@@ -30,8 +30,10 @@ describe('scorer on DynamoDB Local', () => {
     const { config, handle } = await testScorer(dynamo, deadLetters);
     const event: MSKEvent = {
       eventSource: 'aws:kafka',
-      eventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster/751d2973-a626-431c-9d4e-d7975eb44dd7-2',
-      bootstrapServers: 'b-1.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098',
+      eventSourceArn:
+        'arn:aws:kafka:us-east-1:123456789012:cluster/demo-cluster/751d2973-a626-431c-9d4e-d7975eb44dd7-2',
+      bootstrapServers:
+        'b-1.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098,b-2.demo.abc123.c1.kafka.us-east-1.amazonaws.com:9098',
       records: {
         'activity-0': [
           {
@@ -152,13 +154,21 @@ describe('observability', () => {
     const { config } = await testScorer(dynamo, deadLetters);
     const metrics = new Metrics({ namespace: 'scorer-test', serviceName: 'activity-scorer' });
     const added = vi.spyOn(metrics, 'addMetric');
-    const summary = await createScoreHandler({ config, dynamo, deadLetters }, silentLogger, metrics)(eventOf(activityRecords(20, 5)));
+    const summary = await createScoreHandler(
+      { config, dynamo, deadLetters },
+      silentLogger,
+      metrics,
+    )(eventOf(activityRecords(20, 5)));
     expect(added).toHaveBeenCalledWith('Records', MetricUnit.Count, 20);
     expect(added).toHaveBeenCalledWith('Accepted', MetricUnit.Count, summary.accepted);
     expect(added).toHaveBeenCalledWith('BatchDuration', MetricUnit.Milliseconds, summary.durationMs);
 
     added.mockClear();
-    const failing = createScoreHandler({ config: { ...config, scoresTable: uniqueName('missing-table') }, dynamo, deadLetters }, silentLogger, metrics);
+    const failing = createScoreHandler(
+      { config: { ...config, scoresTable: uniqueName('missing-table') }, dynamo, deadLetters },
+      silentLogger,
+      metrics,
+    );
     await expect(failing(eventOf(activityRecords(10, 5)))).rejects.toThrow(/non-existent table|not found/i);
     expect(added).not.toHaveBeenCalled();
   });
@@ -237,7 +247,10 @@ describe('cold start', () => {
 
   it.each([
     [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": "x"}' }, /SCORE_WEIGHTS has non-integer scores/],
-    [{ SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": 0}' }, /SCORE_WEIGHTS has scores outside 1-1000000/],
+    [
+      { SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"a": 0}' },
+      /SCORE_WEIGHTS has scores outside 1-1000000/,
+    ],
     [
       { SCORES_TABLE: 't', KAFKA_BROKERS: 'h:1', SCORE_WEIGHTS: '{"profile.view":1,"profile.view":1000000}' },
       /SCORE_WEIGHTS names "profile.view" more than once/,

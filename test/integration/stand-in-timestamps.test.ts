@@ -37,7 +37,10 @@ describe("the stand-in's timestamp types", () => {
       { topic: appended, partitions: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } },
       { topic: created, partitions: 1 },
     ]);
-    const stamped = Array.from({ length: 3 }, (_, i): OutgoingMessage => ({ value: `v${i}`, timestamp: FIRST_TIMESTAMP + i }));
+    const stamped = Array.from({ length: 3 }, (_, i): OutgoingMessage => ({
+      value: `v${i}`,
+      timestamp: FIRST_TIMESTAMP + i,
+    }));
     const before = Date.now();
     await Promise.all([produceTo(brokers, appended, stamped), produceTo(brokers, created, stamped)]);
 
@@ -72,11 +75,18 @@ describe("the stand-in's timestamp types", () => {
     await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'old-cluster', batchSize: 100 });
     expect((await readSums(dynamo, config.scoresTable)).get('42')).toBe(30);
 
-    // The new cluster's topic re-stamps whatever arrives: the copies (MirrorMaker 2 keeps their CreateTime) get the time of the copy.
-    await ensureTopicsOn(newCluster().bootstrapServers, [{ topic, partitions: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } }]);
+    // The new cluster's topic re-stamps whatever arrives: the copies (MirrorMaker 2 keeps their CreateTime) get the
+    // time of the copy.
+    await ensureTopicsOn(newCluster().bootstrapServers, [
+      { topic, partitions: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } },
+    ]);
     await produceTo(newCluster().bootstrapServers, topic, ours);
     const moved = { ...config, kafka: { ...config.kafka, brokers: [newCluster().bootstrapServers] } };
-    const summaries = await scoreTopicThroughStandIn(moved, dynamo, { topic, groupPrefix: 'new-cluster', batchSize: 100 });
+    const summaries = await scoreTopicThroughStandIn(moved, dynamo, {
+      topic,
+      groupPrefix: 'new-cluster',
+      batchSize: 100,
+    });
 
     // The scorer cannot tell these copies from new events; it counts them and says so, as on AWS.
     expect(summaries.reduce((n, s) => n + s.possibleCopies, 0)).toBe(10);

@@ -22,13 +22,27 @@ afterAll(async () => {
 });
 
 const plan = (stage: string) =>
-  topicPlan({ prefix: `popular-users-${stage}-`, activityTopic: `activity-${stage}`, activityPartitions: 3, replicationFactor: 1 });
+  topicPlan({
+    prefix: `popular-users-${stage}-`,
+    activityTopic: `activity-${stage}`,
+    activityPartitions: 3,
+    replicationFactor: 1,
+  });
 
 describe('the topics plan', () => {
   it('creates activity, popular_users, trending_users and activity-dlq with partitions, retention and cleanup.policy for the job', async () => {
     const stage = uniqueName('t');
     const report = await applyTopicPlan(admin, plan(stage));
-    expect(report.map((t) => [t.topic, t.created, t.partitions, t.replicationFactor, t.configs['cleanup.policy'], t.configs['retention.ms']])).toEqual([
+    expect(
+      report.map((t) => [
+        t.topic,
+        t.created,
+        t.partitions,
+        t.replicationFactor,
+        t.configs['cleanup.policy'],
+        t.configs['retention.ms'],
+      ]),
+    ).toEqual([
       [`activity-${stage}`, true, 3, 1, 'delete', String(7 * DAY_MS)],
       [`popular-users-${stage}-popular_users`, true, 1, 1, 'delete', String(DAY_MS)],
       [`popular-users-${stage}-trending_users`, true, 1, 1, 'delete', String(DAY_MS)],
@@ -55,10 +69,16 @@ describe('the topics plan', () => {
     ]);
     const report = await applyTopicPlan(admin, plan(stage));
     const [activity, popular, trending, dlq] = report;
-    expect(trending).toMatchObject({ created: false, problems: ['cleanup.policy is compact, must be delete (compaction by key would keep one user per run)'] });
+    expect(trending).toMatchObject({
+      created: false,
+      problems: ['cleanup.policy is compact, must be delete (compaction by key would keep one user per run)'],
+    });
     expect(activity).toMatchObject({ created: false, partitions: 5, problems: [] });
     expect(activity!.differences).toContain('partitions: 5 -> 3');
-    expect(popular).toMatchObject({ created: false, problems: ['cleanup.policy is compact, must be delete (compaction by key would keep one user per run)'] });
+    expect(popular).toMatchObject({
+      created: false,
+      problems: ['cleanup.policy is compact, must be delete (compaction by key would keep one user per run)'],
+    });
     expect(popular!.differences).toContain('cleanup.policy: compact -> delete');
     expect(dlq).toMatchObject({ created: true, problems: [] });
   });
@@ -84,7 +104,9 @@ describe('npm run topics', () => {
     ];
     const { stdout } = await run(process.execPath, args, { cwd: REPO });
     expect(stdout).toMatch(
-      new RegExp(`created  activity-${stage}\\s+2 partitions, replication 1, cleanup.policy=delete retention.ms=604800000 min.insync.replicas=1`),
+      new RegExp(
+        `created  activity-${stage}\\s+2 partitions, replication 1, cleanup.policy=delete retention.ms=604800000 min.insync.replicas=1`,
+      ),
     );
     expect(stdout).toMatch(new RegExp(`created  popular-users-${stage}-popular_users\\s+1 partitions`));
     expect(stdout).toMatch(new RegExp(`created  popular-users-${stage}-trending_users\\s+1 partitions`));

@@ -1,12 +1,32 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MESSAGE_MAX_BYTES, DEFAULT_SCORE_WEIGHTS, type PopularConfig, type ScorerConfig } from '../../lib/core/config.js';
+import {
+  DEFAULT_MESSAGE_MAX_BYTES,
+  DEFAULT_SCORE_WEIGHTS,
+  type PopularConfig,
+  type ScorerConfig,
+} from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { startEventSourceMapping } from '../../local/event-source-mapping/mapping.js';
-import { freshScoresTable, freshTopic, produceRecords, testDynamo, testKafkaSettings, uniqueName, privateBroker } from '../support/stack.js';
-import { activityRecords, exactPopular, expectedSums, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  produceRecords,
+  testDynamo,
+  testKafkaSettings,
+  uniqueName,
+  privateBroker,
+} from '../support/stack.js';
+import {
+  activityRecords,
+  exactPopular,
+  expectedSums,
+  readSums,
+  silentLogger,
+  sorted,
+} from '../../local/fixtures/index.js';
 import { byRun, readPublished } from '../support/popular-runs.js';
 
 const dynamo = testDynamo();
@@ -19,7 +39,8 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
     const topic = await freshTopic('crash-activity', 4, broker().bootstrapServers);
     const records = activityRecords(8_000, 900, { topic, seed: 61 });
     // One record in fifty is bad, so most batches send dead letters: a send the crash makes fail.
-    for (let i = 0; i < records.length; i += 50) records[i]!.value = JSON.stringify({ user_id: 7, activity: 'profile.unknown' });
+    for (let i = 0; i < records.length; i += 50)
+      records[i]!.value = JSON.stringify({ user_id: 7, activity: 'profile.unknown' });
     await produceRecords(topic, records, broker().bootstrapServers);
     const kafka = { ...testKafkaSettings('broker-crash'), brokers: [broker().bootstrapServers] };
     const config: ScorerConfig = {
@@ -90,7 +111,9 @@ describe('reliability: the broker is SIGKILLed while the stand-in scores', () =>
       const messages = byRun(await readPublished(broker().bootstrapServers, job.popularTopic)).get(run.runId) ?? [];
       const published = messages.filter((m) => m.end === undefined);
       expect(messages.at(-1)?.end).toMatchObject({ count: run.published }); // the run-end marker, last
-      expect(new Set(published.map((m) => m.userId))).toEqual(new Set(exactPopular(expected, job.percentile).users.keys()));
+      expect(new Set(published.map((m) => m.userId))).toEqual(
+        new Set(exactPopular(expected, job.percentile).users.keys()),
+      );
       expect(published).toHaveLength(run.published);
     } finally {
       await producer.disconnect();

@@ -14,7 +14,10 @@ const broker = privateBroker();
 afterAll(() => dynamo.destroy());
 
 /** A p90 job on its own table, publishing to its own topic on the private broker. */
-async function jobOnPrivateBroker(name: string, shape: Pick<PopularConfig, 'scanSegments' | 'publishBatchSize'>): Promise<PopularConfig> {
+async function jobOnPrivateBroker(
+  name: string,
+  shape: Pick<PopularConfig, 'scanSegments' | 'publishBatchSize'>,
+): Promise<PopularConfig> {
   return {
     scoresTable: await freshScoresTable(dynamo, name),
     percentile: 90,
@@ -71,7 +74,10 @@ describe('reliability: the broker stops while the job publishes', () => {
       expect(partial).toHaveLength(1);
       expect(partial[0]!.length).toBeGreaterThanOrEqual(config.publishBatchSize);
       expect(endOf(partial[0]!)).toBeUndefined();
-      expect((await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic, { source: config.kafka.clientId }))?.runId).toBe(second.runId);
+      expect(
+        (await readLatestCompleteRun(createKafka(config.kafka), config.popularTopic, { source: config.kafka.clientId }))
+          ?.runId,
+      ).toBe(second.runId);
     } finally {
       await producer.disconnect();
     }
@@ -99,7 +105,9 @@ describe('reliability: the broker stops while the job publishes', () => {
       const [messages] = [...cutOff.values()];
       expect(usersOf(messages!)).toEqual(expected); // all of its users got out...
       expect(endOf(messages!)).toBeUndefined(); // ...but not its marker
-      expect(await readLatestCompleteRun(reader, config.popularTopic, { source: config.kafka.clientId })).toBeUndefined();
+      expect(
+        await readLatestCompleteRun(reader, config.popularTopic, { source: config.kafka.clientId }),
+      ).toBeUndefined();
 
       const next = await runPopularJob({ config, dynamo, producer });
       const latest = await readLatestCompleteRun(reader, config.popularTopic, { source: config.kafka.clientId });

@@ -16,11 +16,15 @@ describe('reliability: fuzzed records through decodeActivity', () => {
       let outcome: string;
       try {
         const decoded = decodeActivity(record, FUZZ_WEIGHTS);
-        outcome = decoded.ok ? `counted ${JSON.stringify(decoded.activity.userId)} +${decoded.activity.score}` : `rejected ${decoded.rejection.reason}`;
+        outcome = decoded.ok
+          ? `counted ${JSON.stringify(decoded.activity.userId)} +${decoded.activity.score}`
+          : `rejected ${decoded.rejection.reason}`;
       } catch (err) {
         outcome = err instanceof Error ? `threw ${err.name}: ${err.message}` : `threw ${String(err)}`;
       }
-      const want = expected.counted ? `counted ${JSON.stringify(expected.userId)} +${expected.score}` : `rejected ${expected.reason}`;
+      const want = expected.counted
+        ? `counted ${JSON.stringify(expected.userId)} +${expected.score}`
+        : `rejected ${expected.reason}`;
       if (outcome !== want) disagreements.push(`#${offset} ${f.kind}: ${outcome}, expected ${want}`);
     }
     expect(disagreements).toEqual([]);

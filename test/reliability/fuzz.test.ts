@@ -47,11 +47,20 @@ describe(`reliability: fuzzed records (seed ${SEED}; replay with FUZZ_SEED=${SEE
       writeConcurrency: 16,
       kafka: testKafkaSettings('fuzz'),
     };
-    const summaries = await scoreTopicThroughStandIn(config, dynamo, { topic, groupPrefix: 'fuzz-group', batchSize: 100 });
+    const summaries = await scoreTopicThroughStandIn(config, dynamo, {
+      topic,
+      groupPrefix: 'fuzz-group',
+      batchSize: 100,
+    });
 
     const accepted = summaries.reduce((n, s) => n + s.accepted, 0);
     const dead = await readTopic(config.dlqTopic, expectedRejects.size);
-    const deadReasons = new Map(dead.map((m) => [`${m.headers[DLQ_HEADER.partition]}:${m.headers[DLQ_HEADER.offset]}`, m.headers[DLQ_HEADER.reason]]));
+    const deadReasons = new Map(
+      dead.map((m) => [
+        `${m.headers[DLQ_HEADER.partition]}:${m.headers[DLQ_HEADER.offset]}`,
+        m.headers[DLQ_HEADER.reason],
+      ]),
+    );
     expect(accepted + deadReasons.size).toBe(RECORDS);
     expect(new Map([...deadReasons].sort())).toEqual(new Map([...expectedRejects].sort()));
     // A dead letter carries the original bytes (compared as bytes: deep equality on 100 KB values is slow).

@@ -10,7 +10,10 @@ import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
 
 const dynamo = testDynamo();
 // Two schedules firing together would be two Lambda containers: two producers.
-const producers = [new LazyProducer(createKafka(testKafkaSettings('overlap-a'))), new LazyProducer(createKafka(testKafkaSettings('overlap-b')))] as const;
+const producers = [
+  new LazyProducer(createKafka(testKafkaSettings('overlap-a'))),
+  new LazyProducer(createKafka(testKafkaSettings('overlap-b'))),
+] as const;
 afterAll(async () => {
   await Promise.all(producers.map((p) => p.disconnect()));
   dynamo.destroy();
@@ -35,7 +38,10 @@ describe('reliability: two popular-users runs overlapping', () => {
 
     // Start both just after a second begins, as two schedules firing together would.
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    const [a, b] = await Promise.all([runPopularJob({ config, dynamo, producer: producers[0] }), runPopularJob({ config, dynamo, producer: producers[1] })]);
+    const [a, b] = await Promise.all([
+      runPopularJob({ config, dynamo, producer: producers[0] }),
+      runPopularJob({ config, dynamo, producer: producers[1] }),
+    ]);
 
     const expected = exactPopular(scores, config.percentile).users;
     expect([a.published, b.published]).toEqual([expected.size, expected.size]);
@@ -48,13 +54,17 @@ describe('reliability: two popular-users runs overlapping', () => {
       expect(endOf(run.slice(0, -1))).toBeUndefined();
       expect(usersOf(run)).toEqual(expected);
     }
-    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic, { source: config.kafka.clientId });
+    const latest = await readLatestCompleteRun(createKafka(testKafkaSettings('overlap-reader')), config.popularTopic, {
+      source: config.kafka.clientId,
+    });
     expect([a.runId, b.runId]).toContain(latest?.runId);
     expect(new Map(latest!.users.map((u) => [u.userId, u.score]))).toEqual(expected);
     // A consumer keyed on the message key (compaction, keyed grouping) must never see two runs under one key.
     const runsPerKey = new Map<string, Set<string>>();
     for (const m of messages) runsPerKey.set(m.key, (runsPerKey.get(m.key) ?? new Set()).add(m.runId));
-    const mixed = [...runsPerKey].filter(([, ids]) => ids.size > 1).map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
+    const mixed = [...runsPerKey]
+      .filter(([, ids]) => ids.size > 1)
+      .map(([key, ids]) => `${key}: ${[...ids].join(', ')}`);
     expect(mixed, 'keys that carry two runs').toEqual([]);
   });
 });

@@ -3,7 +3,16 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import { freshScoresTable, freshTopic, stackEndpoints, testDynamo, testKafka, uniqueName } from '../support/stack.js';
-import { activityMessage, committedOffsets, readSums, seededRandom, sorted, staticDataSet, sumsOf, usersFrom1000 } from '../../local/fixtures/index.js';
+import {
+  activityMessage,
+  committedOffsets,
+  readSums,
+  seededRandom,
+  sorted,
+  staticDataSet,
+  sumsOf,
+  usersFrom1000,
+} from '../../local/fixtures/index.js';
 
 const SEED = Number(process.env.KILL_SEED ?? 41);
 const PARTITIONS = 4;
@@ -24,7 +33,10 @@ interface Life {
 
 /** Runs the stand-in + scorer process once; kills it at a random moment inside a batch when `kill` says so. */
 function runOnce(env: NodeJS.ProcessEnv, scored: Set<string>, kill: () => number | undefined): Promise<Life> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/scorer.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/processes/scorer.ts'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const life: Life = { starts: 0, scored: 0, alreadyApplied: 0, exit: '' };
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -106,7 +118,9 @@ describe('reliability: the scorer process killed at random points', () => {
     expect(lives.filter((l) => l.exit === 'SIGKILL')).toHaveLength(KILLS);
     expect(scored.size).toBe(20);
     // Most kills landed with a batch between its start and its end; a restart then met its partial writes.
-    expect(lives.filter((l) => (l.inFlightAtKill ?? 0) > 0).length, JSON.stringify(lives)).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(lives.filter((l) => (l.inFlightAtKill ?? 0) > 0).length, JSON.stringify(lives)).toBeGreaterThanOrEqual(
+      KILLS / 2,
+    );
     expect(lives.reduce((n, l) => n + l.alreadyApplied, 0)).toBeGreaterThan(0);
 
     expect(await committedOffsets(testKafka(), groupId, topic)).toEqual({ 0: 2500, 1: 2500, 2: 2500, 3: 2500 });

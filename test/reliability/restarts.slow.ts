@@ -7,7 +7,14 @@ import { LazyProducer } from '../../lib/adapters/producer.js';
 import { testDynamo, testKafkaSettings } from '../support/stack.js';
 import { readBuckets, readSums } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
-import { bucketMismatches, buildCases, deliverCases, mismatches, RESTART_SCENARIOS, SCORER_NOW } from '../support/restart-cases.js';
+import {
+  bucketMismatches,
+  buildCases,
+  deliverCases,
+  mismatches,
+  RESTART_SCENARIOS,
+  SCORER_NOW,
+} from '../support/restart-cases.js';
 
 let dynamo: DynamoDBClient;
 let deadLetters: LazyProducer;

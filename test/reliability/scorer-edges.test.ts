@@ -14,21 +14,44 @@ afterAll(() => dynamo.destroy());
 
 describe('reliability: the scorer at its edges', () => {
   it('6 users spread over 200 partitions, every batch delivered twice and with shifted boundaries: sums exact', async () => {
-    const outcome = await runRedeliveryCase(dynamo, { events: 6_000, users: 6, batchSize: 2_000, seed: 71, partitions: 200, spread: 'random' });
+    const outcome = await runRedeliveryCase(dynamo, {
+      events: 6_000,
+      users: 6,
+      batchSize: 2_000,
+      seed: 71,
+      partitions: 200,
+      spread: 'random',
+    });
     for (const s of outcome.duplicateSummaries) expect(s.alreadyAppliedUsers).toBe(s.distinctUsers);
   });
 
   it('the topic recreated midway (offsets from 0 again, newer records), every batch redelivered: both logs counted once', async () => {
-    const outcome = await runRedeliveryCase(dynamo, { events: 6_000, users: 80, batchSize: 2_000, seed: 73, recreated: true });
+    const outcome = await runRedeliveryCase(dynamo, {
+      events: 6_000,
+      users: 80,
+      batchSize: 2_000,
+      seed: 73,
+      recreated: true,
+    });
     // A batch delivered again is never taken for a restart; the sums (checked inside) show the new log was counted.
-    for (const s of outcome.duplicateSummaries) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
+    for (const s of outcome.duplicateSummaries)
+      expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
   });
 
   it('the same with TRENDING_DAYS=7 and the two logs stamped over 10 days: restarts still found, sums and every day bucket exact', async () => {
     const trending = { days: 7, now: Date.UTC(2026, 5, 15, 18), overDays: 10 };
-    const outcome = await runRedeliveryCase(dynamo, { events: 6_000, users: 80, batchSize: 2_000, seed: 74, recreated: true, trending });
-    for (const s of outcome.duplicateSummaries) expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
-    // The new log's first batches met offsets stored from the old one: the restart was seen, with buckets on the same writes.
+    const outcome = await runRedeliveryCase(dynamo, {
+      events: 6_000,
+      users: 80,
+      batchSize: 2_000,
+      seed: 74,
+      recreated: true,
+      trending,
+    });
+    for (const s of outcome.duplicateSummaries)
+      expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
+    // The new log's first batches met offsets stored from the old one: the restart was seen, with buckets on the same
+    // writes.
     expect(outcome.firstSummaries.some((s) => s.offsetRestarts > 0)).toBe(true);
   });
 
@@ -36,8 +59,14 @@ describe('reliability: the scorer at its edges', () => {
     const topic = await freshTopic('edges', 2);
     const dlqTopic = await freshTopic('edges-dlq', 1);
 
-    const good = Array.from({ length: 400 }, (_, i) => ({ key: String(i % 40), value: JSON.stringify({ user_id: i % 40, activity: 'profile.view' }) }));
-    const bad = Array.from({ length: 40 }, (_, i) => ({ key: `bad-${i}`, value: `{"user_id": ${i}, "pad": "${'p'.repeat(60 * 1024)}` }));
+    const good = Array.from({ length: 400 }, (_, i) => ({
+      key: String(i % 40),
+      value: JSON.stringify({ user_id: i % 40, activity: 'profile.view' }),
+    }));
+    const bad = Array.from({ length: 40 }, (_, i) => ({
+      key: `bad-${i}`,
+      value: `{"user_id": ${i}, "pad": "${'p'.repeat(60 * 1024)}`,
+    }));
     const producer = await connectProducer(testKafka());
     // Ten at a time: the source topic has the same 1 MiB limit.
     const messages = [...good.slice(0, 200), ...bad, ...good.slice(200)];
@@ -57,7 +86,9 @@ describe('reliability: the scorer at its edges', () => {
     expect(new Set(dead.map((m) => m.partition))).toEqual(new Set([0]));
     expect(dead.map((m) => m.key).sort()).toEqual(bad.map((b) => b.key).sort());
     const sent = new Map(bad.map((b) => [b.key, b.value]));
-    const altered = dead.filter((m) => m.headers[DLQ_HEADER.reason] !== 'bad_json' || m.value?.toString() !== sent.get(m.key!));
+    const altered = dead.filter(
+      (m) => m.headers[DLQ_HEADER.reason] !== 'bad_json' || m.value?.toString() !== sent.get(m.key!),
+    );
     expect(altered.map((m) => m.key)).toEqual([]);
     const expected = new Map<string, number>();
     for (const g of good) expected.set(g.key, (expected.get(g.key) ?? 0) + 1);

@@ -8,7 +8,15 @@ import { dynamoScoreSource } from '../../lib/adapters/scan.js';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
 import type { ScoreSource } from '../../lib/core/score-source.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
-import { continuousScores, exactCutoff, readSums, seededRandom, seedShapedScores, seedUserId, writeUserScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactCutoff,
+  readSums,
+  seededRandom,
+  seedShapedScores,
+  seedUserId,
+  writeUserScores,
+} from '../../local/fixtures/index.js';
 import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
 
 const dynamo = testDynamo();
@@ -60,8 +68,15 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
     expect(summary.publishPath).toBe('stream');
 
     const final = await readSums(dynamo, config.scoresTable);
-    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('moving-reader')), config.popularTopic, { source: config.kafka.clientId });
-    expect(run).toMatchObject({ runId: summary.runId, count: summary.published, usersScanned: users, cutoff: summary.cutoff });
+    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('moving-reader')), config.popularTopic, {
+      source: config.kafka.clientId,
+    });
+    expect(run).toMatchObject({
+      runId: summary.runId,
+      count: summary.published,
+      usersScanned: users,
+      cutoff: summary.cutoff,
+    });
     const cutoff = run!.cutoff!;
     // Scores only rise, so the cutoff of any moment lies between the initial and the final r-th smallest.
     expect(final.size).toBe(users);
@@ -76,9 +91,11 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
       expect(score).toBeLessThanOrEqual(final.get(userId)!);
     }
     // Above the cutoff from the start: read at or above that, so certainly published.
-    for (let i = 0; i < users; i++) if (initial[i]! > cutoff) expect(published.has(seedUserId(i)), `user ${seedUserId(i)}`).toBe(true);
+    for (let i = 0; i < users; i++)
+      if (initial[i]! > cutoff) expect(published.has(seedUserId(i)), `user ${seedUserId(i)}`).toBe(true);
     // Never above the cutoff at any moment: never published.
-    for (const [userId, score] of final) if (score <= cutoff) expect(published.has(userId), `user ${userId}`).toBe(false);
+    for (const [userId, score] of final)
+      if (score <= cutoff) expect(published.has(userId), `user ${userId}`).toBe(false);
   }, 180_000);
 
   it('new users arriving during the cutoff search (p50, 1,000 held): the search follows the rank and the run is exact for the scan that decided', async () => {
@@ -104,11 +121,15 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
       const requests = Array.from({ length: count }, () => ({
         PutRequest: { Item: { user_id: { S: `new-${added++}` }, score: { N: String(1 + Math.floor(random() * 3)) } } },
       }));
-      const chunks = Array.from({ length: Math.ceil(requests.length / 25) }, (_, k) => requests.slice(k * 25, k * 25 + 25));
+      const chunks = Array.from({ length: Math.ceil(requests.length / 25) }, (_, k) =>
+        requests.slice(k * 25, k * 25 + 25),
+      );
       await mapWithConcurrency(chunks, 8, async (chunk) => {
         let unprocessed: typeof chunk | undefined = chunk;
         while (unprocessed !== undefined && unprocessed.length > 0) {
-          const out = await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [config.scoresTable]: unprocessed } }));
+          const out = await dynamo.send(
+            new BatchWriteItemCommand({ RequestItems: { [config.scoresTable]: unprocessed } }),
+          );
           unprocessed = out.UnprocessedItems?.[config.scoresTable] as typeof chunk | undefined;
         }
       });
@@ -129,7 +150,9 @@ describe('reliability: scores rise while the job scans (the scan is not a snapsh
     expect(summary.passes).toBeLessThanOrEqual(7);
 
     const final = await readSums(dynamo, config.scoresTable);
-    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('arriving-reader')), config.popularTopic, { source: config.kafka.clientId });
+    const run = await readLatestCompleteRun(createKafka(testKafkaSettings('arriving-reader')), config.popularTopic, {
+      source: config.kafka.clientId,
+    });
     expect(run).toMatchObject({ runId: summary.runId, count: summary.published, cutoff: summary.cutoff });
     // Newcomers only ever lower the median: the cutoff of the deciding scan lies between the final one and the first.
     const cutoff = run!.cutoff!;

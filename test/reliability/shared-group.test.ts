@@ -1,8 +1,23 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { freshScoresTable, freshTopic, produceRecords, stackEndpoints, testDynamo, uniqueName } from '../support/stack.js';
-import { activityRecords, expectedBuckets, expectedSums, readBuckets, readSums, sorted, sortedBuckets } from '../../local/fixtures/index.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  produceRecords,
+  stackEndpoints,
+  testDynamo,
+  uniqueName,
+} from '../support/stack.js';
+import {
+  activityRecords,
+  expectedBuckets,
+  expectedSums,
+  readBuckets,
+  readSums,
+  sorted,
+  sortedBuckets,
+} from '../../local/fixtures/index.js';
 
 const dynamo = testDynamo();
 afterAll(() => dynamo.destroy());
@@ -29,7 +44,9 @@ function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void):
     partitions: new Set(),
     alreadyApplied: 0,
     joined: new Promise((resolve) => (joined = resolve)),
-    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? (code === 0 ? 'code 0' : `code ${code}: ${stderr}`)))),
+    exited: new Promise((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? (code === 0 ? 'code 0' : `code ${code}: ${stderr}`))),
+    ),
   };
   createInterface({ input: child.stdout }).on('line', (line) => {
     const report = JSON.parse(line) as { event: string; batch?: string; alreadyApplied?: number };
@@ -85,7 +102,9 @@ describe('reliability: two stand-ins share one consumer group', () => {
     expect(victim.partitions.size).toBeGreaterThan(0);
     expect([...survivor.partitions].some((p) => victim.partitions.has(p))).toBe(true);
     expect(sorted(await readSums(dynamo, env.SCORES_TABLE))).toEqual(sorted(expectedSums(records)));
-    expect(sortedBuckets(await readBuckets(dynamo, env.SCORES_TABLE))).toEqual(sortedBuckets(expectedBuckets(records, { scorerNow: now, days: 7 })));
+    expect(sortedBuckets(await readBuckets(dynamo, env.SCORES_TABLE))).toEqual(
+      sortedBuckets(expectedBuckets(records, { scorerNow: now, days: 7 })),
+    );
     expect(survivor.alreadyApplied).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -27,22 +27,36 @@ import {
   windowDates,
 } from '../../local/fixtures/index.js';
 import { mappingsStoppedAfterEach } from '../support/mappings.js';
-import { freshScoresTable, freshTopic, produceRecords, stackEndpoints, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
+import {
+  freshScoresTable,
+  freshTopic,
+  produceRecords,
+  stackEndpoints,
+  testDynamo,
+  testKafka,
+  testKafkaSettings,
+} from '../support/stack.js';
 
 const dynamo = testDynamo();
 const producer = new LazyProducer(createKafka(testKafkaSettings('trending-test')));
-const mapping = mappingsStoppedAfterEach('trending-test', { backoff: { initialMs: 10, maxMs: 50 }, batchingWindowMs: 100 });
+const mapping = mappingsStoppedAfterEach('trending-test', {
+  backoff: { initialMs: 10, maxMs: 50 },
+  batchingWindowMs: 100,
+});
 afterAll(async () => {
   await producer.disconnect();
   dynamo.destroy();
 });
 
 const DAY_MS = 86_400_000;
-const asMap = (users: Array<{ userId: string; score: number }> | undefined) => new Map(users?.map((u) => [u.userId, u.score]));
+const asMap = (users: Array<{ userId: string; score: number }> | undefined) =>
+  new Map(users?.map((u) => [u.userId, u.score]));
 
 /** The first half of each partition's records: what a scorer that died mid-batch may have written. */
 function firstHalf(event: MSKEvent): MSKEvent {
-  const records = Object.fromEntries(Object.entries(event.records).map(([key, rs]) => [key, rs.slice(0, Math.ceil(rs.length / 2))]));
+  const records = Object.fromEntries(
+    Object.entries(event.records).map(([key, rs]) => [key, rs.slice(0, Math.ceil(rs.length / 2))]),
+  );
   return { ...event, records };
 }
 
@@ -86,7 +100,11 @@ describe('both sets exact after redelivery, on DynamoDB Local and Kafka', () => 
       // accepts their CreateTimes (and keeps them: the newest is a day old), and as many in every window.
       const scorerNow = Math.floor(Date.now() / DAY_MS) * DAY_MS - 6 * 3_600_000;
       const topic = await freshTopic('trending-activity', 4);
-      const records = activityRecords(8_000, 500, { topic, seed: 30 + days, overDays: { days: days + 3, until: scorerNow - 60_000 } });
+      const records = activityRecords(8_000, 500, {
+        topic,
+        seed: 30 + days,
+        overDays: { days: days + 3, until: scorerNow - 60_000 },
+      });
       await produceRecords(topic, records, undefined, { withTimestamps: true });
       const scored = await scoreThroughBroker(topic, days, scorerNow);
 
@@ -96,7 +114,9 @@ describe('both sets exact after redelivery, on DynamoDB Local and Kafka', () => 
       for (const s of again!) expect(s.alreadyAppliedUsers).toBe(s.distinctUsers);
       expect(recuts!.some((s) => s.lateEvents > 0)).toBe(true);
       expect(sorted(await readSums(dynamo, scored.table))).toEqual(sorted(expectedSums(records)));
-      expect(sortedBuckets(await readBuckets(dynamo, scored.table))).toEqual(sortedBuckets(expectedBuckets(records, { scorerNow, days })));
+      expect(sortedBuckets(await readBuckets(dynamo, scored.table))).toEqual(
+        sortedBuckets(expectedBuckets(records, { scorerNow, days })),
+      );
 
       const popularTopic = await freshTopic('popular-trending');
       const trendingTopic = await freshTopic('trending');
@@ -119,8 +139,14 @@ describe('both sets exact after redelivery, on DynamoDB Local and Kafka', () => 
         const trending = exactTrending(records, { at, days, percentile, scorerNow });
         expect(trending.users.size).toBeGreaterThan(0);
 
-        const popularRun = await readLatestCompleteRun(testKafka(), popularTopic, { source: 'trending-test', keyPrefix: POPULAR_KEY_PREFIX });
-        const trendingRun = await readLatestCompleteRun(testKafka(), trendingTopic, { source: 'trending-test', keyPrefix: TRENDING_KEY_PREFIX });
+        const popularRun = await readLatestCompleteRun(testKafka(), popularTopic, {
+          source: 'trending-test',
+          keyPrefix: POPULAR_KEY_PREFIX,
+        });
+        const trendingRun = await readLatestCompleteRun(testKafka(), trendingTopic, {
+          source: 'trending-test',
+          keyPrefix: TRENDING_KEY_PREFIX,
+        });
         expect(popularRun).toMatchObject({ runId: summary.runId, cutoff: allTime.cutoff, count: allTime.users.size });
         expect(asMap(popularRun?.users)).toEqual(allTime.users);
         const window = windowDates(at, days);

@@ -37,10 +37,16 @@ export async function packageAndUnzip(): Promise<UnzippedService> {
 
 /** Runs `script` as an ES module in `folder`, with only the environment given. */
 export async function runIn(folder: string, script: string, env: Record<string, string>) {
-  return run(process.execPath, ['--input-type=module', '-e', script], { cwd: folder, env: { PATH: process.env.PATH!, NODE_NO_WARNINGS: '1', ...env } });
+  return run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: folder,
+    env: { PATH: process.env.PATH!, NODE_NO_WARNINGS: '1', ...env },
+  });
 }
 
-/** What serverless.yml gives the functions on MSK, with placeholder values (DynamoDB Local accepts only letters and digits as keys). */
+/**
+ * What serverless.yml gives the functions on MSK, with placeholder values (DynamoDB Local accepts only letters and
+ * digits as keys).
+ */
 export const IAM_ENV = {
   KAFKA_BROKERS: 'b-1.activity.example.kafka.eu-west-1.amazonaws.com:9098',
   KAFKA_SASL_MECHANISM: 'aws-iam',

@@ -3,7 +3,11 @@
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { seededRandom } from '../../local/fixtures/index.js';
 
-export const FUZZ_WEIGHTS: Readonly<Record<string, number>> = { 'profile.picture.like': 2, 'profile.view': 1, 'message.private': 3 };
+export const FUZZ_WEIGHTS: Readonly<Record<string, number>> = {
+  'profile.picture.like': 2,
+  'profile.view': 1,
+  'message.private': 3,
+};
 const MAX_VALUE_BYTES = 64 * 1024;
 
 export interface FuzzRecord {
@@ -16,7 +20,10 @@ type Verdict = { counted: true; userId: string; score: number } | { counted: fal
 const deep = (depth: number, leaf: string) => '['.repeat(depth) + leaf + ']'.repeat(depth);
 const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
 
-/** The rules of docs/exactly-once.md: UTF-8 JSON object, user_id an integer or 1-128 characters, a known activity, at most 64 KiB. */
+/**
+ * The rules of docs/exactly-once.md: UTF-8 JSON object, user_id an integer or 1-128 characters, a known activity, at
+ * most 64 KiB.
+ */
 export function referenceVerdict(value: Buffer | null): Verdict {
   if (value === null || value.length === 0) return { counted: false, reason: 'tombstone' };
   if (value.length > MAX_VALUE_BYTES) return { counted: false, reason: 'too_large' };
@@ -29,18 +36,26 @@ export function referenceVerdict(value: Buffer | null): Verdict {
   } catch {
     return { counted: false, reason: 'bad_json' };
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { counted: false, reason: 'not_an_object' };
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { counted: false, reason: 'not_an_object' };
   const fields = new Map(Object.entries(body));
   if (!fields.has('user_id')) return { counted: false, reason: 'missing_user_id' };
   const id = fields.get('user_id');
   let userId: string;
   if (typeof id === 'number' && Number.isInteger(id) && Math.abs(id) <= Number.MAX_SAFE_INTEGER) userId = String(id);
   // Well-formed Unicode only: a string that does not survive a UTF-8 round trip has a lone surrogate.
-  else if (typeof id === 'string' && Buffer.from(id, 'utf8').toString('utf8') === id && Array.from(id).length >= 1 && Array.from(id).length <= 128) userId = id;
+  else if (
+    typeof id === 'string' &&
+    Buffer.from(id, 'utf8').toString('utf8') === id &&
+    Array.from(id).length >= 1 &&
+    Array.from(id).length <= 128
+  )
+    userId = id;
   else return { counted: false, reason: 'bad_user_id' };
   if (!fields.has('activity')) return { counted: false, reason: 'missing_activity' };
   const activity = fields.get('activity');
-  const weight = typeof activity === 'string' ? Object.entries(FUZZ_WEIGHTS).find(([name]) => name === activity)?.[1] : undefined;
+  const weight =
+    typeof activity === 'string' ? Object.entries(FUZZ_WEIGHTS).find(([name]) => name === activity)?.[1] : undefined;
   if (weight === undefined) return { counted: false, reason: 'unknown_activity' };
   return { counted: true, userId, score: weight };
 }
@@ -94,10 +109,18 @@ export function fuzzRecords(count: number, seed: number, partitions: number): Fu
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   let tricky = 0;
   const activity = () =>
-    random() < 0.85 ? pick(random, ACTIVITIES) : pick(random, ['profile.View', 'toString', '__proto__', 'constructor', '', 'message.private ']);
+    random() < 0.85
+      ? pick(random, ACTIVITIES)
+      : pick(random, ['profile.View', 'toString', '__proto__', 'constructor', '', 'message.private ']);
   const makers: [string, () => Buffer | null][] = [
     ['valid', () => Buffer.from(JSON.stringify({ user_id: 1000 + Math.floor(random() * 50), activity: activity() }))],
-    ['tricky id', () => Buffer.from(`{"user_id":${JSON.stringify(TRICKY_IDS[tricky++ % TRICKY_IDS.length])},"activity":${JSON.stringify(activity())}}`)],
+    [
+      'tricky id',
+      () =>
+        Buffer.from(
+          `{"user_id":${JSON.stringify(TRICKY_IDS[tricky++ % TRICKY_IDS.length])},"activity":${JSON.stringify(activity())}}`,
+        ),
+    ],
     [
       'number literal id',
       () =>
@@ -106,7 +129,16 @@ export function fuzzRecords(count: number, seed: number, partitions: number): Fu
         ),
     ],
     ['random bytes', () => bytes(1 + Math.floor(random() * 64))],
-    ['broken utf-8', () => Buffer.concat([Buffer.from('{"user_id":"'), bytes(1).fill(0xc3), Buffer.from([0x28]), Buffer.from('","activity":"profile.view"}')])],
+    [
+      'broken utf-8',
+      () =>
+        Buffer.concat([
+          Buffer.from('{"user_id":"'),
+          bytes(1).fill(0xc3),
+          Buffer.from([0x28]),
+          Buffer.from('","activity":"profile.view"}'),
+        ]),
+    ],
     [
       'huge value',
       () =>
@@ -150,15 +182,30 @@ export function fuzzRecords(count: number, seed: number, partitions: number): Fu
           ]),
         ),
     ],
-    ['not an object', () => Buffer.from(pick(random, ['null', '[]', '"text"', '42', 'true', '[{"user_id":1,"activity":"profile.view"}]']))],
-    ['bad json', () => Buffer.from(pick(random, ['{', '{"user_id":1,', "{'user_id':1}", '{"user_id":1 "activity":"x"}', 'NaN', '']))],
+    [
+      'not an object',
+      () =>
+        Buffer.from(pick(random, ['null', '[]', '"text"', '42', 'true', '[{"user_id":1,"activity":"profile.view"}]'])),
+    ],
+    [
+      'bad json',
+      () =>
+        Buffer.from(pick(random, ['{', '{"user_id":1,', "{'user_id':1}", '{"user_id":1 "activity":"x"}', 'NaN', ''])),
+    ],
     ['tombstone', () => null],
     ['missing fields', () => Buffer.from(pick(random, ['{}', '{"user_id":89}', '{"activity":"profile.view"}']))],
   ];
   const records: FuzzRecord[] = [];
   for (let i = 0; i < count; i++) {
     // Every kind once, every tricky id early, then half valid so the sums have something to be exact about.
-    const [kind, make] = i < makers.length ? makers[i]! : i < 2 * TRICKY_IDS.length ? makers[1]! : random() < 0.5 ? makers[0]! : pick(random, makers.slice(1));
+    const [kind, make] =
+      i < makers.length
+        ? makers[i]!
+        : i < 2 * TRICKY_IDS.length
+          ? makers[1]!
+          : random() < 0.5
+            ? makers[0]!
+            : pick(random, makers.slice(1));
     const key = random() < 0.2 ? null : random() < 0.5 ? bytes(8) : Buffer.from(String(i));
     const headers: OutgoingMessage['headers'] =
       random() < 0.3

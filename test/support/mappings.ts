@@ -4,10 +4,16 @@ import { afterEach } from 'vitest';
 import type { MSKEvent, MSKRecord } from 'aws-lambda';
 import { connectProducer } from '../../lib/adapters/producer.js';
 import type { OutgoingMessage } from '../../lib/core/kafka-message.js';
-import { startEventSourceMapping, type EventSourceMapping, type MappingOptions } from '../../local/event-source-mapping/mapping.js';
+import {
+  startEventSourceMapping,
+  type EventSourceMapping,
+  type MappingOptions,
+} from '../../local/event-source-mapping/mapping.js';
 import { testKafka, testKafkaSettings, uniqueName } from './stack.js';
 
-export type StartMapping = (options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>) => Promise<EventSourceMapping>;
+export type StartMapping = (
+  options: Partial<MappingOptions> & Pick<MappingOptions, 'topic' | 'invoke'>,
+) => Promise<EventSourceMapping>;
 
 export function mappingsStoppedAfterEach(clientId: string, defaults: Partial<MappingOptions>): StartMapping {
   const running: EventSourceMapping[] = [];
@@ -15,7 +21,12 @@ export function mappingsStoppedAfterEach(clientId: string, defaults: Partial<Map
     await Promise.all(running.splice(0).map((m) => m.stop()));
   });
   return async (options) => {
-    const mapping = await startEventSourceMapping({ kafka: testKafkaSettings(clientId), groupId: uniqueName('group'), ...defaults, ...options });
+    const mapping = await startEventSourceMapping({
+      kafka: testKafkaSettings(clientId),
+      groupId: uniqueName('group'),
+      ...defaults,
+      ...options,
+    });
     running.push(mapping);
     return mapping;
   };
@@ -34,7 +45,10 @@ export const recordsOf = (event: MSKEvent): MSKRecord[] => Object.values(event.r
 export const valueOf = (r: MSKRecord): string => Buffer.from(r.value, 'base64').toString('utf8');
 
 /** An in-process target that keeps a copy of every event it is given, and fails those `fail` picks. */
-export function recorder(fail: (event: MSKEvent, call: number) => boolean = () => false, failure = 'scorer unavailable') {
+export function recorder(
+  fail: (event: MSKEvent, call: number) => boolean = () => false,
+  failure = 'scorer unavailable',
+) {
   const events: MSKEvent[] = [];
   return {
     events,

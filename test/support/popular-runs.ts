@@ -20,7 +20,8 @@ export async function readPublished(brokers: string, topic: string): Promise<Pub
     const message = asText(raw);
     const decoded = decodePopularMessage(message.key, message.value?.toString() ?? null, message.headers);
     if (decoded === undefined) throw new Error(`not a popular-users message at offset ${message.offset}`);
-    if (decoded.kind === 'end') return { key: decoded.key, runId: decoded.runId, userId: '', score: 0, end: decoded.end };
+    if (decoded.kind === 'end')
+      return { key: decoded.key, runId: decoded.runId, userId: '', score: 0, end: decoded.end };
     return { key: decoded.key, runId: decoded.runId, userId: decoded.user.userId, score: decoded.user.score };
   });
 }
@@ -32,7 +33,8 @@ export function byRun(messages: PublishedMessage[]): Map<string, PublishedMessag
   return runs;
 }
 
-export const usersOf = (messages: PublishedMessage[]) => new Map(messages.filter((m) => m.end === undefined).map((m) => [m.userId, m.score]));
+export const usersOf = (messages: PublishedMessage[]) =>
+  new Map(messages.filter((m) => m.end === undefined).map((m) => [m.userId, m.score]));
 
 /** The run's end marker, if it got out. */
 export const endOf = (messages: PublishedMessage[]) => messages.find((m) => m.end !== undefined)?.end;

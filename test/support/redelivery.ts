@@ -59,7 +59,9 @@ function partitionLogs(records: KafkaRecord[]): KafkaRecord[][] {
   return logs.map((log) => log.sort((a, b) => a.offset - b.offset));
 }
 
-/** Cuts every partition's log at the same fractions, so one event holds a slice of each partition as AWS may send it. */
+/**
+ * Cuts every partition's log at the same fractions, so one event holds a slice of each partition as AWS may send it.
+ */
 function sliceAll(logs: KafkaRecord[][], from: number, to: number): KafkaRecord[] {
   return logs.flatMap((log) => log.slice(Math.round(from * log.length), Math.round(to * log.length)));
 }
@@ -68,9 +70,11 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   const topic = uniqueName('redeliver');
   const logOptions = { topic, partitions: spec.partitions ?? 4, partitionBy: spec.spread ?? 'user' };
   const { trending } = spec;
-  // With a recreated topic each log takes half the days, the new one the later half, every record newer than the old log's.
+  // With a recreated topic each log takes half the days, the new one the later half, every record newer than the old
+  // log's.
   const span = trending === undefined ? undefined : trending.overDays / (spec.recreated ? 2 : 1);
-  const overDays = (until: number) => (trending === undefined || span === undefined ? {} : { overDays: { days: span, until } });
+  const overDays = (until: number) =>
+    trending === undefined || span === undefined ? {} : { overDays: { days: span, until } };
   const records = activityRecords(spec.events, spec.users, {
     ...logOptions,
     seed: spec.seed,
@@ -80,7 +84,8 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
   const all = [...records];
   if (spec.recreated) {
     // Offsets start again at 0, so most of the new log lies at or below the offsets stored from the old one.
-    const later = trending === undefined ? { firstTimestamp: records.at(-1)!.timestamp! + DAY_MS } : overDays(trending.now);
+    const later =
+      trending === undefined ? { firstTimestamp: records.at(-1)!.timestamp! + DAY_MS } : overDays(trending.now);
     const again = activityRecords(spec.events, spec.users, { ...logOptions, seed: spec.seed + 100, ...later });
     logsInOrder.push(partitionLogs(again));
     all.push(...again);

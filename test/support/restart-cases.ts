@@ -40,7 +40,13 @@ export interface RestartCase {
   copies: number;
 }
 
-const record = (userId: string, partition: number, offset: number, timestamp: number, logAppendTime = false): KafkaRecord => ({
+const record = (
+  userId: string,
+  partition: number,
+  offset: number,
+  timestamp: number,
+  logAppendTime = false,
+): KafkaRecord => ({
   topic: 'activity',
   partition,
   offset,
@@ -97,7 +103,9 @@ export function deliveries(c: RestartCase): KafkaRecord[][] {
 
 export interface CaseOptions {
   redeliveries?: readonly Redelivery[];
-  /** Every cut when 1; else every k-th of them (shifted per scenario), and always the one batch and the all-single cuts. */
+  /**
+   * Every cut when 1; else every k-th of them (shifted per scenario), and always the one batch and the all-single cuts.
+   */
   cutsEvery?: number;
 }
 
@@ -132,7 +140,10 @@ export function buildCases(scenarios: readonly RestartScenario[], options: CaseO
  * Delivers every case's old log (and once more), then in lock step every case's k-th new-log delivery:
  * one invocation per round, as one MSK event holding all the partitions.
  */
-export async function deliverCases(cases: readonly RestartCase[], deliver: (records: KafkaRecord[]) => Promise<BatchSummary>): Promise<BatchSummary[]> {
+export async function deliverCases(
+  cases: readonly RestartCase[],
+  deliver: (records: KafkaRecord[]) => Promise<BatchSummary>,
+): Promise<BatchSummary[]> {
   const summaries: BatchSummary[] = [];
   const old = cases.flatMap(oldLog);
   summaries.push(await deliver(old), await deliver(old));
@@ -145,7 +156,10 @@ export async function deliverCases(cases: readonly RestartCase[], deliver: (reco
 /** The scorer's clock for these cases with trending on: a day after the fresh events, so every event's day is kept. */
 export const SCORER_NOW = FRESH_FROM + 86_400_000;
 
-/** What a case's day buckets hold when every event counts once: the old log's and the fresh events, each on its UTC date. */
+/**
+ * What a case's day buckets hold when every event counts once: the old log's and the fresh events, each on its UTC
+ * date.
+ */
 export function exactBuckets(c: RestartCase): Map<string, number> {
   const stamps = [...c.scenario.old, ...c.scenario.newLog.flatMap((e) => ('fresh' in e ? [FRESH_FROM + e.fresh] : []))];
   const buckets = new Map<string, number>();
@@ -165,7 +179,10 @@ export function bucketMismatches(cases: readonly RestartCase[], stored: Map<stri
     const want = text(exactBuckets(c));
     if (got === want) continue;
     const group = `${c.scenario.name} / ${c.redelivery}`;
-    const entry = byGroup.get(group) ?? { count: 0, example: `batches from ${c.cuts.join(',')}: stored ${got}, expected ${want}` };
+    const entry = byGroup.get(group) ?? {
+      count: 0,
+      example: `batches from ${c.cuts.join(',')}: stored ${got}, expected ${want}`,
+    };
     entry.count++;
     byGroup.set(group, entry);
   }
@@ -173,13 +190,20 @@ export function bucketMismatches(cases: readonly RestartCase[], stored: Map<stri
 }
 
 /** Cases whose stored sum is not `expected(c)`, as readable lines, grouped by scenario and redelivery. */
-export function mismatches(cases: readonly RestartCase[], sums: Map<string, number>, expected: (c: RestartCase) => number): string[] {
+export function mismatches(
+  cases: readonly RestartCase[],
+  sums: Map<string, number>,
+  expected: (c: RestartCase) => number,
+): string[] {
   const byGroup = new Map<string, { count: number; example: string }>();
   for (const c of cases) {
     const got = sums.get(c.userId) ?? 0;
     if (got === expected(c)) continue;
     const group = `${c.scenario.name} / ${c.redelivery}`;
-    const entry = byGroup.get(group) ?? { count: 0, example: `batches from ${c.cuts.join(',')}: stored ${got}, expected ${expected(c)}` };
+    const entry = byGroup.get(group) ?? {
+      count: 0,
+      example: `batches from ${c.cuts.join(',')}: stored ${got}, expected ${expected(c)}`,
+    };
     entry.count++;
     byGroup.set(group, entry);
   }
@@ -191,19 +215,51 @@ const copies = (...k: number[]) => k.map((copy) => ({ copy }));
 const fresh = (...at: number[]) => at.map((ms) => ({ fresh: ms }));
 const OLD = seconds(0, 1, 2, 3, 4);
 
-/** The scenarios that must come out exact. Each new log is 7 records long: 64 ways to cut it, each delivered in 5 ways. */
+/**
+ * The scenarios that must come out exact. Each new log is 7 records long: 64 ways to cut it, each delivered in 5 ways.
+ */
 export const RESTART_SCENARIOS: readonly RestartScenario[] = [
   { name: 'recreated topic', old: OLD, oldFirstOffset: 1000, newLog: fresh(0, 10, 20, 30, 40, 50, 60) },
-  { name: 'copies, then new events', old: OLD, oldFirstOffset: 1000, newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)] },
-  { name: 'a new event first, the copies after it', old: OLD, oldFirstOffset: 1000, newLog: [...fresh(0), ...copies(0, 1, 2, 3, 4), ...fresh(10)] },
+  {
+    name: 'copies, then new events',
+    old: OLD,
+    oldFirstOffset: 1000,
+    newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)],
+  },
+  {
+    name: 'a new event first, the copies after it',
+    old: OLD,
+    oldFirstOffset: 1000,
+    newLog: [...fresh(0), ...copies(0, 1, 2, 3, 4), ...fresh(10)],
+  },
   {
     name: 'producers switched while the copy ran',
     old: OLD,
     oldFirstOffset: 1000,
     newLog: [...copies(0, 1), ...fresh(0), ...copies(2, 3), ...fresh(10), ...copies(4)],
   },
-  { name: 'only the tail copied (retention)', old: OLD, oldFirstOffset: 1000, newLog: [...copies(2, 3, 4), ...fresh(0, 10, 20, 30)] },
-  { name: 'skewed clocks on the old log', old: seconds(5, 1, 9, 3, 7), oldFirstOffset: 1000, newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)] },
-  { name: 'old log from offset 0, copies at the same offsets', old: OLD, oldFirstOffset: 0, newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)] },
-  { name: 'old log from offset 0, a new event first', old: OLD, oldFirstOffset: 0, newLog: [...fresh(0), ...copies(0, 1, 2, 3, 4), ...fresh(10)] },
+  {
+    name: 'only the tail copied (retention)',
+    old: OLD,
+    oldFirstOffset: 1000,
+    newLog: [...copies(2, 3, 4), ...fresh(0, 10, 20, 30)],
+  },
+  {
+    name: 'skewed clocks on the old log',
+    old: seconds(5, 1, 9, 3, 7),
+    oldFirstOffset: 1000,
+    newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)],
+  },
+  {
+    name: 'old log from offset 0, copies at the same offsets',
+    old: OLD,
+    oldFirstOffset: 0,
+    newLog: [...copies(0, 1, 2, 3, 4), ...fresh(0, 10)],
+  },
+  {
+    name: 'old log from offset 0, a new event first',
+    old: OLD,
+    oldFirstOffset: 0,
+    newLog: [...fresh(0), ...copies(0, 1, 2, 3, 4), ...fresh(10)],
+  },
 ];

@@ -25,7 +25,13 @@ export async function testScorer(
     dlqTopic: overrides.dlqTopic ?? (await freshTopic('dlq')),
     ...overrides,
   };
-  return { config, handle: createScoreHandler({ config, dynamo: client, deadLetters, ...(now !== undefined && { now }) }, silentLogger) };
+  return {
+    config,
+    handle: createScoreHandler(
+      { config, dynamo: client, deadLetters, ...(now !== undefined && { now }) },
+      silentLogger,
+    ),
+  };
 }
 
 export const eventOf = (records: KafkaRecord[], eventSourceArn = LOCAL_CLUSTER_ARN): MSKEvent =>

@@ -5,7 +5,9 @@ import { KafkaClients } from '../../lib/adapters/kafka-client.js';
 /** What the client throws when the broker refuses the producer's sign-in. */
 export const refusal = () =>
   new MultipleErrors('initProducerId failed 1 times.', [
-    new NetworkError('Connection to b-1:9098 failed.', { cause: new AuthenticationError('SASL authentication failed.') }),
+    new NetworkError('Connection to b-1:9098 failed.', {
+      cause: new AuthenticationError('SASL authentication failed.'),
+    }),
   ]);
 
 /** Clients whose producer fails as told, and which count the producers closed. */

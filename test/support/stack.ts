@@ -33,7 +33,11 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A new topic for one test, made through the admin API: the broker creates nothing on first use, as on MSK. */
-export async function freshTopic(prefix: string, partitions = 1, brokers = stackEndpoints().kafkaBrokers): Promise<string> {
+export async function freshTopic(
+  prefix: string,
+  partitions = 1,
+  brokers = stackEndpoints().kafkaBrokers,
+): Promise<string> {
   const topic = uniqueName(prefix);
   await ensureTopicsOn(brokers, [{ topic, partitions }]);
   return topic;
@@ -47,7 +51,12 @@ export async function freshScoresTable(client: DynamoDBClient, prefix = 'scores'
 }
 
 /** Reads a topic from the beginning until `count` messages arrived (or the timeout says how many did). */
-export async function readTopic(topic: string, count: number, timeoutMs = 20_000, brokers = stackEndpoints().kafkaBrokers): Promise<TextMessage[]> {
+export async function readTopic(
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+  brokers = stackEndpoints().kafkaBrokers,
+): Promise<TextMessage[]> {
   return (await readFromBeginning(testKafka(brokers), topic, count, { timeoutMs })).map(asText);
 }
 
@@ -64,9 +73,12 @@ export async function produceRecords(
   const producer = await connectProducer(plainKafka(brokers, 'test-producer'));
   try {
     for (let i = 0; i < records.length; i += 2000) {
-      const messages = records
-        .slice(i, i + 2000)
-        .map((r) => ({ partition: r.partition, key: r.key ?? null, value: r.value, ...(options.withTimestamps === true && { timestamp: r.timestamp }) }));
+      const messages = records.slice(i, i + 2000).map((r) => ({
+        partition: r.partition,
+        key: r.key ?? null,
+        value: r.value,
+        ...(options.withTimestamps === true && { timestamp: r.timestamp }),
+      }));
       await producer.send(topic, messages);
     }
   } finally {

@@ -14,7 +14,10 @@ export async function until(check: () => boolean, what: string, options: UntilOp
   const { timeoutMs = 30_000, pollMs = 20, detail } = options;
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting ${timeoutMs / 1000} s for ${what}${detail === undefined ? '' : `:\n${detail()}`}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `gave up waiting ${timeoutMs / 1000} s for ${what}${detail === undefined ? '' : `:\n${detail()}`}`,
+      );
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -15,19 +15,28 @@ const reasonOf = (value: string | Buffer | null) => {
 describe('decodeActivity', () => {
   it('scores a valid event and keeps its position', () => {
     const d = decode('{"user_id": 1234, "activity": "message.private"}');
-    expect(d).toEqual({ ok: true, activity: { userId: '1234', activity: 'message.private', score: 3, ...at, brokerTimestamp: false } });
+    expect(d).toEqual({
+      ok: true,
+      activity: { userId: '1234', activity: 'message.private', score: 3, ...at, brokerTimestamp: false },
+    });
   });
 
   it('marks a timestamp the broker set (LogAppendTime), and keeps a negative one as unknown', () => {
     const body = '{"user_id": 1, "activity": "profile.view"}';
-    const appended = decodeActivity(toMskRecord({ ...at, value: body, timestampType: 'LOG_APPEND_TIME' }), DEFAULT_SCORE_WEIGHTS);
+    const appended = decodeActivity(
+      toMskRecord({ ...at, value: body, timestampType: 'LOG_APPEND_TIME' }),
+      DEFAULT_SCORE_WEIGHTS,
+    );
     expect(appended.ok && appended.activity).toMatchObject({ timestamp: at.timestamp, brokerTimestamp: true });
     const negative = decodeActivity(toMskRecord({ ...at, value: body, timestamp: -5 }), DEFAULT_SCORE_WEIGHTS);
     expect(negative.ok && negative.activity.timestamp).toBe(-1);
   });
 
   it('keeps a timestamp that is not a safe integer as unknown (-1) rather than failing the write', () => {
-    const d = decodeActivity({ ...recordOf('{"user_id": 1, "activity": "profile.view"}'), timestamp: Number.NaN }, DEFAULT_SCORE_WEIGHTS);
+    const d = decodeActivity(
+      { ...recordOf('{"user_id": 1, "activity": "profile.view"}'), timestamp: Number.NaN },
+      DEFAULT_SCORE_WEIGHTS,
+    );
     expect(d.ok && d.activity.timestamp).toBe(-1);
   });
 
@@ -68,8 +77,14 @@ describe('decodeActivity', () => {
   });
 
   it('rejects a value that is not base64, and one over the size limit, without decoding it', () => {
-    expect(decodeActivity({ ...recordOf('x'), value: 'not base64!' }, DEFAULT_SCORE_WEIGHTS)).toMatchObject({ ok: false, rejection: { reason: 'bad_base64' } });
-    expect(decodeActivity({ ...recordOf('x'), value: 'abc' }, DEFAULT_SCORE_WEIGHTS)).toMatchObject({ ok: false, rejection: { reason: 'bad_base64' } });
+    expect(decodeActivity({ ...recordOf('x'), value: 'not base64!' }, DEFAULT_SCORE_WEIGHTS)).toMatchObject({
+      ok: false,
+      rejection: { reason: 'bad_base64' },
+    });
+    expect(decodeActivity({ ...recordOf('x'), value: 'abc' }, DEFAULT_SCORE_WEIGHTS)).toMatchObject({
+      ok: false,
+      rejection: { reason: 'bad_base64' },
+    });
     const huge = JSON.stringify({ user_id: 1, activity: 'profile.view', pad: 'x'.repeat(MAX_VALUE_BYTES) });
     expect(reasonOf(huge)).toBe('too_large');
     const justUnder = JSON.stringify({ user_id: 1, activity: 'profile.view', pad: '' });

@@ -20,7 +20,10 @@ describe('the stand-in turns fetched messages into MSK events', () => {
       ],
       leaderEpoch: 0,
     };
-    const event = toMskEvent('activity', 2, [message], { eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers: '127.0.0.1:9092' });
+    const event = toMskEvent('activity', 2, [message], {
+      eventSourceArn: LOCAL_CLUSTER_ARN,
+      bootstrapServers: '127.0.0.1:9092',
+    });
     const [record] = event.records['activity-2']!;
     const expected: Array<Record<string, number[]>> = [
       { trace: [...Buffer.from('a')] },
@@ -30,6 +33,12 @@ describe('the stand-in turns fetched messages into MSK events', () => {
     ];
     expect(record!.headers).toEqual(expected);
     expect(record!.headers.map((h) => Object.keys(h))).toEqual([['trace'], ['__proto__'], ['trace'], ['constructor']]);
-    expect(record).toMatchObject({ offset: 7, timestamp: 1_700_000_000_000, timestampType: 'CREATE_TIME', key: 'aw==', value: 'dg==' });
+    expect(record).toMatchObject({
+      offset: 7,
+      timestamp: 1_700_000_000_000,
+      timestampType: 'CREATE_TIME',
+      key: 'aw==',
+      value: 'dg==',
+    });
   });
 });

@@ -35,7 +35,10 @@ describe('the confidence interval of the median', () => {
 
 describe('measured', () => {
   it('uses the order statistics of the median interval from 6 samples on, so one outlier does not widen it', () => {
-    const samples = [0.96, 0.97, 0.98, 0.95, 0.99, 0.97, 0.2, 0.96, 0.98, 0.97, 0.96, 0.99, 0.97, 0.98, 0.95, 0.97, 0.96, 0.98, 0.97, 0.97];
+    const samples = [
+      0.96, 0.97, 0.98, 0.95, 0.99, 0.97, 0.2, 0.96, 0.98, 0.97, 0.96, 0.99, 0.97, 0.98, 0.95, 0.97, 0.96, 0.98, 0.97,
+      0.97,
+    ];
     const m = measured(samples);
     expect(m.median).toBe(0.97);
     expect([m.min, m.max]).toEqual([0.2, 0.99]);

@@ -22,10 +22,14 @@ describe('command-line flags', () => {
   });
 
   it('npm start refuses --interval abc before starting anything, with exit code 2 and the usage', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'local/commands/demo.ts', '--continuous', '--interval', 'abc'], {
-      encoding: 'utf8',
-      env: { ...process.env, KAFKA_BROKERS: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'local/commands/demo.ts', '--continuous', '--interval', 'abc'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, KAFKA_BROKERS: '', AWS_ENDPOINT_URL_DYNAMODB: '' },
+      },
+    );
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--interval abc is not a number of at least 1');
     expect(run.stderr).toContain('Usage: npm start');

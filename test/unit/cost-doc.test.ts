@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Figure } from '../../bench/cost-model.js';
-import { benchFigures, COST_DOC, readCostBlock, renderCostBlock, replaceCostBlock, type ResultsFile } from '../../bench/cost-doc.js';
+import {
+  benchFigures,
+  COST_DOC,
+  readCostBlock,
+  renderCostBlock,
+  replaceCostBlock,
+  type ResultsFile,
+} from '../../bench/cost-doc.js';
 
 const doc = readFileSync(COST_DOC, 'utf8');
 
@@ -36,6 +43,8 @@ describe('replaceCostBlock', () => {
 describe('benchFigures', () => {
   it('names the bench area to run when results.json lacks a figure', () => {
     const results: Pick<ResultsFile, 'figures'> = { figures: [] };
-    expect(() => benchFigures(results)).toThrow(/job\.scan-items-per-second-per-segment: run `npm run bench -- --only job`/);
+    expect(() => benchFigures(results)).toThrow(
+      /job\.scan-items-per-second-per-segment: run `npm run bench -- --only job`/,
+    );
   });
 });

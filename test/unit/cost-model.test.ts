@@ -14,7 +14,8 @@ import {
 } from '../../bench/cost-model.js';
 
 const fig = (value: number) => ({ value, row: 'fixture' });
-const byKey = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fig(v)]));
+const byKey = (values: Record<string, number>) =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fig(v)]));
 
 // Round figures of the shape a bench run writes, so the arithmetic below can be followed by hand.
 const FIGURES: BenchFigures = {
@@ -93,10 +94,17 @@ describe('item growth', () => {
   it("counts the distinct partitions an unkeyed user's events reach, at least one", () => {
     expect(partitionsPerItem(workload({ keyedByUser: true, partitions: 64 }))).toBe(1);
     // 1,000 events/s over 100M users for a day: 0.86 events each.
-    expect(partitionsPerItem(workload({ keyedByUser: false, partitions: 64, users: 100_000_000, tableAgeDays: 1 }))).toBe(1);
+    expect(
+      partitionsPerItem(workload({ keyedByUser: false, partitions: 64, users: 100_000_000, tableAgeDays: 1 })),
+    ).toBe(1);
     // ... and for 30 days: 26 events each, over 21 of the 64 partitions.
-    expect(partitionsPerItem(workload({ keyedByUser: false, partitions: 64, users: 100_000_000 }))).toBeCloseTo(21.45, 2);
-    const many = partitionsPerItem(workload({ keyedByUser: false, partitions: 64, users: 1_000_000, eventsPerSecond: 10 }));
+    expect(partitionsPerItem(workload({ keyedByUser: false, partitions: 64, users: 100_000_000 }))).toBeCloseTo(
+      21.45,
+      2,
+    );
+    const many = partitionsPerItem(
+      workload({ keyedByUser: false, partitions: 64, users: 1_000_000, eventsPerSecond: 10 }),
+    );
     expect(many).toBeCloseTo(64 * (1 - (63 / 64) ** ((10 * 86_400 * 30) / 1e6)), 9);
   });
 

@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { CutoffNotFoundError, MAX_SEARCH_PASSES, searchCutoff, type SearchOptions } from '../../lib/core/cutoff-search.js';
+import {
+  CutoffNotFoundError,
+  MAX_SEARCH_PASSES,
+  searchCutoff,
+  type SearchOptions,
+} from '../../lib/core/cutoff-search.js';
 import { memoryScoreSource, type ScoreSource } from '../../lib/core/score-source.js';
-import { continuousScores, exactCutoff, seededRandom, seedShapedScores, skewedScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactCutoff,
+  seededRandom,
+  seedShapedScores,
+  skewedScores,
+} from '../../local/fixtures/index.js';
 
 describe('a search that cannot resolve', () => {
   it('fails with CutoffNotFoundError, which a later run may not meet', async () => {
     const scores = Array.from({ length: 1000 }, (_, i) => i + 1);
-    const search = searchCutoff(memoryScoreSource(scores, 2), { percentile: 50, maxValues: 2, estimate: () => 0, count: scores.length, maxPasses: 1 });
+    const search = searchCutoff(memoryScoreSource(scores, 2), {
+      percentile: 50,
+      maxValues: 2,
+      estimate: () => 0,
+      count: scores.length,
+      maxPasses: 1,
+    });
     await expect(search).rejects.toBeInstanceOf(CutoffNotFoundError);
     await expect(search).rejects.toMatchObject({ name: 'CutoffNotFoundError', retriable: true });
   });
@@ -47,7 +64,8 @@ function newcomers(
   const pool = shape(50_000, 6);
   const between1000and5000 = () => 1_000 + Math.floor(random() * 4_001);
   if (kind === 'one to three points') return { score: () => 1 + Math.floor(random() * 3), perScan: between1000and5000 };
-  if (kind === 'the table’s own shape') return { score: () => pool[Math.floor(random() * pool.length)]!, perScan: between1000and5000 };
+  if (kind === 'the table’s own shape')
+    return { score: () => pool[Math.floor(random() * pool.length)]!, perScan: between1000and5000 };
   // An adversary: every scan's 20,000 newcomers land on the other side of the rank.
   return { score: (scan) => (scan % 2 === 0 ? 1 : 1e7), perScan: () => 20_000 };
 }
@@ -60,25 +78,40 @@ describe('a table that changes between passes (p50, 1,000 distinct values held, 
     ['skewed', 'alternately tiny and huge', -0.01],
     ['seed-shaped', 'alternately tiny and huge', 0.01],
     ['seed-shaped', 'one to three points', 0.01],
-  ] as const)('%s scores, newcomers with %s: exact for the scan that decides, in a few passes', async (shape, kind, off) => {
-    const random = seededRandom(11);
-    const initial = shapes[shape](100_000, 5);
-    const { score, perScan } = newcomers(kind, shapes[shape], random);
-    const { source, scans } = growingTable(initial, score, perScan);
-    const search = await searchCutoff(source, { percentile: 50, maxValues: 1_000, estimate: estimateOff(initial, off), count: initial.length });
-    expect(search.cutoff).toBe(exactCutoff(scans.at(-1)!, 50));
-    expect(search.total).toBe(scans.at(-1)!.length);
-    expect(search.passes).toBeLessThanOrEqual(4);
-  });
+  ] as const)(
+    '%s scores, newcomers with %s: exact for the scan that decides, in a few passes',
+    async (shape, kind, off) => {
+      const random = seededRandom(11);
+      const initial = shapes[shape](100_000, 5);
+      const { score, perScan } = newcomers(kind, shapes[shape], random);
+      const { source, scans } = growingTable(initial, score, perScan);
+      const search = await searchCutoff(source, {
+        percentile: 50,
+        maxValues: 1_000,
+        estimate: estimateOff(initial, off),
+        count: initial.length,
+      });
+      expect(search.cutoff).toBe(exactCutoff(scans.at(-1)!, 50));
+      expect(search.total).toBe(scans.at(-1)!.length);
+      expect(search.passes).toBeLessThanOrEqual(4);
+    },
+  );
 
   it(`gives up after ${MAX_SEARCH_PASSES} passes, naming MAX_HELD_USERS, when the rank jumps further than 1,000 values reach`, async () => {
     const random = seededRandom(12);
     const initial = continuousScores(100_000, 5);
     const { score, perScan } = newcomers('alternately tiny and huge', continuousScores, random);
     const { source, scans } = growingTable(initial, score, perScan);
-    const search = searchCutoff(source, { percentile: 50, maxValues: 1_000, estimate: estimateOff(initial, 0), count: initial.length });
+    const search = searchCutoff(source, {
+      percentile: 50,
+      maxValues: 1_000,
+      estimate: estimateOff(initial, 0),
+      count: initial.length,
+    });
     await expect(search).rejects.toThrow(CutoffNotFoundError);
-    await expect(search).rejects.toThrow(/not found in 10 passes: the rank moved by about \d+ users between passes .* MAX_HELD_USERS=1000/);
+    await expect(search).rejects.toThrow(
+      /not found in 10 passes: the rank moved by about \d+ users between passes .* MAX_HELD_USERS=1000/,
+    );
     expect(scans).toHaveLength(MAX_SEARCH_PASSES);
   });
 });
@@ -89,7 +122,11 @@ describe('a search against the clock', () => {
     let clock = 100;
     const random = seededRandom(13);
     const initial = continuousScores(20_000, 5);
-    const { source: moving, scans } = growingTable(initial, newcomers('alternately tiny and huge', continuousScores, random).score, () => 20_000);
+    const { source: moving, scans } = growingTable(
+      initial,
+      newcomers('alternately tiny and huge', continuousScores, random).score,
+      () => 20_000,
+    );
     const source: ScoreSource = { segments: moving.segments, scan: (onPage) => ((clock += 100), moving.scan(onPage)) };
     const search = searchCutoff(source, {
       percentile: 50,
@@ -101,7 +138,9 @@ describe('a search against the clock', () => {
       now: () => clock,
     });
     // A pass needs 2 scans x 100 ms x 1.5 = 300 ms left: passes 1-7 start with 900-300 ms left, pass 8 would with 200.
-    await expect(search).rejects.toThrow(/stopped before search pass 8: a scan takes up to 0\.1 s and 0\.2 s remain before the function's time-out/);
+    await expect(search).rejects.toThrow(
+      /stopped before search pass 8: a scan takes up to 0\.1 s and 0\.2 s remain before the function's time-out/,
+    );
     expect(scans).toHaveLength(7);
     expect(1_000 - clock).toBe(200);
   });

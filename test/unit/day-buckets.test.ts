@@ -16,12 +16,17 @@ describe('UTC days', () => {
     expect(dayFromName('2026-11-25')).toBe(TODAY);
     expect(dayOf(Date.UTC(2026, 10, 25, 23, 59, 59, 999))).toBe(TODAY);
     expect(dayOf(Date.UTC(2026, 10, 26))).toBe(TODAY + 1);
-    for (const bad of ['2026-02-30', '2026-11-25T00', '26-11-25', 'd:2026-11-25', '']) expect(dayFromName(bad)).toBeUndefined();
+    for (const bad of ['2026-02-30', '2026-11-25T00', '26-11-25', 'd:2026-11-25', ''])
+      expect(dayFromName(bad)).toBeUndefined();
     expect(() => dayName(dayOf(8.64e15) + 1)).toThrow(RangeError);
   });
 
   it("a run's window: TRENDING_DAYS days ending with the run's day", () => {
-    expect(trendingWindow(new Date(NOW), 7)).toEqual({ days: Array.from({ length: 7 }, (_, i) => TODAY - 6 + i), start: '2026-11-19', end: '2026-11-25' });
+    expect(trendingWindow(new Date(NOW), 7)).toEqual({
+      days: Array.from({ length: 7 }, (_, i) => TODAY - 6 + i),
+      start: '2026-11-19',
+      end: '2026-11-25',
+    });
     expect(trendingWindow(new Date(Date.UTC(2026, 0, 1)), 1)).toMatchObject({ start: '2026-01-01', end: '2026-01-01' });
   });
 });
@@ -49,7 +54,10 @@ describe('the scorer places each event', () => {
   });
 
   it("sums a batch's events per bucket and counts the ones in none or moved", () => {
-    const events = [NOW, NOW - DAY, NOW - DAY, NOW - 30 * DAY, NOW + 5 * HOUR, -1].map((timestamp, i) => ({ timestamp, score: i + 1 }));
+    const events = [NOW, NOW - DAY, NOW - DAY, NOW - 30 * DAY, NOW + 5 * HOUR, -1].map((timestamp, i) => ({
+      timestamp,
+      score: i + 1,
+    }));
     expect(bucketDeltas(events, plan)).toEqual(
       new Map([
         [TODAY, 1 + 5],
@@ -63,7 +71,11 @@ describe('the scorer places each event', () => {
       ),
     ).toEqual({ late: 1, future: 1, undated: 1 });
     // Trending off: nothing is late, future or undated; there are no buckets to be any of those for.
-    expect(countEventTimes([NOW - 30 * DAY, NOW + 5 * HOUR, -1], undefined)).toEqual({ late: 0, future: 0, undated: 0 });
+    expect(countEventTimes([NOW - 30 * DAY, NOW + 5 * HOUR, -1], undefined)).toEqual({
+      late: 0,
+      future: 0,
+      undated: 0,
+    });
   });
 
   it('clears as many days just below the kept ones as the window is long, a week at least, on every write', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MSKRecord } from 'aws-lambda';
 import { createRecordsBatch, type MessageRecord } from '@platformatic/kafka';
-import { deadLetterMessage, deadLetterOf, deadLetterRequests, DLQ_HEADER, fitDeadLetter, smallestDeadLetterBytes } from '../../lib/core/dead-letter.js';
+import {
+  deadLetterMessage,
+  deadLetterOf,
+  deadLetterRequests,
+  DLQ_HEADER,
+  fitDeadLetter,
+  smallestDeadLetterBytes,
+} from '../../lib/core/dead-letter.js';
 import { toClientMessage } from '../../lib/adapters/kafka-messages.js';
 import type { MessageHeaders, OutgoingMessage } from '../../lib/core/kafka-message.js';
 import { batchBytes } from '../../lib/core/record-size.js';
@@ -169,7 +176,13 @@ describe('dead letters sized to the broker limit', () => {
   it("when even the scorer's headers do not fit, sends the reason and the source coordinates alone; below those, nothing fits", () => {
     const letter = { ...letterOf(Buffer.from('x')), detail: 'd'.repeat(400) };
     const bare = fitDeadLetter(letter, 200)!;
-    expect(bare.headers!.map(([name]) => name)).toEqual([DLQ_HEADER.reason, DLQ_HEADER.topic, DLQ_HEADER.partition, DLQ_HEADER.offset, DLQ_HEADER.truncated]);
+    expect(bare.headers!.map(([name]) => name)).toEqual([
+      DLQ_HEADER.reason,
+      DLQ_HEADER.topic,
+      DLQ_HEADER.partition,
+      DLQ_HEADER.offset,
+      DLQ_HEADER.truncated,
+    ]);
     expect(encodedBatchSize([bare])).toBeLessThanOrEqual(200);
 
     const smallest = smallestDeadLetterBytes(letter);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentDigest, estimatePercentile, estimateQuantile, mergePartials } from '../../lib/core/digest.js';
-import { continuousScores, exactCutoff, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactCutoff,
+  seedShapedScores,
+  seededRandom,
+  skewedScores,
+} from '../../local/fixtures/index.js';
 
 /** The fraction of values at or below x: where an estimate really sits in the data. */
 function rankOf(sorted: Float64Array, x: number): number {
@@ -69,7 +75,8 @@ describe('t-digest partials', () => {
     for (const values of [seedShapedScores(60_000, 23), continuousScores(60_000, 24)]) {
       const sorted = Float64Array.from(values).sort();
       const byPage = new SegmentDigest();
-      for (let start = 0; start < values.length; start += 5000) byPage.addPage(Array.from(values.subarray(start, start + 5000)));
+      for (let start = 0; start < values.length; start += 5000)
+        byPage.addPage(Array.from(values.subarray(start, start + 5000)));
       expect(byPage.count).toBe(values.length);
       const oneByOne = digestOf(values);
       for (const q of [0.5, 0.95, 0.99]) {

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -97,7 +106,9 @@ describe('links in README.md and docs/', () => {
 
   it('every page under docs/ is listed in the docs index and the index in the README', () => {
     const index = linkTargets(readFileSync('docs/README.md', 'utf8')).map((t) => t.split('#')[0]);
-    const unlisted = docsPages().filter((page) => page !== 'docs/README.md' && !index.includes(page.slice('docs/'.length)));
+    const unlisted = docsPages().filter(
+      (page) => page !== 'docs/README.md' && !index.includes(page.slice('docs/'.length)),
+    );
     expect(unlisted).toEqual([]);
     expect(linkTargets(readFileSync('README.md', 'utf8'))).toContain('docs/README.md');
   });
@@ -140,9 +151,15 @@ describe('the link checker', () => {
     ['What `npm start` does', 'what-npm-start-does'],
     ['A score near 2^53', 'a-score-near-253'],
     ['The trigger: every setting, and why', 'the-trigger-every-setting-and-why'],
-    ['Accuracy: why the job does not publish `score > digest estimate`', 'accuracy-why-the-job-does-not-publish-score--digest-estimate'],
+    [
+      'Accuracy: why the job does not publish `score > digest estimate`',
+      'accuracy-why-the-job-does-not-publish-score--digest-estimate',
+    ],
     ['Node.js 24 everywhere', 'nodejs-24-everywhere'],
-    ["Kafka: the local broker's raw limits (Apache Kafka 4.1.2, one KRaft node)", 'kafka-the-local-brokers-raw-limits-apache-kafka-412-one-kraft-node'],
+    [
+      "Kafka: the local broker's raw limits (Apache Kafka 4.1.2, one KRaft node)",
+      'kafka-the-local-brokers-raw-limits-apache-kafka-412-one-kraft-node',
+    ],
     ['Troubleshooting (local)', 'troubleshooting-local'],
     ['see [the docs](docs/README.md) first', 'see-the-docs-first'],
   ])('slugs %j as GitHub does: #%s', (heading, slug) => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { activityMessage, defaultPopulation, randomActivity, seededRandom, SEED_DEFAULTS, staticDataSet } from '../../local/fixtures/index.js';
+import {
+  activityMessage,
+  defaultPopulation,
+  randomActivity,
+  seededRandom,
+  SEED_DEFAULTS,
+  staticDataSet,
+} from '../../local/fixtures/index.js';
 
 describe('static data set', () => {
   it("uses the seed's defaults: 100,000 users from id 1000, 10,000,000 rows, the three activities", () => {
@@ -28,6 +35,9 @@ describe('static data set', () => {
   });
 
   it('writes the seed record shape, keyed by user id', () => {
-    expect(activityMessage({ userId: 1234, activity: 'profile.view' })).toEqual({ key: '1234', value: '{"user_id":1234,"activity":"profile.view"}' });
+    expect(activityMessage({ userId: 1234, activity: 'profile.view' })).toEqual({
+      key: '1234',
+      value: '{"user_id":1234,"activity":"profile.view"}',
+    });
   });
 });

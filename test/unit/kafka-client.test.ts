@@ -1,7 +1,11 @@
 // How KafkaSettings become the client's options, and how a refused sign-in is named, without a broker.
 import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError } from '@platformatic/kafka';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { KafkaAuthenticationError, namedKafkaFailure, refusedTokenIsAnError } from '../../lib/adapters/kafka-authentication.js';
+import {
+  KafkaAuthenticationError,
+  namedKafkaFailure,
+  refusedTokenIsAnError,
+} from '../../lib/adapters/kafka-authentication.js';
 import { kafkaClientOptions, kafkaFailureMessage } from '../../lib/adapters/kafka-client.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 
@@ -47,7 +51,9 @@ describe('kafkaClientOptions', () => {
     const url = new URL(Buffer.from(token, 'base64url').toString('utf8'));
     expect(url.host).toBe('kafka.eu-west-1.amazonaws.com');
     expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
-    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^ASIAUNITTESTKEY\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^ASIAUNITTESTKEY\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/,
+    );
     expect(url.searchParams.get('X-Amz-Security-Token')).toBe('unit-session');
   });
 });
@@ -63,20 +69,36 @@ describe('a refused sign-in', () => {
   });
 
   it('is named KafkaAuthenticationError, not retriable, saying what to check, however deep the client nested it', () => {
-    // As the client reports a broker's SASL refusal after its retries: aggregate -> connection -> authentication -> protocol.
-    const refused = new AuthenticationError('SASL authentication failed.', { cause: new ProtocolError('SASL_AUTHENTICATION_FAILED', 'Authentication failed') });
+    // As the client reports a broker's SASL refusal after its retries: aggregate -> connection -> authentication ->
+    // protocol.
+    const refused = new AuthenticationError('SASL authentication failed.', {
+      cause: new ProtocolError('SASL_AUTHENTICATION_FAILED', 'Authentication failed'),
+    });
     const connection = new NetworkError('Connection to b-1:9096 failed.', { cause: refused });
-    const failure = new MultipleErrors('produce failed 2 times.', [new NetworkError('Connection to b-1:9096 failed.'), connection]);
+    const failure = new MultipleErrors('produce failed 2 times.', [
+      new NetworkError('Connection to b-1:9096 failed.'),
+      connection,
+    ]);
 
-    const named = namedKafkaFailure(failure, { ...plaintext, ssl: true, sasl: 'scram-sha-512', username: 'u', password: 'p' });
+    const named = namedKafkaFailure(failure, {
+      ...plaintext,
+      ssl: true,
+      sasl: 'scram-sha-512',
+      username: 'u',
+      password: 'p',
+    });
 
     expect(named).toBeInstanceOf(KafkaAuthenticationError);
     expect(named).toMatchObject({ name: 'KafkaAuthenticationError', retriable: false, cause: failure });
-    expect((named as Error).message).toContain('Kafka refused to authenticate scorer with SASL scram-sha-512 at b-1:9092,b-2:9092: SASL authentication failed');
+    expect((named as Error).message).toContain(
+      'Kafka refused to authenticate scorer with SASL scram-sha-512 at b-1:9092,b-2:9092: SASL authentication failed',
+    );
     expect((named as Error).message).toContain('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
-    expect(namedKafkaFailure(failure, { ...plaintext, ssl: true, sasl: 'aws-iam', region: 'eu-west-1' })).toMatchObject({
-      message: expect.stringContaining("the function's role must be allowed kafka-cluster:Connect"),
-    });
+    expect(namedKafkaFailure(failure, { ...plaintext, ssl: true, sasl: 'aws-iam', region: 'eu-west-1' })).toMatchObject(
+      {
+        message: expect.stringContaining("the function's role must be allowed kafka-cluster:Connect"),
+      },
+    );
   });
 
   it('leaves any other failure as it came', () => {
@@ -88,8 +110,12 @@ describe('a refused sign-in', () => {
 describe('kafkaFailureMessage', () => {
   it('walks the generic wrappers down to what went wrong', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { code: 'ECONNREFUSED' });
-    const failure = new MultipleErrors('Producing messages failed.', [new NetworkError('Connection to 127.0.0.1:9092 failed.', { cause })]);
-    expect(kafkaFailureMessage(failure)).toBe('Producing messages failed: Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED 127.0.0.1:9092');
+    const failure = new MultipleErrors('Producing messages failed.', [
+      new NetworkError('Connection to 127.0.0.1:9092 failed.', { cause }),
+    ]);
+    expect(kafkaFailureMessage(failure)).toBe(
+      'Producing messages failed: Connection to 127.0.0.1:9092 failed: connect ECONNREFUSED 127.0.0.1:9092',
+    );
     expect(kafkaFailureMessage('plain text')).toBe('plain text');
   });
 });

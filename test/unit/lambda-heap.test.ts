@@ -31,6 +31,8 @@ describe('functionMemoryMb', () => {
   });
 
   it('names the function when it has none', () => {
-    expect(() => functionMemoryMb('trending', template)).toThrow('serverless.yml: no memorySize under functions.trending');
+    expect(() => functionMemoryMb('trending', template)).toThrow(
+      'serverless.yml: no memorySize under functions.trending',
+    );
   });
 });

@@ -29,7 +29,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  client = new LambdaClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = new LambdaClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 
 afterAll(async () => {
@@ -42,7 +46,18 @@ const event: MSKEvent = {
   eventSourceArn: LOCAL_CLUSTER_ARN,
   bootstrapServers: '127.0.0.1:9092',
   records: {
-    'activity-0': [{ topic: 'activity', partition: 0, offset: 0, timestamp: 1, timestampType: 'CREATE_TIME', key: 'MQ==', value: 'e30=', headers: [] }],
+    'activity-0': [
+      {
+        topic: 'activity',
+        partition: 0,
+        offset: 0,
+        timestamp: 1,
+        timestampType: 'CREATE_TIME',
+        key: 'MQ==',
+        value: 'e30=',
+        headers: [],
+      },
+    ],
   },
 };
 

@@ -12,7 +12,9 @@ const ROOT = join(import.meta.dirname, '../..');
 function loadedAtImport(file: string): string[] {
   const source = readFileSync(file, 'utf8');
   const loaded: string[] = [];
-  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s+([^'";]*?)\s*from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g)) {
+  for (const m of source.matchAll(
+    /(?:^|\n)\s*(?:import|export)\s+([^'";]*?)\s*from\s+'([^']+)'|(?:^|\n)\s*import\s+'([^']+)'/g,
+  )) {
     if (m[3] !== undefined) {
       loaded.push(m[3]);
       continue;
@@ -98,7 +100,9 @@ const EDGES: Array<[file: string, specifier: string, verdict: Verdict]> = [
   ['test/unit/x.test.ts', '../../local/commands/settings.js', 'allowed'],
 ];
 
-/** Each edge in a file of its own in a scratch copy of the folders, linted with the project's config: the files refused. */
+/**
+ * Each edge in a file of its own in a scratch copy of the folders, linted with the project's config: the files refused.
+ */
 function refusedFiles(): Set<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'layers-'));
   try {
@@ -108,10 +112,14 @@ function refusedFiles(): Set<string> {
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, `export * from '${specifier}';\n`);
     });
-    const run = spawnSync(process.execPath, [join(ROOT, 'node_modules/oxlint/bin/oxlint'), '-c', '.oxlintrc.json', '-f', 'json', '.'], {
-      cwd: scratch,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/oxlint/bin/oxlint'), '-c', '.oxlintrc.json', '-f', 'json', '.'],
+      {
+        cwd: scratch,
+        encoding: 'utf8',
+      },
+    );
     const report = JSON.parse(run.stdout) as { diagnostics: Array<{ code: string; filename: string }> };
     return new Set(report.diagnostics.filter((d) => d.code === 'eslint(no-restricted-imports)').map((d) => d.filename));
   } finally {
@@ -121,19 +129,26 @@ function refusedFiles(): Set<string> {
 
 describe('the layer rules of .oxlintrc.json (what npm run lint enforces)', () => {
   const refused = refusedFiles();
-  it.each(EDGES.map(([file, specifier, verdict], i) => ({ file, specifier, verdict, linted: file.replace(/\.ts$/, `-${i}.ts`) })))(
-    '$file importing $specifier: $verdict',
-    ({ linted, verdict }) => {
-      expect(refused.has(linted) ? 'refused' : 'allowed').toBe(verdict);
-    },
-  );
+  it.each(
+    EDGES.map(([file, specifier, verdict], i) => ({
+      file,
+      specifier,
+      verdict,
+      linted: file.replace(/\.ts$/, `-${i}.ts`),
+    })),
+  )('$file importing $specifier: $verdict', ({ linted, verdict }) => {
+    expect(refused.has(linted) ? 'refused' : 'allowed').toBe(verdict);
+  });
 });
 
 describe('the functions at their start', () => {
-  it.each(['functions/score.ts', 'functions/popular.ts'])('%s loads the Kafka client on first use, not at import', (entry) => {
-    const loaded = packagesLoadedBy(entry);
-    // The check sees the graph: the SDK's DynamoDB client is loaded at import.
-    expect(loaded).toContain('@aws-sdk/client-dynamodb');
-    expect([...loaded].filter((p) => /kafka/i.test(p))).toEqual([]);
-  });
+  it.each(['functions/score.ts', 'functions/popular.ts'])(
+    '%s loads the Kafka client on first use, not at import',
+    (entry) => {
+      const loaded = packagesLoadedBy(entry);
+      // The check sees the graph: the SDK's DynamoDB client is loaded at import.
+      expect(loaded).toContain('@aws-sdk/client-dynamodb');
+      expect([...loaded].filter((p) => /kafka/i.test(p))).toEqual([]);
+    },
+  );
 });

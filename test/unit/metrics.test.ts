@@ -70,17 +70,23 @@ describe('batchMetrics', () => {
   });
 
   it('keeps the reason dimension to a fixed set: an unknown reason counts as "other"', () => {
-    const odd = { ...batch, rejectedByReason: { bad_json: 1, ['made-up-' + Date.now()]: 2, ['another-' + Math.random()]: 3 } } as unknown as BatchSummary;
+    const odd = {
+      ...batch,
+      rejectedByReason: { bad_json: 1, ['made-up-' + Date.now()]: 2, ['another-' + Math.random()]: 3 },
+    } as unknown as BatchSummary;
     const reasons = batchMetrics(odd).filter((p) => p.dimensions !== undefined);
     expect(reasons).toEqual([
       { name: 'RejectedByReason', unit: 'Count', value: 1, dimensions: { reason: 'bad_json' } },
       { name: 'RejectedByReason', unit: 'Count', value: 5, dimensions: { reason: 'other' } },
     ]);
-    for (const p of batchMetrics(odd)) for (const value of Object.values(p.dimensions ?? {})) expect([...REJECTION_REASONS, 'other']).toContain(value);
+    for (const p of batchMetrics(odd))
+      for (const value of Object.values(p.dimensions ?? {})) expect([...REJECTION_REASONS, 'other']).toContain(value);
   });
 
   it('puts no dimension on a batch without rejections', () => {
-    expect(batchMetrics({ ...batch, rejected: 0, rejectedByReason: {} }).every((p) => p.dimensions === undefined)).toBe(true);
+    expect(batchMetrics({ ...batch, rejected: 0, rejectedByReason: {} }).every((p) => p.dimensions === undefined)).toBe(
+      true,
+    );
   });
 });
 
@@ -123,13 +129,22 @@ describe('runMetrics', () => {
       { name: 'TrendingCutoff', unit: 'None', value: 31 },
     ]);
     // Nobody in the window: no cutoff either.
-    expect(runMetrics({ ...run, trending: { ...trending, usersInWindow: 0, cutoff: null, trendingCount: 0 } }).map((p) => p.name)).not.toContain(
-      'TrendingCutoff',
-    );
+    expect(
+      runMetrics({ ...run, trending: { ...trending, usersInWindow: 0, cutoff: null, trendingCount: 0 } }).map(
+        (p) => p.name,
+      ),
+    ).not.toContain('TrendingCutoff');
   });
 
   it('records no cutoff for an empty table rather than a made-up one', () => {
-    const empty = runMetrics({ ...run, usersScanned: 0, cutoff: null, estimatedCutoff: null, popularCount: 0, published: 0 });
+    const empty = runMetrics({
+      ...run,
+      usersScanned: 0,
+      cutoff: null,
+      estimatedCutoff: null,
+      popularCount: 0,
+      published: 0,
+    });
     expect(empty.map((p) => p.name)).not.toContain('Cutoff');
     expect(empty.find((p) => p.name === 'RunSucceeded')?.value).toBe(1);
   });

@@ -9,7 +9,9 @@ const esbuildTarget = Number(/^\s*target:\s*node(\d+)\s*$/m.exec(template)?.[1])
 describe('the Node.js the tests run on', () => {
   it("is the major version of serverless.yml's Lambda runtime and esbuild target", () => {
     const major = Number(process.versions.node.split('.')[0]);
-    console.info(`tests ran on Node ${process.version} (${process.execPath}); Lambda runtime nodejs${runtimeMajor(template)}.x`);
+    console.info(
+      `tests ran on Node ${process.version} (${process.execPath}); Lambda runtime nodejs${runtimeMajor(template)}.x`,
+    );
     expect(runtimeMajor(template)).toBeGreaterThanOrEqual(24);
     expect(esbuildTarget).toBe(runtimeMajor(template));
     expect(

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 
 const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
 
-/** Runs a script's command line with its TypeScript file swapped for the fixture, in a process group of its own, and sends Ctrl-C to the group. */
+/**
+ * Runs a script's command line with its TypeScript file swapped for the fixture, in a process group of its own, and
+ * sends Ctrl-C to the group.
+ */
 function interruptWhileBusy(commandLine: string): Promise<{ exit: string; out: string }> {
   return new Promise((resolve) => {
     const [command, ...args] = commandLine.split(/\s+/);
@@ -29,12 +32,15 @@ function interruptWhileBusy(commandLine: string): Promise<{ exit: string; out: s
 }
 
 describe('npm scripts that run TypeScript commands', () => {
-  it.each(['start', 'stack', 'esm', 'generate', 'bench'])('%s: a Ctrl-C that finds the command busy still reaches its own handler', async (name) => {
-    const commandLine = scripts[name]!.replace(/\S+\.ts\b/, 'test/support/processes/busy-on-signal.ts');
-    expect(commandLine).toContain('busy-on-signal.ts');
-    const { exit, out } = await interruptWhileBusy(commandLine);
-    // tsx's own launcher SIGKILLs a child that has not answered a relayed signal within about 60 ms.
-    expect(out, `${commandLine} ended ${exit}`).toContain('handled SIGINT');
-    expect(exit).toBe('code 0');
-  });
+  it.each(['start', 'stack', 'esm', 'generate', 'bench'])(
+    '%s: a Ctrl-C that finds the command busy still reaches its own handler',
+    async (name) => {
+      const commandLine = scripts[name]!.replace(/\S+\.ts\b/, 'test/support/processes/busy-on-signal.ts');
+      expect(commandLine).toContain('busy-on-signal.ts');
+      const { exit, out } = await interruptWhileBusy(commandLine);
+      // tsx's own launcher SIGKILLs a child that has not answered a relayed signal within about 60 ms.
+      expect(out, `${commandLine} ended ${exit}`).toContain('handled SIGINT');
+      expect(exit).toBe('code 0');
+    },
+  );
 });

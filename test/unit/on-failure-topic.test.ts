@@ -28,14 +28,19 @@ function onFailureTopic(kafka: ScriptedKafka) {
 describe('the on-failure topic', () => {
   it('sends again after a failure the broker may get over, until the records are acknowledged', async () => {
     let sends = 0;
-    const down = () => new MultipleErrors('Producing messages failed.', [new NetworkError('Connection to b-1:9098 failed.')]);
-    const { topic, errors } = onFailureTopic(new ScriptedKafka({ send: () => (++sends <= 2 ? Promise.reject(down()) : Promise.resolve({})) }));
+    const down = () =>
+      new MultipleErrors('Producing messages failed.', [new NetworkError('Connection to b-1:9098 failed.')]);
+    const { topic, errors } = onFailureTopic(
+      new ScriptedKafka({ send: () => (++sends <= 2 ? Promise.reject(down()) : Promise.resolve({})) }),
+    );
 
     await expect(topic.send('activity', 0, batch, failure, new AbortController().signal)).resolves.toBe(true);
 
     expect(sends).toBe(3);
     expect(errors).toHaveLength(2);
-    expect(errors[0]).toMatch(/^sending a failed batch of activity-0 to activity-failed failed: sending 2 message\(s\) to activity-failed failed/);
+    expect(errors[0]).toMatch(
+      /^sending a failed batch of activity-0 to activity-failed failed: sending 2 message\(s\) to activity-failed failed/,
+    );
   });
 
   it('tries refused credentials once, says no retry can fix it, and keeps the batch', async () => {
@@ -53,7 +58,9 @@ describe('the on-failure topic', () => {
 
     expect(connects).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^sending a failed batch of activity-0 to activity-failed failed, and no retry can fix it: Kafka refused to authenticate/);
+    expect(errors[0]).toMatch(
+      /^sending a failed batch of activity-0 to activity-failed failed, and no retry can fix it: Kafka refused to authenticate/,
+    );
   });
 
   it('stops sending once the batch is abandoned', async () => {

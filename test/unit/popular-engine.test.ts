@@ -3,7 +3,13 @@ import { selectPopularUsers, type EngineOptions } from '../../lib/core/popular-e
 import { searchCutoff } from '../../lib/core/cutoff-search.js';
 import { memoryScoreSource, type ScoreSource } from '../../lib/core/score-source.js';
 import type { PopularUser } from '../../lib/core/popular-user.js';
-import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactPopular,
+  seedShapedScores,
+  seededRandom,
+  skewedScores,
+} from '../../local/fixtures/index.js';
 
 /** The oracle with the in-memory source's user ids (the index). */
 const oracle = (scores: ArrayLike<number>, percentile: number) => exactPopular(scores, percentile, String);
@@ -54,7 +60,10 @@ describe('popular-users engine: exact whatever the percentile, memory within the
 
   it('p95 within the default budget stays on the one-pass path', async () => {
     const scores = shapes['seed-shaped'];
-    const { outcome } = await select(memoryScoreSource(scores, 8, { pageItems: PAGE }), { percentile: 95, maxHeldUsers: 250_000 });
+    const { outcome } = await select(memoryScoreSource(scores, 8, { pageItems: PAGE }), {
+      percentile: 95,
+      maxHeldUsers: 250_000,
+    });
     expect(outcome).toMatchObject({ passes: 1, publishPath: 'memory' });
   });
 
@@ -73,7 +82,10 @@ describe('popular-users engine: exact whatever the percentile, memory within the
   it('empty, one-user and all-equal tables', async () => {
     for (const scores of [[], [17], new Array(5_000).fill(42)]) {
       for (const maxHeldUsers of [1_000, 250_000]) {
-        const { outcome, users, opened } = await select(memoryScoreSource(scores, 3, { pageItems: 100 }), { percentile: 50, maxHeldUsers });
+        const { outcome, users, opened } = await select(memoryScoreSource(scores, 3, { pageItems: 100 }), {
+          percentile: 50,
+          maxHeldUsers,
+        });
         const expected = oracle(scores, 50);
         expect(outcome.cutoff).toBe(expected.cutoff);
         expect(users.size).toBe(0);
@@ -84,8 +96,18 @@ describe('popular-users engine: exact whatever the percentile, memory within the
 });
 
 describe('cutoff search in bounded memory', () => {
-  const run = (scores: ArrayLike<number>, percentile: number, maxValues: number, estimate: (q: number) => number | undefined = () => undefined) =>
-    searchCutoff(memoryScoreSource(scores, 4, { pageItems: 500 }), { percentile, maxValues, estimate, count: scores.length });
+  const run = (
+    scores: ArrayLike<number>,
+    percentile: number,
+    maxValues: number,
+    estimate: (q: number) => number | undefined = () => undefined,
+  ) =>
+    searchCutoff(memoryScoreSource(scores, 4, { pageItems: 500 }), {
+      percentile,
+      maxValues,
+      estimate,
+      count: scores.length,
+    });
 
   it("finds the exact cutoff with a useless guide: every band is steered by the counts and the parts' own digests", async () => {
     const rng = seededRandom(5);

@@ -9,7 +9,9 @@ describe('publishing a run', () => {
     const publisher = new RunPublisher(unused, 'popular_users', { batchSize: 10, messageMaxBytes: 1024 });
     const sink = new RunSink(publisher, run, 10, 10, { bytes: 1024, topicBytes: 1_048_588 });
     expect(() => sink.add({ userId: 'u'.repeat(2000), score: 11 })).toThrow(MessageTooLargeError);
-    expect(() => sink.add({ userId: 'u'.repeat(2000), score: 11 })).toThrow(expect.objectContaining({ retriable: false }));
+    expect(() => sink.add({ userId: 'u'.repeat(2000), score: 11 })).toThrow(
+      expect.objectContaining({ retriable: false }),
+    );
     expect(sink.add({ userId: 'short', score: 11 })).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { POPULAR_KEY_PREFIX, popularUserMessage, runEndMessage, runKey, TRENDING_KEY_PREFIX, type PopularRun } from '../../lib/core/popular-run.js';
+import {
+  POPULAR_KEY_PREFIX,
+  popularUserMessage,
+  runEndMessage,
+  runKey,
+  TRENDING_KEY_PREFIX,
+  type PopularRun,
+} from '../../lib/core/popular-run.js';
 import { decodePopularMessage, type PopularMessage } from '../../lib/core/run-decoder.js';
 import { RunCollector } from '../../lib/core/run-collector.js';
 import { RunClock } from '../../lib/core/run-clock.js';
@@ -19,23 +26,47 @@ function decoded(message: ReturnType<typeof popularUserMessage>): PopularMessage
   return decodePopularMessage(String(message.key), String(message.value), headers)!;
 }
 
-const users = (r: PopularRun, n: number) => Array.from({ length: n }, (_, i) => decoded(popularUserMessage({ userId: `u${i}`, score: 100 + i }, r, 99)));
-const end = (r: PopularRun, count: number, cutoff: number | null = 99) => decoded(runEndMessage(r, { count, cutoff, usersScanned: 1000 }));
+const users = (r: PopularRun, n: number) =>
+  Array.from({ length: n }, (_, i) => decoded(popularUserMessage({ userId: `u${i}`, score: 100 + i }, r, 99)));
+const end = (r: PopularRun, count: number, cutoff: number | null = 99) =>
+  decoded(runEndMessage(r, { count, cutoff, usersScanned: 1000 }));
 
 describe('run completeness as a consumer sees it', () => {
   it("a trending run: keyed trending_<seconds>, its marker's window decoded into the complete run, and told apart by its key prefix", () => {
     const startedAt = new Date(1_764_100_000_500);
     expect(runKey(POPULAR_KEY_PREFIX, startedAt)).toBe('popular_1764100000');
-    const trending: PopularRun = { runId: 't', key: runKey(TRENDING_KEY_PREFIX, startedAt), startedAt, percentile: 90, source: PROD };
+    const trending: PopularRun = {
+      runId: 't',
+      key: runKey(TRENDING_KEY_PREFIX, startedAt),
+      startedAt,
+      percentile: 90,
+      source: PROD,
+    };
     expect(trending.key).toBe('trending_1764100000');
-    const marker = runEndMessage(trending, { count: 2, cutoff: 99, usersScanned: 600, window: { start: '2026-11-19', end: '2026-11-25' } });
-    expect(JSON.parse(String(marker.value))).toMatchObject({ window_start: '2026-11-19', window_end: '2026-11-25', users_scanned: 600 });
+    const marker = runEndMessage(trending, {
+      count: 2,
+      cutoff: 99,
+      usersScanned: 600,
+      window: { start: '2026-11-19', end: '2026-11-25' },
+    });
+    expect(JSON.parse(String(marker.value))).toMatchObject({
+      window_start: '2026-11-19',
+      window_end: '2026-11-25',
+      users_scanned: 600,
+    });
     // An all-time marker carries no window.
-    expect(JSON.parse(String(runEndMessage(run('a', 100), { count: 0, cutoff: null, usersScanned: 0 }).value))).not.toHaveProperty('window_start');
+    expect(
+      JSON.parse(String(runEndMessage(run('a', 100), { count: 0, cutoff: null, usersScanned: 0 }).value)),
+    ).not.toHaveProperty('window_start');
 
     const c = new RunCollector({ source: PROD, keyPrefix: TRENDING_KEY_PREFIX });
     for (const m of [...users(trending, 2), decoded(marker)]) c.add(m);
-    expect(c.latestComplete()).toMatchObject({ runId: 't', key: 'trending_1764100000', count: 2, window: { start: '2026-11-19', end: '2026-11-25' } });
+    expect(c.latestComplete()).toMatchObject({
+      runId: 't',
+      key: 'trending_1764100000',
+      count: 2,
+      window: { start: '2026-11-19', end: '2026-11-25' },
+    });
     // An all-time run is passed over by a reader that asked for trending runs.
     const later = run('later', 1_764_200_000);
     expect([...users(later, 1), end(later, 1)].map((m) => c.add(m))).toEqual([false, false]);
@@ -48,7 +79,13 @@ describe('run completeness as a consumer sees it', () => {
     for (const m of users(a, 3)) c.add(m);
     expect(c.latestComplete()).toBeUndefined();
     c.add(end(a, 3));
-    expect(c.latestComplete()).toMatchObject({ runId: 'a', count: 3, cutoff: 99, usersScanned: 1000, key: 'popular_100' });
+    expect(c.latestComplete()).toMatchObject({
+      runId: 'a',
+      count: 3,
+      cutoff: 99,
+      usersScanned: 1000,
+      key: 'popular_100',
+    });
 
     const empty = run('empty', 200);
     c.add(end(empty, 0, 17));
@@ -100,7 +137,13 @@ describe('run completeness as a consumer sees it', () => {
   it('ignores messages that are not part of a run', () => {
     expect(decodePopularMessage('k', '{"user_id":"1","score":2}', {})).toBeUndefined();
     expect(decodePopularMessage('k', 'not json', { run_id: 'x', run_started_at: 't' })).toBeUndefined();
-    expect(decodePopularMessage('k', '{"run_id":"other","count":1,"users_scanned":1}', { run_id: 'x', run_started_at: 't', run_end: 'true' })).toBeUndefined();
+    expect(
+      decodePopularMessage('k', '{"run_id":"other","count":1,"users_scanned":1}', {
+        run_id: 'x',
+        run_started_at: 't',
+        run_end: 'true',
+      }),
+    ).toBeUndefined();
   });
 });
 

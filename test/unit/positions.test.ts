@@ -20,7 +20,11 @@ const OLD: StoredPosition = { offset: 1009, newest: T + 9 };
 
 describe('judgePartition', () => {
   it('counts everything on a partition never written', () => {
-    expect(judge([ev(0, T), ev(1, T + 1)])).toEqual({ counted: [ev(0, T), ev(1, T + 1)], copies: 0, next: { offset: 1, newest: T + 1 } });
+    expect(judge([ev(0, T), ev(1, T + 1)])).toEqual({
+      counted: [ev(0, T), ev(1, T + 1)],
+      copies: 0,
+      next: { offset: 1, newest: T + 1 },
+    });
   });
 
   it('takes events at or below the stored offset, none newer than the stored newest, for a redelivery', () => {
@@ -41,9 +45,15 @@ describe('judgePartition', () => {
 
   it('after a restart, copies above the new offsets are still copies, and the new log guards its own redeliveries', () => {
     const after: StoredPosition = { offset: 0, newest: T + 3_600_000, previous: { offset: 1009, newest: T + 9 } };
-    const j = judge([ev(0, T + 3_600_000), ...Array.from({ length: 10 }, (_, k) => ev(k + 1, T + k)), ev(11, T + 3_600_001)], after);
+    const j = judge(
+      [ev(0, T + 3_600_000), ...Array.from({ length: 10 }, (_, k) => ev(k + 1, T + k)), ev(11, T + 3_600_001)],
+      after,
+    );
     expect(offsets(j.counted)).toEqual([11]);
-    expect(j).toMatchObject({ copies: 10, next: { offset: 11, newest: T + 3_600_001, previous: { offset: 1009, newest: T + 9 } } });
+    expect(j).toMatchObject({
+      copies: 10,
+      next: { offset: 11, newest: T + 3_600_001, previous: { offset: 1009, newest: T + 9 } },
+    });
     expect(j.restart).toBeUndefined();
   });
 
@@ -73,7 +83,15 @@ describe('judgePartition', () => {
     const restamped = Array.from({ length: 10 }, (_, k) => ev(k, T + 3_600_000 + k, true));
     const j = judge(restamped, OLD);
     expect(j.counted).toHaveLength(10);
-    expect(j.possibleCopies).toEqual({ userId: 'u', topic: 'activity', partition: 0, events: 10, score: 30, firstOffset: 0, lastOffset: 9 });
+    expect(j.possibleCopies).toEqual({
+      userId: 'u',
+      topic: 'activity',
+      partition: 0,
+      events: 10,
+      score: 30,
+      firstOffset: 0,
+      lastOffset: 9,
+    });
     // Past the old log's offsets, where no copy of a counted event lands when the copy runs first: not reported.
     const later = judge([ev(1010, T + 3_700_000, true)], j.next);
     expect(later.counted).toHaveLength(1);

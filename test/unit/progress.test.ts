@@ -14,13 +14,20 @@ describe('progress bar', () => {
   });
 
   it('says done at the end and shows only count and rate when the total is open', () => {
-    expect(renderProgress({ label: 'x', done: 10, total: 10, elapsedMs: 1000 }, 4)).toBe('x [####] 100% 10/10 10/s done');
+    expect(renderProgress({ label: 'x', done: 10, total: 10, elapsedMs: 1000 }, 4)).toBe(
+      'x [####] 100% 10/10 10/s done',
+    );
     expect(renderProgress({ label: 'streaming', done: 12_345, elapsedMs: 2000 })).toBe('streaming 12,345 6,173/s');
     expect(renderProgress({ label: 'x', done: 0, total: 10, elapsedMs: 0 }, 4)).toBe('x [----] 0% 0/10 0/s ETA ?');
   });
 
   it('formats durations for people', () => {
-    expect([formatDuration(7), formatDuration(75), formatDuration(3725), formatDuration(Infinity)]).toEqual(['7s', '1m15s', '1h02m', '?']);
+    expect([formatDuration(7), formatDuration(75), formatDuration(3725), formatDuration(Infinity)]).toEqual([
+      '7s',
+      '1m15s',
+      '1h02m',
+      '?',
+    ]);
   });
 
   it('redraws in place on a terminal, no more often than asked', () => {
@@ -48,7 +55,11 @@ describe('progress bar', () => {
     }
     bar.finish();
     // First update, then 5 s later (at 5.1 s), then the final state from finish().
-    expect(writes).toEqual([expect.stringMatching(/ 1\/100 /), expect.stringMatching(/ 51\/100 /), expect.stringMatching(/ 100\/100 .* done\n$/)]);
+    expect(writes).toEqual([
+      expect.stringMatching(/ 1\/100 /),
+      expect.stringMatching(/ 51\/100 /),
+      expect.stringMatching(/ 100\/100 .* done\n$/),
+    ]);
     expect(writes.some((w) => w.includes('\r'))).toBe(false);
   });
 });

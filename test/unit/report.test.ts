@@ -61,7 +61,14 @@ describe('renderReport with the trending set', () => {
   it('plots the window sums with their own cutoff and lists the trending users', () => {
     const html = renderReport({
       ...base,
-      trending: { scores: [1, 1, 4, 6], cutoff: 1, percentile: 50, users: [{ userId: 't<6>', score: 6 }], windowStart: '2025-12-26', windowEnd: '2026-01-01' },
+      trending: {
+        scores: [1, 1, 4, 6],
+        cutoff: 1,
+        percentile: 50,
+        users: [{ userId: 't<6>', score: 6 }],
+        windowStart: '2025-12-26',
+        windowEnd: '2026-01-01',
+      },
     });
     expect(html.match(/class="cutoff"/g)).toHaveLength(2);
     expect(html).toContain('Trending users, 2025-12-26 to 2026-01-01 (UTC)');
@@ -74,7 +81,14 @@ describe('renderReport with the trending set', () => {
   it('says so when nobody was active in the window, and draws no empty plot', () => {
     const html = renderReport({
       ...base,
-      trending: { scores: [], cutoff: null, percentile: 95, users: [], windowStart: '2026-01-01', windowEnd: '2026-01-01' },
+      trending: {
+        scores: [],
+        cutoff: null,
+        percentile: 95,
+        users: [],
+        windowStart: '2026-01-01',
+        windowEnd: '2026-01-01',
+      },
     });
     expect(html).toContain('Nobody was active in the window.');
     expect(html.match(/<svg/g)).toHaveLength(1);

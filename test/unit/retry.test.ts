@@ -101,7 +101,9 @@ describe('backoffDelay', () => {
   const backoff: Backoff = { initialMs: 500, maxMs: 30_000, multiplier: 2, jitter: 0 };
 
   it('doubles from the first wait up to the longest', () => {
-    expect([1, 2, 3, 6, 7, 20].map((attempt) => backoffDelay(backoff, attempt))).toEqual([500, 1000, 2000, 16_000, 30_000, 30_000]);
+    expect([1, 2, 3, 6, 7, 20].map((attempt) => backoffDelay(backoff, attempt))).toEqual([
+      500, 1000, 2000, 16_000, 30_000, 30_000,
+    ]);
   });
 
   it('draws each wait from below it by at most the jitter, never above', () => {

@@ -3,7 +3,13 @@ import { combineByUser, splitByPartitions } from '../../lib/core/user-deltas.js'
 import { remainingDelta } from '../../lib/core/positions.js';
 import type { Activity } from '../../lib/core/activity.js';
 
-const act = (userId: string, score: number, partition: number, offset: number, timestamp = 1_000 + offset): Activity => ({
+const act = (
+  userId: string,
+  score: number,
+  partition: number,
+  offset: number,
+  timestamp = 1_000 + offset,
+): Activity => ({
   userId,
   activity: 'x',
   score,
@@ -78,11 +84,22 @@ describe('remainingDelta', () => {
   it('counts the new events of a partition whose offsets started again, and takes the older ones for copies', () => {
     // Offset 12 is at or below the stored 1699 yet newer than anything applied there: the log started again.
     // Offset 10, stamped before the newest applied, is a copy of a counted event.
-    const { rest, restarts, copies } = remainingDelta(user, (_t, p) => (p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 }));
+    const { rest, restarts, copies } = remainingDelta(user, (_t, p) =>
+      p === 0 ? { offset: 1699, newest: 1011 } : { offset: 7, newest: 1007 },
+    );
     expect(rest!.delta).toBe(3);
     expect(copies).toBe(1);
     expect(restarts).toEqual([
-      { userId: 'a', topic: 'activity', partition: 0, storedOffset: 1699, storedNewest: 1011, firstOffset: 10, lastOffset: 12, newest: 1012 },
+      {
+        userId: 'a',
+        topic: 'activity',
+        partition: 0,
+        storedOffset: 1699,
+        storedNewest: 1011,
+        firstOffset: 10,
+        lastOffset: 12,
+        newest: 1012,
+      },
     ]);
   });
 });

@@ -9,7 +9,13 @@ import {
   type SelectionPolicy,
 } from '../../lib/core/selection.js';
 import type { CandidateSet as Sets } from '../../lib/core/selection.js';
-import { continuousScores, exactPopular, seedShapedScores, seededRandom, skewedScores } from '../../local/fixtures/index.js';
+import {
+  continuousScores,
+  exactPopular,
+  seedShapedScores,
+  seededRandom,
+  skewedScores,
+} from '../../local/fixtures/index.js';
 
 /** The oracle with this file's user ids, the popular ones sorted as `ids` sorts what the selection returns. */
 function expectedPopular(scores: ArrayLike<number>, percentile: number): { cutoff: number | null; ids: string[] } {
@@ -18,7 +24,13 @@ function expectedPopular(scores: ArrayLike<number>, percentile: number): { cutof
 }
 
 /** An in-memory first pass: users dealt to segments at random, read in pages, as the scan would. */
-function firstPass(scores: ArrayLike<number>, percentile: number, segments: number, policy: SelectionPolicy, pageSize = 500) {
+function firstPass(
+  scores: ArrayLike<number>,
+  percentile: number,
+  segments: number,
+  policy: SelectionPolicy,
+  pageSize = 500,
+) {
   const rng = seededRandom(7);
   const buckets = Array.from({ length: segments }, () => [] as number[]);
   for (let i = 0; i < scores.length; i++) buckets[Math.floor(rng() * segments)]!.push(i);
@@ -73,7 +85,9 @@ describe('nearestRank', () => {
     for (let i = 0; i < 20_000; i++) {
       const scale = 1 + Math.floor(rng() * 6);
       const digits = 1 + Math.floor(rng() * (100 * 10 ** scale - 1)); // p = digits / 10^scale in (0, 100)
-      const percentile = Number(`${Math.floor(digits / 10 ** scale)}.${String(digits % 10 ** scale).padStart(scale, '0')}`);
+      const percentile = Number(
+        `${Math.floor(digits / 10 ** scale)}.${String(digits % 10 ** scale).padStart(scale, '0')}`,
+      );
       const count = 1 + Math.floor(rng() * 2 ** 40);
       const denominator = 100n * 10n ** BigInt(scale);
       const product = BigInt(digits) * BigInt(count);

@@ -68,11 +68,14 @@ describe('updateExpressions', () => {
   it.each([
     ['first attempt', undefined],
     ['re-cut', { item: stale, positions }],
-  ])('stays within 4 KB per expression at %s with TRENDING_DAYS=90 and 92 buckets to add and remove', (_name, recut) => {
-    const { update, condition } = updateExpressions(everyDay, recut, plan);
-    expect(update.match(/#\d+ :\d+/g)!.length).toBeGreaterThanOrEqual(92); // the score and 91 buckets or more
-    if (recut !== undefined) expect(update).toMatch(/REMOVE (#\d+, ){91}#\d+$/);
-    expect(Buffer.byteLength(update)).toBeLessThan(EXPRESSION_LIMIT);
-    expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
-  });
+  ])(
+    'stays within 4 KB per expression at %s with TRENDING_DAYS=90 and 92 buckets to add and remove',
+    (_name, recut) => {
+      const { update, condition } = updateExpressions(everyDay, recut, plan);
+      expect(update.match(/#\d+ :\d+/g)!.length).toBeGreaterThanOrEqual(92); // the score and 91 buckets or more
+      if (recut !== undefined) expect(update).toMatch(/REMOVE (#\d+, ){91}#\d+$/);
+      expect(Buffer.byteLength(update)).toBeLessThan(EXPRESSION_LIMIT);
+      expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
+    },
+  );
 });

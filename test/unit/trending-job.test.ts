@@ -37,14 +37,21 @@ class KeptMessages implements MessageSender {
   /** Publishers of both topics into this store, each topic at the broker's default limit. */
   publishers(config: PopularConfig & { trending: NonNullable<PopularConfig['trending']> }) {
     const settings = { batchSize: config.publishBatchSize, messageMaxBytes: config.messageMaxBytes };
-    return { allTime: memoryRunPublisher(this, config.popularTopic, settings), trending: memoryRunPublisher(this, config.trending.topic, settings) };
+    return {
+      allTime: memoryRunPublisher(this, config.popularTopic, settings),
+      trending: memoryRunPublisher(this, config.trending.topic, settings),
+    };
   }
 }
 
 const START = new Date(Date.UTC(2026, 10, 25, 20));
 const PAGE = 1_000;
 
-function jobConfig(percentile: number, trendingPercentile: number, maxHeldUsers: number): PopularConfig & { trending: NonNullable<PopularConfig['trending']> } {
+function jobConfig(
+  percentile: number,
+  trendingPercentile: number,
+  maxHeldUsers: number,
+): PopularConfig & { trending: NonNullable<PopularConfig['trending']> } {
   const config = loadPopularConfig({
     SCORES_TABLE: 'in-memory',
     KAFKA_BROKERS: 'localhost:9092',
@@ -55,12 +62,24 @@ function jobConfig(percentile: number, trendingPercentile: number, maxHeldUsers:
   return { ...config, trending: config.trending! };
 }
 
-async function runBoth(scores: { allTime: ArrayLike<number>; window: ArrayLike<number> }, config: ReturnType<typeof jobConfig>, policy?: { margin: number }) {
+async function runBoth(
+  scores: { allTime: ArrayLike<number>; window: ArrayLike<number> },
+  config: ReturnType<typeof jobConfig>,
+  policy?: { margin: number },
+) {
   const kept = new KeptMessages();
-  const run: PopularRun = { runId: 'all-time-run', key: 'popular_1', startedAt: START, percentile: config.percentile, source: 'test' };
+  const run: PopularRun = {
+    runId: 'all-time-run',
+    key: 'popular_1',
+    startedAt: START,
+    percentile: config.percentile,
+    source: 'test',
+  };
   const source = memoryScoreSource(scores.allTime, 8, { pageItems: PAGE, windowScores: scores.window });
   const window = trendingWindow(START, config.trending.days);
-  const both = await selectBothSets(source, run, { ...config.trending, window }, config, kept.publishers(config), { selection: policy });
+  const both = await selectBothSets(source, run, { ...config.trending, window }, config, kept.publishers(config), {
+    selection: policy,
+  });
   return { both, kept };
 }
 
@@ -89,9 +108,16 @@ describe('the all-time and the trending set from one scan', () => {
         expect(trendingRun?.cutoff).toBe(trending.cutoff);
         expect(usersOf(trendingRun)).toEqual(trending.users);
         // Keyed by the run's start, its window carried by the marker, its users_scanned the users it ranked.
-        expect(trendingRun).toMatchObject({ key: `trending_${START.getTime() / 1000}`, window: { start: '2026-11-19', end: '2026-11-25' } });
+        expect(trendingRun).toMatchObject({
+          key: `trending_${START.getTime() / 1000}`,
+          window: { start: '2026-11-19', end: '2026-11-25' },
+        });
         expect(trendingRun?.usersScanned).toBe(byIndex(scores.window).size);
-        expect(both.trending).toMatchObject({ cutoff: trending.cutoff, trendingCount: trending.users.size, usersInWindow: byIndex(scores.window).size });
+        expect(both.trending).toMatchObject({
+          cutoff: trending.cutoff,
+          trendingCount: trending.users.size,
+          usersInWindow: byIndex(scores.window).size,
+        });
         // Held at once by both sets: the budget, plus the page that crossed it.
         expect(both.heldPeak).toBeLessThanOrEqual(maxHeldUsers + PAGE);
         // Scans shared: the set needing more reads the table no more often than it alone would.
@@ -128,7 +154,10 @@ describe('the all-time and the trending set from one scan', () => {
 
   it('nobody active in the window: an empty trending run, complete, with no cutoff', async () => {
     const config = jobConfig(95, 95, 250_000);
-    const { both, kept } = await runBoth({ allTime: scores.allTime, window: new Float64Array(scores.allTime.length) }, config);
+    const { both, kept } = await runBoth(
+      { allTime: scores.allTime, window: new Float64Array(scores.allTime.length) },
+      config,
+    );
     expect(kept.latestRun(config.trending.topic)).toMatchObject({ count: 0, cutoff: null, usersScanned: 0, users: [] });
     expect(both.trending).toMatchObject({ cutoff: null, trendingCount: 0, usersInWindow: 0 });
     expect(kept.latestRun(config.popularTopic)?.count).toBe(exactPopular(byIndex(scores.allTime), 95).users.size);
@@ -140,7 +169,14 @@ describe('the all-time and the trending set from one scan', () => {
     const run: PopularRun = { runId: 'r', key: 'popular_1', startedAt: START, percentile: 95, source: 'test' };
     // A source that reads no window sums.
     const source = memoryScoreSource(scores.allTime, 4);
-    const selecting = selectBothSets(source, run, { ...config.trending, window: trendingWindow(START, 7) }, config, kept.publishers(config), {});
+    const selecting = selectBothSets(
+      source,
+      run,
+      { ...config.trending, window: trendingWindow(START, 7) },
+      config,
+      kept.publishers(config),
+      {},
+    );
     await expect(selecting).rejects.toThrow(RunSetFailedError);
     await expect(selecting).rejects.toThrow(/the trending set failed: .*window sums.*the all-time set was published/);
     expect(kept.latestRun(config.popularTopic)).toBeDefined();

@@ -29,7 +29,13 @@ const esm = await startEventSourceMapping({
     const [[key, records] = ['', []]] = Object.entries(event.records);
     say({ event: 'start', batch: key, first: records[0]?.offset, records: records.length });
     const summary = await handle(event);
-    say({ event: 'scored', batch: key, first: records[0]?.offset, writes: summary.writes, alreadyApplied: summary.alreadyAppliedUsers });
+    say({
+      event: 'scored',
+      batch: key,
+      first: records[0]?.offset,
+      writes: summary.writes,
+      alreadyApplied: summary.alreadyAppliedUsers,
+    });
     return summary;
   },
 });
