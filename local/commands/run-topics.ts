@@ -16,13 +16,13 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       brokers: { type: 'string' },
-      sasl: { type: 'string', default: 'none' },
+      sasl: { type: 'string' },
       region: { type: 'string' },
       stage: { type: 'string' },
       service: { type: 'string', default: 'popular-users' },
       'activity-topic': { type: 'string', default: 'activity' },
-      partitions: { type: 'string', default: '12' },
-      replication: { type: 'string', default: '3' },
+      partitions: { type: 'string' },
+      replication: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -30,13 +30,14 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // A flag given wins; without it the environment's setting, then the config's default.
   const config = loadTopicsToolConfig({
     ...process.env,
-    KAFKA_BROKERS: values.brokers ?? process.env.KAFKA_BROKERS,
-    KAFKA_SASL_MECHANISM: values.sasl,
+    ...(values.brokers !== undefined && { KAFKA_BROKERS: values.brokers }),
+    ...(values.sasl !== undefined && { KAFKA_SASL_MECHANISM: values.sasl }),
     ...(values.region !== undefined && { AWS_REGION: values.region }),
-    TOPICS_PARTITIONS: values.partitions,
-    TOPICS_REPLICATION: values.replication,
+    ...(values.partitions !== undefined && { TOPICS_PARTITIONS: values.partitions }),
+    ...(values.replication !== undefined && { TOPICS_REPLICATION: values.replication }),
   });
   const prefix = values.stage === undefined ? '' : `${values.service}-${values.stage}-`;
   const plan = topicPlan({

@@ -114,4 +114,25 @@ describe('npm run topics', () => {
     const second = await run(process.execPath, args, { cwd: REPO });
     expect(second.stdout.match(/^exists /gm)).toHaveLength(4);
   }, 60_000);
+
+  it('takes TOPICS_PARTITIONS and TOPICS_REPLICATION from the environment when no flag sets them', async () => {
+    const stage = uniqueName('cli-env');
+    const args = [
+      '--import',
+      'tsx',
+      'local/commands/run-topics.ts',
+      '--stage',
+      stage,
+      '--activity-topic',
+      `activity-${stage}`,
+    ];
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: stackEndpoints().kafkaBrokers,
+      TOPICS_PARTITIONS: '3',
+      TOPICS_REPLICATION: '1',
+    };
+    const { stdout } = await run(process.execPath, args, { cwd: REPO, env });
+    expect(stdout).toMatch(new RegExp(`created  activity-${stage}\\s+3 partitions, replication 1,`));
+  }, 60_000);
 });
