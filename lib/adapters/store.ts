@@ -222,8 +222,9 @@ export function updateExpressions(
   const u = new ItemUpdate();
   const score = u.name(SCORE_ATTRIBUTE);
   u.adds.push(`${score} ${u.value(user.delta)}`);
-  // The score stays exact: the write is refused if the sum would pass 2^53 - 1.
-  u.conditions.push(`(attribute_not_exists(${score}) OR ${score} <= ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
+  // The score stays exact: the write is refused if the sum would pass 2^53 - 1. A missing score compares as false,
+  // so NOT lets a first write through without attribute_not_exists.
+  u.conditions.push(`NOT (${score} > ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
   for (const span of user.spans.values()) {
     if (recut === undefined) setPositionIfAllNew(u, span);
     else
