@@ -46,9 +46,11 @@ export function plainAdd(table: string, userId: number, delta: number): UpdateIt
   };
 }
 
-/** Mean bytes of the requests' JSON bodies, as the SDK serialises (and SigV4 hashes) them. */
-export function meanBodyBytes(requests: readonly UpdateItemCommandInput[]): number {
-  return requests.reduce((sum, r) => sum + Buffer.byteLength(JSON.stringify(r)), 0) / Math.max(1, requests.length);
+/** Bytes of the requests' JSON bodies, as the SDK serialises (and SigV4 hashes) them. */
+export function bodyBytes(requests: Iterable<UpdateItemCommandInput>): number {
+  let sum = 0;
+  for (const r of requests) sum += Buffer.byteLength(JSON.stringify(r));
+  return sum;
 }
 
 /**
