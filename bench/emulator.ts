@@ -22,7 +22,7 @@ import {
   usersFrom1000,
   type ActivityRow,
 } from '../local/fixtures/index.js';
-import { rawReplay } from './scorer.js';
+import { rawReplay } from './scorer-replay.js';
 import { barChartSvg } from './svg-plot.js';
 import { count, ratio, type Log, type Section } from './report.js';
 

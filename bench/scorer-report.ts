@@ -32,6 +32,15 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
       count(m.raw),
       formatMeasured(m.vsRaw, ratio) + (m.path === 'whole path' ? ' †' : ''),
       m.exact ? 'yes' : '**NO**',
+      m.floor ? count(m.floor.own) : '–',
+      m.floor ? formatMeasured(m.floor.vsOwn, ratio) : '–',
+      m.floor ? formatMeasured(m.floor.ownVsRaw, ratio) : '–',
+      m.floor ? `${count(m.floor.rawBytes)} / ${count(m.floor.ownBytes)}` : '–',
+      m.floor
+        ? [m.floor.rawCpuMsPerWrite, m.floor.ownCpuMsPerWrite, m.cpuMsPerWrite ?? NaN]
+            .map((c) => c.toFixed(3))
+            .join(' / ')
+        : '–',
     ];
   });
   const alone = results.filter((m) => m.path === 'handler alone');
@@ -44,12 +53,31 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
     }),
   });
   const section = 'Scorer';
-  const goals: GoalCheck[] = alone.map((m) => ({
-    claim: `Scorer handler UpdateItem/s vs raw per-user writes, ${scorerRowName(m)}`,
-    goal: atLeast(HANDLER_VS_RAW_GOAL, ratio),
-    measured: m.vsRaw,
-    note: `${count(m.invocations)} invocation pairs`,
-  }));
+  // Each goal row has its floor beside it: how much of the gap is our code, and how much the request itself.
+  const goals: GoalCheck[] = alone.flatMap((m) => [
+    {
+      claim: `Scorer handler UpdateItem/s vs raw per-user writes, ${scorerRowName(m)}`,
+      goal: atLeast(HANDLER_VS_RAW_GOAL, ratio),
+      measured: m.vsRaw,
+      note: `${count(m.invocations)} invocation pairs`,
+    },
+    ...(m.floor
+      ? [
+          {
+            claim: `Floor, ${scorerRowName(m)}: handler vs a bare replay of its own requests (what our code costs)`,
+            goal: atLeast(HANDLER_VS_RAW_GOAL, ratio),
+            measured: m.floor.vsOwn,
+            note: `${count(m.invocations)} pairs`,
+          },
+          {
+            claim: `Floor, ${scorerRowName(m)}: its own requests replayed bare vs raw per-user writes (the most the handler can reach)`,
+            goal: atLeast(HANDLER_VS_RAW_GOAL, ratio),
+            measured: m.floor.ownVsRaw,
+            note: `${count(m.floor.ownBytes)} vs ${count(m.floor.rawBytes)} bytes per request`,
+          },
+        ]
+      : []),
+  ]);
   const figures: BenchFigure[] = alone.flatMap((m) => [
     {
       id: `scorer.writes-per-event.${m.shape}.batch-${m.batchSize}`,
@@ -79,6 +107,13 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
       '*vs raw*: each handler batch and its raw replay are one paired sample of the ratio; the table gives the median over the pairs and, in brackets, the 95% confidence interval of that median ' +
         '(order statistics of the binomial; min-max below 6 pairs), which is what the goals table judges. ' +
         '† A whole-path row is one timed run of many invocations, set against each raw batch of its handler row: its bracket is the spread of the raw rate only.',
+      '*Own requests* (the floor): the exact UpdateItem inputs the handler sends for the same batch on its first delivery, built before the timer by the same lib code ' +
+        '(`decodeActivity`, `combineByUser`, `splitByPartitions`, `conditionalAddInput` in lib/adapters/store.ts), then sent bare with the same client and the same requests in flight ' +
+        'into a third fresh table, taking turns with the raw replay and the handler (the order rotates by batch). *Handler vs own* near 1.0 says our code (decoding, combining, ' +
+        "building the expressions, the handler's bookkeeping) costs little; *own vs raw* is the price of the exactly-once request itself (its condition, the offset and timestamp attributes, " +
+        'larger bodies for the SDK to serialise, sign and hash, and for DynamoDB Local to parse and evaluate on the same cores): the most the handler can reach against plain writes. ' +
+        "The goals table sets both beside each 0.95x goal row. *Node CPU ms per write* is the bench process's own CPU (`process.cpuUsage`) over each side's turns ÷ its writes: " +
+        "the client's share of each request shape (serialising, signing, hashing, parsing the reply); the rest of a turn's time is the round trip and DynamoDB Local's work on the same cores.",
     ],
     header: [
       'users, batch size',
@@ -91,6 +126,11 @@ export function scorerSection(results: ScorerMeasurement[], options: ScorerBench
       'raw UpdateItem/s (same writes)',
       'UpdateItem/s vs raw: median (spread)',
       'exact',
+      'own requests UpdateItem/s',
+      'handler vs own requests',
+      'own requests vs raw',
+      'bytes per request (raw / own)',
+      'Node CPU ms per write (raw / own / handler)',
     ],
     rows,
     notes: [

@@ -1,15 +1,11 @@
 // Scorer throughput: the handler alone and the whole local path (broker -> stand-in -> handler ->
 // DynamoDB Local), each bracketed by raw UpdateItem/s samples from the same client, same run.
 import { ensureTopicsOn } from '../local/services/kafka-topics.js';
-import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
 import { DEFAULT_SCORE_WEIGHTS, type KafkaSettings, type ScorerConfig } from '../lib/core/config.js';
 import { createKafka } from '../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
 import { createScoreHandler, type BatchSummary } from '../lib/score-batch.js';
-import { mapWithConcurrency } from '../lib/core/concurrency.js';
-import { scanScores } from '../lib/adapters/scan.js';
-import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import type { LocalStack } from '../local/services/stack.js';
 import { localDynamoClient } from '../local/services/clients.js';
 import { ensureScoresTable } from '../local/services/tables.js';
@@ -19,16 +15,25 @@ import { startEventSourceMapping } from '../local/event-source-mapping/mapping.j
 import {
   activityMessage,
   asKafkaRecords,
-  seededRandom,
   silentLogger,
-  staticDataSet,
-  usersFrom1000,
   type ActivityRow,
   type UserShape,
 } from '../local/fixtures/index.js';
 import { count as countText, ratio, type Log, type Section } from './report.js';
-import { measured, pairedRatios, type Measured } from './measured.js';
+import { formatMeasured, measured, pairedRatios, type Measured } from './measured.js';
 import { scorerSection } from './scorer-report.js';
+import {
+  activityEvents,
+  bodyBytes,
+  deltasPerBatch,
+  distinctUsers,
+  expectedTotal,
+  ownReplay,
+  ownRequests,
+  plainAdd,
+  rawReplay,
+  tableTotal,
+} from './scorer-replay.js';
 
 export interface ScorerBenchOptions {
   /** Events per row at the least; a row also runs at least `minInvocations` full batches. */
@@ -58,6 +63,20 @@ export interface ScorerMeasurement {
   vsRaw: Measured;
   /** UpdateItem/s of each raw batch. */
   rawRates: number[];
+  /**
+   * The floor (handler alone only): the handler's own requests replayed bare, in the same turns. `own` is its
+   * UpdateItem/s, `vsOwn` handler ÷ own replay (what our code costs), `ownVsRaw` own replay ÷ plain raw (what the
+   * exactly-once request costs), each per batch.
+   */
+  floor?: {
+    own: number;
+    vsOwn: Measured;
+    ownVsRaw: Measured;
+    rawBytes: number;
+    ownBytes: number;
+    rawCpuMsPerWrite: number;
+    ownCpuMsPerWrite: number;
+  };
   /** CPU time of this process per UpdateItem while the handler ran (handler alone only). */
   cpuMsPerWrite?: number;
   exact: boolean;
@@ -65,64 +84,6 @@ export interface ScorerMeasurement {
 
 const PARTITIONS = 4;
 const SHAPES: UserShape[] = ['uniform', 'skewed'];
-
-/**
- * The raw limit for one batch: the same per-user deltas written as plain unconditional ADDs (no
- * offsets, no condition), same keys, same requests in flight. Returns the writes sent.
- */
-export async function rawReplay(
-  client: DynamoDBClient,
-  table: string,
-  deltas: ReadonlyMap<number, number>,
-  concurrency: number,
-): Promise<number> {
-  await mapWithConcurrency(deltas, concurrency, async ([userId, delta]) => {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: { [USER_KEY]: { S: String(userId) } },
-        UpdateExpression: 'ADD #s :d',
-        ExpressionAttributeNames: { '#s': SCORE_ATTRIBUTE },
-        ExpressionAttributeValues: { ':d': { N: String(delta) } },
-      }),
-    );
-  });
-  return deltas.size;
-}
-
-/** `count` seeded events of `users` users drawn with the given shape. */
-function activityEvents(count: number, users: number, shape: UserShape, seed: number): ActivityRow[] {
-  return [...staticDataSet(count, usersFrom1000(users), seededRandom(seed), shape)];
-}
-
-/** Distinct users among the events: the fewest writes any batching could reach. */
-function distinctUsers(events: readonly ActivityRow[]): number {
-  return new Set(events.map((e) => e.userId)).size;
-}
-
-/** Each batch's events summed per user, as the raw replay writes them. */
-function deltasPerBatch(events: readonly ActivityRow[], batchSize: number): Map<number, number>[] {
-  const batches: Map<number, number>[] = [];
-  for (let i = 0; i < events.length; i += batchSize) {
-    const deltas = new Map<number, number>();
-    for (const e of events.slice(i, i + batchSize))
-      deltas.set(e.userId, (deltas.get(e.userId) ?? 0) + DEFAULT_SCORE_WEIGHTS[e.activity]!);
-    batches.push(deltas);
-  }
-  return batches;
-}
-
-function expectedTotal(events: readonly ActivityRow[]): number {
-  return events.reduce((sum, e) => sum + DEFAULT_SCORE_WEIGHTS[e.activity]!, 0);
-}
-
-async function tableTotal(client: DynamoDBClient, table: string): Promise<number> {
-  let total = 0;
-  await scanScores(client, table, 4, (_, page) => {
-    for (const s of page.scores) total += s;
-  });
-  return total;
-}
 
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
@@ -174,7 +135,8 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
         results.push(alone);
         log(
           `scorer: ${shape}, batch ${batchSize}: ${alone.invocations} invocations, raw ${countText(alone.raw)} UpdateItem/s; handler alone ${countText(alone.writes / alone.seconds)} UpdateItem/s, ` +
-            `${countText(alone.events / alone.seconds)} events/s; vs raw ${ratio(alone.vsRaw.median)} (${ratio(alone.vsRaw.low)}-${ratio(alone.vsRaw.high)})`,
+            `${countText(alone.events / alone.seconds)} events/s; vs raw ${formatMeasured(alone.vsRaw, ratio)}; ` +
+            `own requests ${countText(alone.floor!.own)} UpdateItem/s, handler vs own ${formatMeasured(alone.floor!.vsOwn, ratio)}, own vs raw ${formatMeasured(alone.floor!.ownVsRaw, ratio)}`,
         );
         results.push(await wholePath(name, shape, batchSize, events, alone));
       }
@@ -210,45 +172,47 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
     }
     const table = await freshTable(`alone-${name}`);
     const rawTable = await freshTable(`raw-${name}`);
+    const ownTable = await freshTable(`own-${name}`);
     const handle = handlerFor(table);
-    // Raw and handler take turns batch by batch, so load from other work lands on both alike; each
-    // pair is one sample of the ratio.
-    const handlerRates: number[] = [];
-    const rawRates: number[] = [];
-    let writes = 0;
-    let rawWrites = 0;
-    let handlerMs = 0;
-    let rawMs = 0;
-    let handlerCpuMs = 0;
+    // Raw, own replay and handler take turns batch by batch, so load from other work lands on all
+    // alike; each turn is one paired sample of each ratio.
+    const rates = { handler: [] as number[], raw: [] as number[], own: [] as number[] };
+    const sent = { handler: 0, raw: 0, own: 0 };
+    const took = { handler: 0, raw: 0, own: 0 };
+    // This process's CPU per side: what the client spends on each request shape, apart from DynamoDB Local's share.
+    const cpu = { handler: 0, raw: 0, own: 0 };
+    const timed = async (side: keyof typeof rates, write: () => Promise<number>) => {
+      const cpuBefore = cpuMs();
+      const started = performance.now();
+      const writes = await write();
+      const ms = performance.now() - started;
+      cpu[side] += cpuMs() - cpuBefore;
+      sent[side] += writes;
+      took[side] += ms;
+      rates[side].push(writes / (ms / 1000));
+    };
+    const bytes = { raw: 0, own: 0 };
     for (let i = 0; i < batches.length; i++) {
-      const raw = async () => {
-        const started = performance.now();
-        const sent = await rawReplay(dynamo, rawTable, deltas[i]!, concurrency);
-        const took = performance.now() - started;
-        rawWrites += sent;
-        rawMs += took;
-        rawRates.push(sent / (took / 1000));
-      };
-      const handler = async () => {
-        const cpuBefore = cpuMs();
-        const started = performance.now();
-        const sent = (await handle(batches[i]!)).writes;
-        const took = performance.now() - started;
-        handlerCpuMs += cpuMs() - cpuBefore;
-        writes += sent;
-        handlerMs += took;
-        handlerRates.push(sent / (took / 1000));
-      };
-      // Which goes first alternates by batch and by row, so neither side always gets the colder start.
-      if ((i + results.length / 2) % 2 === 0) {
-        await raw();
-        await handler();
-      } else {
-        await handler();
-        await raw();
-      }
+      // The handler's own requests for this batch, built before its turns by the lib code the handler builds them with
+      // (one batch at a time: at batch 10,000 all of them at once would hold hundreds of MB).
+      const requests = ownRequests(batches[i]!, ownTable, DEFAULT_SCORE_WEIGHTS);
+      bytes.own += bodyBytes(requests);
+      bytes.raw += bodyBytes([...deltas[i]!].map(([user, delta]) => plainAdd(rawTable, user, delta)));
+      const turns = [
+        () => timed('raw', () => rawReplay(dynamo, rawTable, deltas[i]!, concurrency)),
+        () => timed('own', () => ownReplay(dynamo, requests, concurrency)),
+        () => timed('handler', async () => (await handle(batches[i]!)).writes),
+      ];
+      // Which goes first rotates by batch and by row, so no side always gets the colder start.
+      const first = (i + results.length / 2) % turns.length;
+      for (let t = 0; t < turns.length; t++) await turns[(first + t) % turns.length]!();
     }
-    const exact = (await tableTotal(dynamo, table)) === expectedTotal(events);
+    if (sent.own !== sent.handler)
+      throw new Error(`scorer bench: the own replay sent ${sent.own} writes, the handler ${sent.handler} (${name})`);
+    const exact =
+      (await tableTotal(dynamo, table)) === expectedTotal(events) &&
+      (await tableTotal(dynamo, ownTable)) === expectedTotal(events);
+    const writes = sent.handler;
     return {
       shape,
       batchSize,
@@ -256,11 +220,20 @@ export async function benchScorer(stack: LocalStack, options: ScorerBenchOptions
       events: events.length,
       invocations: batches.length,
       writes,
-      seconds: handlerMs / 1000,
-      raw: rawWrites / (rawMs / 1000),
-      vsRaw: measured(pairedRatios(handlerRates, rawRates)),
-      rawRates,
-      cpuMsPerWrite: handlerCpuMs / writes,
+      seconds: took.handler / 1000,
+      raw: sent.raw / (took.raw / 1000),
+      vsRaw: measured(pairedRatios(rates.handler, rates.raw)),
+      rawRates: rates.raw,
+      floor: {
+        own: sent.own / (took.own / 1000),
+        vsOwn: measured(pairedRatios(rates.handler, rates.own)),
+        ownVsRaw: measured(pairedRatios(rates.own, rates.raw)),
+        rawBytes: bytes.raw / sent.raw,
+        ownBytes: bytes.own / sent.own,
+        rawCpuMsPerWrite: cpu.raw / sent.raw,
+        ownCpuMsPerWrite: cpu.own / sent.own,
+      },
+      cpuMsPerWrite: cpu.handler / writes,
       exact,
     };
   }

@@ -83,15 +83,24 @@ export class ItemUpdate {
     return placeholder;
   }
 
+  // Equal values share one placeholder: each value is serialised, signed and parsed once per request.
+  private readonly valuePlaceholders = new Map<string, string>();
+
   value(n: number | bigint | string): string {
-    const placeholder = `:${Object.keys(this.values).length}`;
-    this.values[placeholder] = { N: String(n) };
-    return placeholder;
+    return this.placeholderOf(`N${n}`, { N: String(n) });
   }
 
   text(s: string): string {
-    const placeholder = `:${Object.keys(this.values).length}`;
-    this.values[placeholder] = { S: s };
+    return this.placeholderOf(`S${s}`, { S: s });
+  }
+
+  private placeholderOf(key: string, value: AttributeValue): string {
+    let placeholder = this.valuePlaceholders.get(key);
+    if (placeholder === undefined) {
+      placeholder = `:${this.valuePlaceholders.size}`;
+      this.valuePlaceholders.set(key, placeholder);
+      this.values[placeholder] = value;
+    }
     return placeholder;
   }
 
@@ -170,9 +179,8 @@ export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
   const floor = update.name(BUCKET_FLOOR);
   for (const day of clearedDays(plan)) update.removes.push(update.name(bucketAttribute(day)));
   update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
-  update.conditions.push(
-    `(attribute_not_exists(${floor}) OR ${floor} >= ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`,
-  );
+  // A missing floor compares as false, so NOT lets a first write through without attribute_not_exists.
+  update.conditions.push(`NOT (${floor} < ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`);
 }
 
 /**

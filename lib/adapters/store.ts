@@ -4,6 +4,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { splitByPartitions, partitionKey, type UserDelta } from '../core/user-deltas.js';
 import { remainingDelta, type OffsetRestart, type PossibleCopies, type StoredPosition } from '../core/positions.js';
@@ -181,24 +182,35 @@ async function conditionalAdd(
   recut: Recut | undefined,
   buckets: BucketPlan | undefined,
 ): Promise<{ item?: Record<string, AttributeValue> } | undefined> {
-  const { update, condition, names, values } = updateExpressions(user, recut, buckets);
   try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: { [USER_KEY]: { S: user.userId } },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
+    await client.send(new UpdateItemCommand(conditionalAddInput(table, user, recut, buckets)));
     return undefined;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return { item: err.Item };
     throw err;
   }
+}
+
+/**
+ * The request of one conditional write, as sent; exported so the bench can replay a batch's own requests without the
+ * handler around them.
+ */
+export function conditionalAddInput(
+  table: string,
+  user: UserDelta,
+  recut: Pick<Recut, 'item' | 'positions'> | undefined,
+  buckets: BucketPlan | undefined,
+): UpdateItemCommandInput {
+  const { update, condition, names, values } = updateExpressions(user, recut, buckets);
+  return {
+    TableName: table,
+    Key: { [USER_KEY]: { S: user.userId } },
+    UpdateExpression: update,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
 }
 
 /** The expressions of one write; exported so their length can be checked against DynamoDB's limit. */
@@ -210,8 +222,9 @@ export function updateExpressions(
   const u = new ItemUpdate();
   const score = u.name(SCORE_ATTRIBUTE);
   u.adds.push(`${score} ${u.value(user.delta)}`);
-  // The score stays exact: the write is refused if the sum would pass 2^53 - 1.
-  u.conditions.push(`(attribute_not_exists(${score}) OR ${score} <= ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
+  // The score stays exact: the write is refused if the sum would pass 2^53 - 1. A missing score compares as false,
+  // so NOT lets a first write through without attribute_not_exists.
+  u.conditions.push(`NOT (${score} > ${u.value(MAX_EXACT_SCORE - BigInt(user.delta))})`);
   for (const span of user.spans.values()) {
     if (recut === undefined) setPositionIfAllNew(u, span);
     else

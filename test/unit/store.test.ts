@@ -78,4 +78,40 @@ describe('updateExpressions', () => {
       expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
     },
   );
+
+  // Every value is serialised, signed and parsed per request: one that appears twice in the expressions is sent once.
+  it('sends each distinct value once, however often the expressions use it', () => {
+    const one = combineByUser([
+      {
+        userId: 'u',
+        activity: 'x',
+        score: 2,
+        topic: 'activity',
+        partition: 3,
+        offset: 1000,
+        timestamp: 1_764_480_000_000,
+        brokerTimestamp: false,
+      },
+      {
+        userId: 'u',
+        activity: 'x',
+        score: 1,
+        topic: 'activity',
+        partition: 3,
+        offset: 1004,
+        timestamp: 1_764_480_000_500,
+        brokerTimestamp: false,
+      },
+    ]).get('u')!;
+    const { update, condition, values } = updateExpressions(one, undefined, bucketPlan(7, 1_764_480_000_500));
+    const sent = Object.values(values).map((v) => JSON.stringify(v));
+    expect(new Set(sent).size).toBe(sent.length);
+    // The newest timestamp is both compared and stored, under one placeholder.
+    const newest = Object.entries(values).find(([, v]) => v.N === '1764480000500')![0];
+    expect(condition).toContain(`> ${newest}`);
+    expect(update).toContain(`= ${newest}`);
+    // And no placeholder is left unused, which DynamoDB refuses.
+    for (const placeholder of Object.keys(values))
+      expect(`${update} ${condition}`).toMatch(new RegExp(`${placeholder}\\b`));
+  });
 });
