@@ -274,9 +274,11 @@ function jobBreakdown(job: JobRows): string {
         : `publish ${ms(s.publishMs)} all-time and ${ms(t.publishMs)} trending, side by side; trending ${t.passes} pass(es), ${t.publishPath}, ${count(t.candidatesKept)} candidates`;
     return `${s.passes} pass(es), scan ${ms(s.scanMs)}, ${sets}; all-time ${s.publishPath}, ${count(s.candidatesKept)} candidates; Node CPU ${ms(r.cpuMs)}`;
   };
+  const floor = job.scanWithWindow.ms + (job.off.ms - job.scan.ms);
   return (
     `Breakdown of the fastest rounds. Off: ${parts(job.off)}. On: ${parts(job.on)}. ` +
-    `Node CPU of the bare scans: ${ms(job.scan.cpuMs)} for the score, ${ms(job.scanWithWindow.cpuMs)} with the window (DynamoDB Local runs on the same cores, so the job's CPU slows its scan).`
+    `Node CPU of the bare scans: ${ms(job.scan.cpuMs)} for the score, ${ms(job.scanWithWindow.cpuMs)} with the window (DynamoDB Local runs on the same cores, so the job's CPU slows its scan). ` +
+    `The floor with the window's buckets read as they are stored: the bare scan with the window plus what the job adds to its bare scan with trending off, ${ms(floor)}, ${ratio(floor / job.off.ms)} the job off.`
   );
 }
 
