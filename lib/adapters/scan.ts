@@ -1,5 +1,6 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { bucketAttribute, SCORE_ATTRIBUTE, USER_KEY } from './score-item.js';
+import { readScorePage } from './score-page-reader.js';
 import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from '../core/score-source.js';
 
 /**
@@ -26,19 +27,23 @@ export async function scanScores(
   const scanSegment = async (segment: number): Promise<void> => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const out = await scanPage(client, {
-        TableName: table,
-        Segment: segment,
-        TotalSegments: totalSegments,
-        ProjectionExpression: projection,
-        ExpressionAttributeNames: names,
-        ExclusiveStartKey: startKey,
-        Limit: pageLimit,
-      });
-      const page = parsePage(out.items, buckets);
+      const out = await scanPage(
+        client,
+        {
+          TableName: table,
+          Segment: segment,
+          TotalSegments: totalSegments,
+          ProjectionExpression: projection,
+          ExpressionAttributeNames: names,
+          ExclusiveStartKey: startKey,
+          Limit: pageLimit,
+        },
+        buckets,
+      );
+      const { page } = out;
       totals.pages++;
       totals.users += page.scores.length;
-      totals.unscored += out.items.length - page.scores.length;
+      totals.unscored += out.items - page.scores.length;
       await onPage(segment, page);
       startKey = out.lastKey;
     } while (startKey !== undefined && !failed);
@@ -55,17 +60,19 @@ export async function scanScores(
 }
 
 /**
- * One Scan request, its items taken as DynamoDB sent them. The SDK's deserializer walks every attribute
- * value of every item after JSON.parse, which cost about as much as the parse (a third of the job's CPU with
- * the window's buckets projected); the wire form of a string or number value is already an AttributeValue.
- * Binary values would stay base64 text here: the projection reads none. Errors go through the SDK as always.
+ * One Scan request, its page read straight from the response's bytes (score-page-reader.ts). The SDK's
+ * deserializer parses the whole body and then walks every attribute value of every item: with the
+ * window's seven buckets projected that was most of the job's CPU, on the cores DynamoDB Local scans
+ * with. A body the reader does not understand is parsed with JSON.parse instead; what is left of it
+ * (LastEvaluatedKey, Count, ConsumedCapacity) the SDK reads as usual, and errors go through it as always.
  */
 async function scanPage(
   client: DynamoDBClient,
   input: ScanCommandInput,
-): Promise<{ items: Record<string, AttributeValue>[]; lastKey?: Record<string, AttributeValue> }> {
+  buckets: readonly string[] | undefined,
+): Promise<{ page: ScorePage; items: number; lastKey?: Record<string, AttributeValue> }> {
   const command = new ScanCommand(input);
-  let items: Record<string, AttributeValue>[] | undefined;
+  let read: { page: ScorePage; items: number } | undefined;
   command.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
@@ -73,8 +80,16 @@ async function scanPage(
       if (response.statusCode !== 200 || response.body === undefined) return result;
       const chunks: Buffer[] = [];
       for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
-      const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Items?: typeof items };
-      items = parsed.Items;
+      const body = Buffer.concat(chunks);
+      const direct = readScorePage(body, USER_KEY, SCORE_ATTRIBUTE, buckets);
+      if (direct !== undefined) {
+        read = direct;
+        response.body = direct.rest;
+        return result;
+      }
+      const parsed = JSON.parse(body.toString('utf8')) as { Items?: Record<string, AttributeValue>[] };
+      const items = parsed.Items ?? [];
+      read = { page: parsePage(items, buckets), items: items.length };
       delete parsed.Items;
       // The rest (LastEvaluatedKey, Count, ConsumedCapacity) is small: the SDK reads it as usual.
       response.body = Buffer.from(JSON.stringify(parsed));
@@ -83,7 +98,11 @@ async function scanPage(
     { step: 'deserialize', priority: 'low', name: 'scanItemsAsSent' },
   );
   const out = await client.send(command);
-  return { items: items ?? out.Items ?? [], lastKey: out.LastEvaluatedKey };
+  if (read === undefined) {
+    const items = out.Items ?? [];
+    read = { page: parsePage(items, buckets), items: items.length };
+  }
+  return { ...read, lastKey: out.LastEvaluatedKey };
 }
 
 /** Reads the raw attribute values directly: no document-client marshalling on the hot path. */
