@@ -262,6 +262,26 @@ async function jobRows(stack: LocalStack, o: TrendingBenchOptions['job'], log: L
   }
 }
 
+/** Where the fastest rounds' time went: the passes, the scan, each set's publishing, and the CPU Node spent. */
+function jobBreakdown(job: JobRows): string {
+  const parts = (r: ChildResult) => {
+    const s = r.summary;
+    if (s === undefined) return 'no summary';
+    const t = s.trending;
+    const sets =
+      t === undefined
+        ? `publish ${ms(s.publishMs)}`
+        : `publish ${ms(s.publishMs)} all-time and ${ms(t.publishMs)} trending, side by side; trending ${t.passes} pass(es), ${t.publishPath}, ${count(t.candidatesKept)} candidates`;
+    return `${s.passes} pass(es), scan ${ms(s.scanMs)}, ${sets}; all-time ${s.publishPath}, ${count(s.candidatesKept)} candidates; Node CPU ${ms(r.cpuMs)}`;
+  };
+  const floor = job.scanWithWindow.ms + (job.off.ms - job.scan.ms);
+  return (
+    `Breakdown of the fastest rounds. Off: ${parts(job.off)}. On: ${parts(job.on)}. ` +
+    `Node CPU of the bare scans: ${ms(job.scan.cpuMs)} for the score, ${ms(job.scanWithWindow.cpuMs)} with the window (DynamoDB Local runs on the same cores, so the job's CPU slows its scan). ` +
+    `The floor with the window's buckets read as they are stored: the bare scan with the window plus what the job adds to its bare scan with trending off, ${ms(floor)}, ${ratio(floor / job.off.ms)} the job off.`
+  );
+}
+
 export async function benchTrending(stack: LocalStack, options: TrendingBenchOptions, log: Log): Promise<Section> {
   const scorer: ScorerRow[] = [];
   for (const pattern of options.scorer.patterns)
@@ -361,6 +381,7 @@ export async function benchTrending(stack: LocalStack, options: TrendingBenchOpt
     notes: [
       'A write unit covers 1 KB of the item written (the larger of before and after): buckets of about 16 bytes each keep a 7-day item well under 1 KB, while 92 buckets (TRENDING_DAYS=90) take an active user past it.',
       'A user back after more idle days than the window is long (a week at least) costs one more write, once: the first write finds that buckets may be older than it can remove without reading, and the re-cut removes them.',
+      jobBreakdown(job),
       `Job memory with trending on: peak RSS ${(job.on.maxRss / 1024 / 1024).toFixed(1)} MiB against ${(job.off.maxRss / 1024 / 1024).toFixed(1)} MiB off.`,
     ],
     plots: [],

@@ -36,6 +36,9 @@ export interface TrendingRunSummary {
   passes: number;
   publishPath: 'memory' | 'stream';
   candidatesKept: number;
+  /** This set's merge and exact resolution, and its publishing with the marker (the scans are the all-time set's). */
+  resolveMs: number;
+  publishMs: number;
 }
 
 export interface BothSets {
@@ -142,6 +145,8 @@ export async function selectBothSets(
       passes: t.passes,
       publishPath: t.publishPath,
       candidatesKept: t.candidatesKept,
+      resolveMs: t.resolveMs,
+      publishMs: t.publishMs,
     },
   };
 }

@@ -1,11 +1,11 @@
 // Publishing runs to a topic: a run's users in acknowledged requests that always fit the topic's
 // limit, then the run-end marker, which a consumer needs before it may call the run complete.
 import type { PopularSink } from '../core/popular-engine.js';
-import { popularUserMessage, runEndMessage, type PopularRun, type RunEnd } from '../core/popular-run.js';
+import { popularUserMessage, runEndMessage, runHeaders, type PopularRun, type RunEnd } from '../core/popular-run.js';
 import type { PopularUser } from '../core/popular-user.js';
-import { batchBytes, fitsLimit, recordBytes, requestsWithin, RECORD_BATCH_OVERHEAD } from '../core/record-size.js';
+import { fitsLimit, recordBytes, requestsWithin, RECORD_BATCH_OVERHEAD } from '../core/record-size.js';
 import { AppError } from '../core/errors.js';
-import type { OutgoingMessage } from '../core/kafka-message.js';
+import type { MessageHeaders, OutgoingMessage } from '../core/kafka-message.js';
 import type { LazyProducer, MessageSender } from './producer.js';
 import { refusedAsTooLarge, TopicMessageLimit } from './topic-limit.js';
 
@@ -113,6 +113,8 @@ export class RunSink implements PopularSink {
   private batchBytes = RECORD_BATCH_OVERHEAD;
   private sending: Promise<void> = Promise.resolve();
   private sentCount = 0;
+  /** The same for every user of the run: built once, not once per message. */
+  private readonly headers: MessageHeaders;
 
   constructor(
     private readonly publisher: RunPublisher,
@@ -121,22 +123,26 @@ export class RunSink implements PopularSink {
     private readonly batchSize: number,
     /** The bytes a request may take, and the topic's own limit. */
     private limit: RequestLimit,
-  ) {}
+  ) {
+    this.headers = runHeaders(run);
+  }
 
   add(user: PopularUser): void | Promise<void> {
-    const message = popularUserMessage(user, this.run, this.cutoff);
-    if (!fitsLimit(batchBytes([message]), this.limit.bytes)) {
+    const message = popularUserMessage(user, this.run, this.cutoff, this.headers);
+    // Sized once as a batch's first record, and again only when it lands further in (a longer offset delta).
+    const alone = recordBytes(message);
+    if (!fitsLimit(RECORD_BATCH_OVERHEAD + alone, this.limit.bytes)) {
       throw new MessageTooLargeError(
-        `user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${batchBytes([message])} bytes as a request, more than the ${this.limit.bytes} a request may take`,
+        `user ${JSON.stringify(user.userId.slice(0, 64))}: its message takes ${RECORD_BATCH_OVERHEAD + alone} bytes as a request, more than the ${this.limit.bytes} a request may take`,
       );
     }
     let pending: Promise<void> | undefined;
-    if (
-      this.batch.length >= this.batchSize ||
-      !fitsLimit(this.batchBytes + recordBytes(message, this.batch.length), this.limit.bytes)
-    )
+    let bytes = this.batch.length === 0 ? alone : recordBytes(message, this.batch.length);
+    if (this.batch.length >= this.batchSize || !fitsLimit(this.batchBytes + bytes, this.limit.bytes)) {
       pending = this.flush();
-    this.batchBytes += recordBytes(message, this.batch.length);
+      bytes = alone;
+    }
+    this.batchBytes += bytes;
     this.batch.push(message);
     return pending;
   }

@@ -1,5 +1,6 @@
-import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { bucketAttribute, SCORE_ATTRIBUTE, USER_KEY } from './score-item.js';
+import { readScorePage } from './score-page-reader.js';
 import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from '../core/score-source.js';
 
 /**
@@ -22,11 +23,13 @@ export async function scanScores(
   // Exactly the window's days: no other bucket is read, however many an item holds.
   for (const [i, day] of (windowDays ?? []).entries()) names[`#d${i}`] = bucketAttribute(day);
   const projection = Object.keys(names).join(', ');
+  const buckets = windowDays?.map(bucketAttribute);
   const scanSegment = async (segment: number): Promise<void> => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
-      const out = await client.send(
-        new ScanCommand({
+      const out = await scanPage(
+        client,
+        {
           TableName: table,
           Segment: segment,
           TotalSegments: totalSegments,
@@ -34,14 +37,15 @@ export async function scanScores(
           ExpressionAttributeNames: names,
           ExclusiveStartKey: startKey,
           Limit: pageLimit,
-        }),
+        },
+        buckets,
       );
-      const page = parsePage(out.Items ?? [], windowDays !== undefined);
+      const { page } = out;
       totals.pages++;
       totals.users += page.scores.length;
-      totals.unscored += (out.Items?.length ?? 0) - page.scores.length;
+      totals.unscored += out.items - page.scores.length;
       await onPage(segment, page);
-      startKey = out.LastEvaluatedKey;
+      startKey = out.lastKey;
     } while (startKey !== undefined && !failed);
   };
   await Promise.all(
@@ -55,8 +59,54 @@ export async function scanScores(
   return totals;
 }
 
+/**
+ * One Scan request, its page read straight from the response's bytes (score-page-reader.ts). The SDK's
+ * deserializer parses the whole body and then walks every attribute value of every item: with the
+ * window's seven buckets projected that was most of the job's CPU, on the cores DynamoDB Local scans
+ * with. A body the reader does not understand is parsed with JSON.parse instead; what is left of it
+ * (LastEvaluatedKey, Count, ConsumedCapacity) the SDK reads as usual, and errors go through it as always.
+ */
+async function scanPage(
+  client: DynamoDBClient,
+  input: ScanCommandInput,
+  buckets: readonly string[] | undefined,
+): Promise<{ page: ScorePage; items: number; lastKey?: Record<string, AttributeValue> }> {
+  const command = new ScanCommand(input);
+  let read: { page: ScorePage; items: number } | undefined;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const response = result.response as { statusCode?: number; body?: unknown };
+      if (response.statusCode !== 200 || response.body === undefined) return result;
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
+      const body = Buffer.concat(chunks);
+      const direct = readScorePage(body, USER_KEY, SCORE_ATTRIBUTE, buckets);
+      if (direct !== undefined) {
+        read = direct;
+        response.body = direct.rest;
+        return result;
+      }
+      const parsed = JSON.parse(body.toString('utf8')) as { Items?: Record<string, AttributeValue>[] };
+      const items = parsed.Items ?? [];
+      read = { page: parsePage(items, buckets), items: items.length };
+      delete parsed.Items;
+      // The rest (LastEvaluatedKey, Count, ConsumedCapacity) is small: the SDK reads it as usual.
+      response.body = Buffer.from(JSON.stringify(parsed));
+      return result;
+    },
+    { step: 'deserialize', priority: 'low', name: 'scanItemsAsSent' },
+  );
+  const out = await client.send(command);
+  if (read === undefined) {
+    const items = out.Items ?? [];
+    read = { page: parsePage(items, buckets), items: items.length };
+  }
+  return { ...read, lastKey: out.LastEvaluatedKey };
+}
+
 /** Reads the raw attribute values directly: no document-client marshalling on the hot path. */
-function parsePage(items: Record<string, AttributeValue>[], withWindow: boolean): ScorePage {
+function parsePage(items: Record<string, AttributeValue>[], buckets: readonly string[] | undefined): ScorePage {
   const userIds: string[] = [];
   const scores: number[] = [];
   const windowScores: number[] = [];
@@ -68,17 +118,18 @@ function parsePage(items: Record<string, AttributeValue>[], withWindow: boolean)
     if (!Number.isFinite(score)) continue;
     userIds.push(userId);
     scores.push(score);
-    if (withWindow) windowScores.push(windowScore(item));
+    if (buckets !== undefined) windowScores.push(windowScore(item, buckets));
   }
-  return withWindow ? { userIds, scores, windowScores } : { userIds, scores };
+  return buckets === undefined ? { userIds, scores } : { userIds, scores, windowScores };
 }
 
-/** The projection brought only the key, the score and the window's buckets: every other number is a bucket. */
-function windowScore(item: Record<string, AttributeValue>): number {
+/** The window's buckets an item holds, summed: looked up by name, which is cheaper than walking every attribute. */
+function windowScore(item: Record<string, AttributeValue>, buckets: readonly string[]): number {
   let sum = 0;
-  for (const name in item) {
-    if (name === USER_KEY || name === SCORE_ATTRIBUTE) continue;
-    const n = Number(item[name]!.N);
+  for (const name of buckets) {
+    const text = item[name]?.N;
+    if (text === undefined) continue;
+    const n = Number(text);
     if (Number.isFinite(n)) sum += n;
   }
   return sum;

@@ -56,7 +56,8 @@ export function runKey(prefix: string, startedAt: Date): string {
   return `${prefix}${Math.floor(startedAt.getTime() / 1000)}`;
 }
 
-function runHeaders(run: PopularRun): MessageHeaders {
+/** The headers every message of `run` carries; a sink builds them once for all its users. */
+export function runHeaders(run: PopularRun): MessageHeaders {
   const headers: MessageHeaders = [
     [RUN_HEADER.runId, run.runId],
     [RUN_HEADER.startedAt, run.startedAt.toISOString()],
@@ -65,11 +66,16 @@ function runHeaders(run: PopularRun): MessageHeaders {
   return headers;
 }
 
-export function popularUserMessage(user: PopularUser, run: PopularRun, cutoff: number): OutgoingMessage {
+export function popularUserMessage(
+  user: PopularUser,
+  run: PopularRun,
+  cutoff: number,
+  headers: MessageHeaders = runHeaders(run),
+): OutgoingMessage {
   return {
     key: run.key,
     value: JSON.stringify({ user_id: user.userId, score: user.score, cutoff, percentile: run.percentile }),
-    headers: runHeaders(run),
+    headers,
   };
 }
 

@@ -122,6 +122,8 @@ describe('runMetrics', () => {
       passes: 1,
       publishPath: 'memory' as const,
       candidatesKept: 90,
+      resolveMs: 3,
+      publishMs: 40,
     };
     expect(runMetrics({ ...run, trending }).slice(-3)).toEqual([
       { name: 'TrendingUsers', unit: 'Count', value: 600 },
