@@ -140,8 +140,8 @@ export function jobSection(rows: JobRow[], options: JobBenchOptions, loadRates: 
         `which with ${options.rounds} rounds covers the true median with ${Math.round((1 - 2 * 0.5 ** options.rounds) * 100)}% confidence; memory is the highest of any round. ` +
         `*Bare scan*: \`scanScores\` with the job's page size (${count(SCAN_PAGE_ITEMS)} items, fewer above 8 segments) and nothing done per page, the raw limit. ` +
         '*Job*: `runPopularJob` at p95, timed end to end: scan with per-segment digests and candidates, exact cutoff, publish to Kafka, acknowledged; its breakdown is that of the median round.',
-      'Memory: the child process\'s high-water resident set (`process.resourceUsage().maxRSS`), what Lambda reports as Max Memory Used; "at rest" is its RSS just before the run ' +
-        '(Node, tsx, the SDK and its clients loaded; the Kafka client loads during the run, as in a fresh container). Peak heapUsed sampled every 5 ms. ' +
+      "Memory: the child process's own high-water resident set (`VmHWM`, bench/peak-rss.ts: getrusage's maxRSS would report the bench process's own size at fork), what Lambda reports as Max Memory Used; " +
+        '"at rest" is its RSS just before the run (Node, tsx, the SDK and its clients loaded, and in the job the Kafka client, which its init loads as `functions/popular.ts` does). Peak heapUsed sampled every 5 ms. ' +
         '*Job CPU*: user + system CPU time of the job process during the run (median round), what a Lambda vCPU share must cover.',
     ],
     header: [
