@@ -42,11 +42,13 @@ export function jobSection(rows: JobRow[], options: JobBenchOptions, loadRates: 
     const row = rows.find((r) => r.users === users && r.segments === DEPLOYED_SEGMENTS);
     if (row === undefined) continue;
     const others = rows.filter((r) => r.users === users);
+    // Publishing waits for the cutoff, which waits for the whole scan: a bare scan, then this run's own publish.
+    const floor = median(row.scans.map((s, i) => (s.ms + (row.jobs[i]?.summary?.publishMs ?? NaN)) / s.ms));
     goals.push({
       claim: `Job wall time vs bare parallel scan, ${jobRowName(row)} (deployed default)`,
       goal: atMost(target, ratio),
       measured: vsScan(row),
-      note: `job ${ms(median(row.jobs.map((j) => j.ms)))} vs scan ${ms(median(row.scans.map((s) => s.ms)))}; all segments: ${others.map((r) => `${r.segments}: ${ratio(vsScan(r).median)}`).join(', ')}`,
+      note: `job ${ms(median(row.jobs.map((j) => j.ms)))} vs scan ${ms(median(row.scans.map((s) => s.ms)))}; floor ${ratio(floor)} (the bare scan, then the job's own publish, which needs the cutoff the whole scan gives); all segments: ${others.map((r) => `${r.segments}: ${ratio(vsScan(r).median)}`).join(', ')}`,
     });
   }
   const peakRuns = atLargest.flatMap((r) => r.jobs.map((job) => ({ row: r, job })));
