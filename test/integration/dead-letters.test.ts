@@ -1,9 +1,6 @@
 // Dead letters on the real broker: sized to its limit, every original header kept.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import type { MSKRecord } from 'aws-lambda';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import {
@@ -14,19 +11,10 @@ import {
   sorted,
   type ConsumedMessage,
 } from '../../local/fixtures/index.js';
-import { freshTopic, testDynamo, testKafka, testKafkaSettings } from '../support/stack.js';
+import { freshTopic, testKafka, stackClients } from '../support/stack.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('dead-letters-test')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('dead-letters-test');
 
 /** A dead-letter topic of one partition, created as on MSK: nothing is created on first use. */
 const deadLetterTopic = () => freshTopic('dlq', 1);

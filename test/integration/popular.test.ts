@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { DEFAULT_MESSAGE_MAX_BYTES, loadPopularConfig, type PopularConfig } from '../../lib/core/config.js';
@@ -25,13 +25,12 @@ import {
   freshTopic,
   readTopic,
   stackEndpoints,
-  testDynamo,
   testKafka,
   testKafkaSettings,
+  stackClients,
 } from '../support/stack.js';
 
-const dynamo = testDynamo();
-const producer = new LazyProducer(createKafka(testKafkaSettings('popular-test')));
+const { dynamo, producer } = stackClients('popular-test');
 
 async function jobConfig(scoresTable: string, overrides: Partial<PopularConfig> = {}): Promise<PopularConfig> {
   return {
@@ -120,11 +119,6 @@ const scheduledEvent = {
   'detail-type': 'Scheduled Event',
   source: 'aws.events',
 } as ScheduledEvent;
-
-afterAll(async () => {
-  await producer.disconnect();
-  dynamo.destroy();
-});
 
 describe('popular-users job on 100,000 users', () => {
   const seedShaped = seedShapedScores(100_000, 101);

@@ -1,10 +1,8 @@
 // The scorer's sums stay exact at the edges: one user in many partitions, offsets that start again, sums near 2^53.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
+import { describe, expect, it, vi } from 'vitest';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
-import { testDynamo, testKafkaSettings } from '../support/stack.js';
+import { stackClients } from '../support/stack.js';
 import {
   activityRecords,
   expectedSums,
@@ -15,16 +13,7 @@ import {
 } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('scorer-exactness')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('scorer-exactness');
 
 const view = (userId: number | string, partition: number, offset: number, timestamp: number): KafkaRecord => ({
   topic: 'activity',

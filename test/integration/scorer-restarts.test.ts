@@ -1,11 +1,8 @@
 // A log that started again (a recreated topic, or a cluster move where MirrorMaker 2 copied the old
 // records with their CreateTime): every event counts once whatever the batch boundaries and
 // redeliveries, through the real handler on DynamoDB Local.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
-import { testDynamo, testKafkaSettings } from '../support/stack.js';
+import { describe, expect, it, vi } from 'vitest';
+import { stackClients } from '../support/stack.js';
 import { FIRST_TIMESTAMP, readBuckets, readSums, silentLogger } from '../../local/fixtures/index.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { batchMetrics } from '../../lib/metrics.js';
@@ -19,16 +16,7 @@ import {
   SCORER_NOW,
 } from '../support/restart-cases.js';
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('scorer-restarts')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('scorer-restarts');
 
 describe('a log that started again, cut at every boundary and delivered again', () => {
   it('counts every event once: the old log, then copies and new events on the new one (every 16th cut; all of them in the slow suite)', async () => {

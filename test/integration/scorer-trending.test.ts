@@ -1,15 +1,13 @@
 // The scorer's day buckets on DynamoDB Local, driven by its clock: one write per user for daily and
 // weekly activity, one more write once for a user back after longer, never more than
 // TRENDING_DAYS + 2 buckets after a write whatever the pattern, and late and future events counted.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
+import { describe, expect, it, vi } from 'vitest';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { batchMetrics } from '../../lib/metrics.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { seededRandom, silentLogger, utcDate } from '../../local/fixtures/index.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
-import { freshTopic, stackEndpoints, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { freshTopic, stackEndpoints, uniqueName, stackClients } from '../support/stack.js';
 import { produce } from '../support/mappings.js';
 import { eventOf, scoreTopicThroughStandIn, testScorer } from '../support/scorer.js';
 
@@ -18,16 +16,7 @@ const HOUR = 3_600_000;
 const NOON = Date.UTC(2026, 5, 15, 12);
 const WEIGHT = 3;
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('scorer-trending')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('scorer-trending');
 
 /** A scorer with TRENDING_DAYS `days` whose clock the test sets, and the events it numbers per partition. */
 async function clockedScorer(days: number) {

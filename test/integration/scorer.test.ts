@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MSKEvent } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
 import { DLQ_HEADER } from '../../lib/core/dead-letter.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
-import { readTopic, testDynamo, testKafkaSettings, uniqueName } from '../support/stack.js';
+import { readTopic, testDynamo, uniqueName, stackClients } from '../support/stack.js';
 import { activityRecords, expectedSums, readSums, silentLogger, sorted } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('scorer-test')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('scorer-test');
 
 describe('scorer on DynamoDB Local', () => {
   it('scores a batch in the exact MSK event shape AWS documents', async () => {

@@ -1,10 +1,7 @@
 // Every way to cut each restarted log of test/support/restart-cases.ts, each delivered in every way:
 // the quick suite runs a sample of the cuts (test/integration/scorer-restarts.test.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
-import { testDynamo, testKafkaSettings } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { stackClients } from '../support/stack.js';
 import { readBuckets, readSums } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 import {
@@ -16,16 +13,7 @@ import {
   SCORER_NOW,
 } from '../support/restart-cases.js';
 
-let dynamo: DynamoDBClient;
-let deadLetters: LazyProducer;
-beforeAll(() => {
-  dynamo = testDynamo();
-  deadLetters = new LazyProducer(createKafka(testKafkaSettings('restarts-slow')));
-});
-afterAll(async () => {
-  await deadLetters.disconnect();
-  dynamo.destroy();
-});
+const { dynamo, producer: deadLetters } = stackClients('restarts-slow');
 
 describe('reliability: a log that started again, every cut (slow)', () => {
   it.each(RESTART_SCENARIOS.map((s) => [s.name, s] as const))(

@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BatchWriteItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../../lib/core/config.js';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
-import { LazyProducer } from '../../lib/adapters/producer.js';
 import { runPopularJob } from '../../lib/popular-job.js';
 import { dynamoScoreSource } from '../../lib/adapters/scan.js';
 import { mapWithConcurrency } from '../../lib/core/concurrency.js';
@@ -17,15 +16,9 @@ import {
   seedUserId,
   writeUserScores,
 } from '../../local/fixtures/index.js';
-import { freshScoresTable, freshTopic, testDynamo, testKafkaSettings } from '../support/stack.js';
+import { freshScoresTable, freshTopic, testKafkaSettings, stackClients } from '../support/stack.js';
 
-const dynamo = testDynamo();
-const producer = new LazyProducer(createKafka(testKafkaSettings('moving')));
-afterAll(async () => {
-  await producer.disconnect();
-  dynamo.destroy();
-});
-
+const { dynamo, producer } = stackClients('moving');
 describe('reliability: scores rise while the job scans (the scan is not a snapshot)', () => {
   it('every run is complete and consistent with some moment of each user: bounds hold for the cutoff and every user', async () => {
     const users = 6_000;

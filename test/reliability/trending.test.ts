@@ -3,7 +3,7 @@
 // real scorer, which applies half of every batch and fails, applies all of it and fails again, and is
 // handed it a third time: partly applied, re-cut and redelivered batches. Then the job at p50, p90 and
 // p99; both runs read back from Kafka as a consumer reads them, against the oracles.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MSKEvent } from 'aws-lambda';
 import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
@@ -32,20 +32,15 @@ import {
   freshTopic,
   produceRecords,
   stackEndpoints,
-  testDynamo,
   testKafka,
   testKafkaSettings,
+  stackClients,
 } from '../support/stack.js';
 
-const dynamo = testDynamo();
-const producer = new LazyProducer(createKafka(testKafkaSettings('trending-test')));
+const { dynamo, producer } = stackClients('trending-test');
 const mapping = mappingsStoppedAfterEach('trending-test', {
   backoff: { initialMs: 10, maxMs: 50 },
   batchingWindowMs: 100,
-});
-afterAll(async () => {
-  await producer.disconnect();
-  dynamo.destroy();
 });
 
 const DAY_MS = 86_400_000;

@@ -6,8 +6,8 @@ import { localDynamoClient } from '../../local/services/clients.js';
 import { ensureScoresTable } from '../../local/services/tables.js';
 import { ensureTopicsOn } from '../../local/services/kafka-topics.js';
 import { asText, readFromBeginning, type TextMessage } from '../../local/fixtures/index.js';
-import { plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
-import { connectProducer } from '../../lib/adapters/producer.js';
+import { createKafka, plainKafka, type KafkaClients } from '../../lib/adapters/kafka-client.js';
+import { connectProducer, LazyProducer } from '../../lib/adapters/producer.js';
 import type { KafkaSettings } from '../../lib/core/config.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../local/services/kafka-broker.js';
@@ -22,6 +22,17 @@ export function testDynamo(): DynamoDBClient {
 
 export function testKafkaSettings(clientId = 'test'): KafkaSettings {
   return { brokers: stackEndpoints().kafkaBrokers.split(','), clientId, ssl: false, sasl: 'none' };
+}
+
+/** A test file's DynamoDB client and producer on the run's stack, both closed once the file's tests end. */
+export function stackClients(clientId: string): { dynamo: DynamoDBClient; producer: LazyProducer } {
+  const dynamo = testDynamo();
+  const producer = new LazyProducer(createKafka(testKafkaSettings(clientId)));
+  afterAll(async () => {
+    await producer.disconnect();
+    dynamo.destroy();
+  });
+  return { dynamo, producer };
 }
 
 export function testKafka(brokers = stackEndpoints().kafkaBrokers): KafkaClients {
