@@ -2,7 +2,7 @@
 // job or a bare parallel scan of the same table. Prints one `RESULT {json}` line for bench/job.ts.
 import { createKafka, kafkaLibrary } from '../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../lib/adapters/producer.js';
-import { scanScores } from '../lib/adapters/scan.js';
+import { scanScores, type RunDaySum } from '../lib/adapters/scan.js';
 import { runPopularJob, type PopularRunSummary } from '../lib/popular-job.js';
 import { DEFAULT_MESSAGE_MAX_BYTES, type PopularConfig } from '../lib/core/config.js';
 import { localDynamoClient } from '../local/services/clients.js';
@@ -23,8 +23,8 @@ export interface ChildRequest {
   maxHeldUsers?: number;
   /** TRENDING_DAYS and the trending topic: the trending set selected beside the all-time one; off when absent. */
   trending?: { days: number; topic: string };
-  /** In 'scan' mode, the days whose buckets the scan projects too, as the job's does with trending on. */
-  windowDays?: number[];
+  /** In 'scan' mode, the window sum the scan projects too, as the job's does with trending on. */
+  window?: RunDaySum;
 }
 
 export interface ChildResult {
@@ -63,7 +63,7 @@ const started = performance.now();
 let users: number;
 let summary: PopularRunSummary | undefined;
 if (request.mode === 'scan') {
-  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit, request.windowDays))
+  users = (await scanScores(dynamo, request.table, request.segments, () => {}, request.pageLimit, request.window))
     .users;
 } else {
   const config: PopularConfig = {

@@ -7,7 +7,7 @@ import { decodeActivity, type Activity } from '../lib/core/activity.js';
 import { DEFAULT_SCORE_WEIGHTS } from '../lib/core/config.js';
 import { mapWithConcurrency } from '../lib/core/concurrency.js';
 import { combineByUser, splitByPartitions } from '../lib/core/user-deltas.js';
-import type { BucketPlan } from '../lib/core/day-buckets.js';
+import type { WindowPlan } from '../lib/core/window-sums.js';
 import { scanScores } from '../lib/adapters/scan.js';
 import { SCORE_ATTRIBUTE, USER_KEY } from '../lib/adapters/score-item.js';
 import { conditionalAddInput, MAX_PARTITIONS_PER_WRITE } from '../lib/adapters/store.js';
@@ -61,7 +61,7 @@ export function ownRequests(
   batch: MSKEvent,
   table: string,
   weights: Readonly<Record<string, number>>,
-  buckets?: BucketPlan,
+  window?: WindowPlan,
 ): UpdateItemCommandInput[] {
   const accepted: Activity[] = [];
   for (const records of Object.values(batch.records ?? {}))
@@ -71,7 +71,7 @@ export function ownRequests(
     }
   return [...combineByUser(accepted).values()].flatMap((user) =>
     splitByPartitions(user, MAX_PARTITIONS_PER_WRITE).map((part) =>
-      conditionalAddInput(table, part, undefined, buckets),
+      conditionalAddInput(table, part, undefined, window),
     ),
   );
 }

@@ -38,7 +38,7 @@ export function batchMetrics(summary: BatchSummary): MetricPoint[] {
     // A producer clock more than an hour ahead: should stay 0.
     { name: 'FutureEvents', unit: 'Count', value: summary.futureEvents },
     { name: 'UndatedEvents', unit: 'Count', value: summary.undatedEvents },
-    { name: 'StaleBucketUsers', unit: 'Count', value: summary.staleBucketUsers },
+    { name: 'StaleWindowUsers', unit: 'Count', value: summary.staleWindowUsers },
     { name: 'BatchDuration', unit: 'Milliseconds', value: summary.durationMs },
   ];
   const byReason = new Map<string, number>();

@@ -112,7 +112,7 @@ export async function runPopularJob(deps: PopularJobDeps, options: PopularRunOpt
     trending: deps.trendingPublisher ?? trendingPublisher(deps),
   };
   const window = config.trending === undefined ? undefined : trendingWindow(startedAt, config.trending.days);
-  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window?.days);
+  const source = deps.source ?? dynamoScoreSource(deps.dynamo, config.scoresTable, config.scanSegments, window);
   const setOptions = { selection: options.selection, onProgress: options.onProgress, remainingMs: options.remainingMs };
   const both =
     config.trending === undefined || window === undefined || publishers.trending === undefined

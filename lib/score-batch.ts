@@ -2,7 +2,7 @@ import type { MSKEvent } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { decodeActivity, type Activity, type Rejection, type RejectionReason } from './core/activity.js';
 import { combineByUser } from './core/user-deltas.js';
-import { bucketPlan, countEventTimes, FUTURE_TOLERANCE_MS, type BucketPlan } from './core/day-buckets.js';
+import { windowPlan, countEventTimes, FUTURE_TOLERANCE_MS, type WindowPlan } from './core/window-sums.js';
 import type { OffsetRestart, PossibleCopies } from './core/positions.js';
 import { applyScoreDeltas } from './adapters/store.js';
 import { DeadLetterPublisher } from './adapters/dead-letter-publisher.js';
@@ -22,7 +22,7 @@ export interface ScorerDeps {
    */
   deadLetters: LazyProducer;
   /**
-   * The scorer's clock (ms since the epoch), read once per batch to place events in day buckets; Date.now when absent.
+   * The scorer's clock (ms since the epoch), read once per batch to place events in the trending window sums; Date.now when absent.
    */
   now?: () => number;
 }
@@ -50,7 +50,7 @@ export interface BatchSummary {
    * tell; logged as a warning.
    */
   possibleCopies: number;
-  /** With trending on: events older than the kept buckets, counted in the all-time score only. */
+  /** With trending on: events older than any kept window, counted in the all-time score only. */
   lateEvents: number;
   /**
    * With trending on: events stamped more than an hour after the scorer's clock, counted on the scorer's own day;
@@ -59,8 +59,8 @@ export interface BatchSummary {
   futureEvents: number;
   /** With trending on: events without a timestamp, counted in the all-time score only. */
   undatedEvents: number;
-  /** Users whose item held day buckets too old for one write to clear (idle over a week): one extra write each. */
-  staleBucketUsers: number;
+  /** Users whose item held window sums too old for one write to clear (idle over a week): one extra write each. */
+  staleWindowUsers: number;
   durationMs: number;
 }
 
@@ -97,7 +97,7 @@ async function scoreBatch(
   const started = performance.now();
   // One reading of the clock per batch: every write and re-cut of it places events alike.
   const now = (deps.now ?? Date.now)();
-  const buckets = bucketPlan(deps.config.trendingDays ?? 0, now);
+  const window = windowPlan(deps.config.trendingDays ?? 0, now);
   const accepted: Activity[] = [];
   const rejections: Rejection[] = [];
   let records = 0;
@@ -113,7 +113,7 @@ async function scoreBatch(
   const users = combineByUser(accepted);
   // Both settle before the invocation ends either way: no write may still be in flight once it has failed.
   const [applied, published] = await Promise.allSettled([
-    applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency, buckets),
+    applyScoreDeltas(deps.dynamo, deps.config.scoresTable, users.values(), deps.config.writeConcurrency, window),
     deadLetters.publish(rejections),
   ]);
   if (applied.status === 'rejected') throw applied.reason;
@@ -124,7 +124,7 @@ async function scoreBatch(
   for (const r of rejections) rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
   const times = countEventTimes(
     accepted.map((a) => a.timestamp),
-    buckets,
+    window,
   );
   const summary: BatchSummary = {
     records,
@@ -141,7 +141,7 @@ async function scoreBatch(
     lateEvents: times.late,
     futureEvents: times.future,
     undatedEvents: times.undated,
-    staleBucketUsers: stats.staleBuckets,
+    staleWindowUsers: stats.staleWindows,
     durationMs: Math.round(performance.now() - started),
   };
   return {
@@ -149,17 +149,17 @@ async function scoreBatch(
     findings: {
       restarts: stats.restarts,
       possibleCopies: stats.possibleCopies,
-      future: futureEvents(accepted, buckets),
+      future: futureEvents(accepted, window),
       now,
     },
   };
 }
 
-function futureEvents(accepted: readonly Activity[], buckets: BucketPlan | undefined): FutureEvent[] {
-  if (buckets === undefined) return [];
+function futureEvents(accepted: readonly Activity[], window: WindowPlan | undefined): FutureEvent[] {
+  if (window === undefined) return [];
   const future: FutureEvent[] = [];
   for (const a of accepted) {
-    if (a.timestamp <= buckets.now + FUTURE_TOLERANCE_MS) continue;
+    if (a.timestamp <= window.now + FUTURE_TOLERANCE_MS) continue;
     future.push({ userId: a.userId, topic: a.topic, partition: a.partition, offset: a.offset, timestamp: a.timestamp });
     if (future.length === LISTED) break;
   }

@@ -1,13 +1,17 @@
 import { ScanCommand, type AttributeValue, type DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
-import { bucketAttribute, SCORE_ATTRIBUTE, USER_KEY } from './score-item.js';
+import { windowAttribute, SCORE_ATTRIBUTE, USER_KEY } from './score-item.js';
 import { readScorePage } from './score-page-reader.js';
 import type { PageHandler, ScanTotals, ScorePage, ScoreSource } from '../core/score-source.js';
+import type { TrendingWindow } from '../core/trending-window.js';
+
+/** Which window sum a scan reads: the one of TRENDING_DAYS `days` for a run on `runDay`. */
+export type RunDaySum = Pick<TrendingWindow, 'days' | 'runDay'>;
 
 /**
  * Reads every segment of the scores table in parallel, each page by page until DynamoDB stops
  * returning a LastEvaluatedKey, and hands each parsed page to `onPage` with its segment number.
- * `pageLimit` caps the items per request (DynamoDB's own cap is 1 MB). With `windowDays`, the same
- * read takes each user's buckets of those days too, summed into the page's `windowScores`.
+ * `pageLimit` caps the items per request (DynamoDB's own cap is 1 MB). With `window`, the same read
+ * takes each user's window sum of that length for a run on that day too, into the page's `windowScores`.
  */
 export async function scanScores(
   client: DynamoDBClient,
@@ -15,15 +19,15 @@ export async function scanScores(
   totalSegments: number,
   onPage: PageHandler,
   pageLimit?: number,
-  windowDays?: readonly number[],
+  window?: RunDaySum,
 ): Promise<ScanTotals> {
   const totals: ScanTotals = { users: 0, pages: 0, unscored: 0 };
   let failed = false;
   const names: Record<string, string> = { '#u': USER_KEY, '#s': SCORE_ATTRIBUTE };
-  // Exactly the window's days: no other bucket is read, however many an item holds.
-  for (const [i, day] of (windowDays ?? []).entries()) names[`#d${i}`] = bucketAttribute(day);
+  // One window sum, the run's: no other is read, however many an item holds.
+  const windows = window === undefined ? undefined : [windowAttribute(window.days, window.runDay)];
+  if (windows !== undefined) names['#w'] = windows[0]!;
   const projection = Object.keys(names).join(', ');
-  const buckets = windowDays?.map(bucketAttribute);
   const scanSegment = async (segment: number): Promise<void> => {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
@@ -38,7 +42,7 @@ export async function scanScores(
           ExclusiveStartKey: startKey,
           Limit: pageLimit,
         },
-        buckets,
+        windows,
       );
       const { page } = out;
       totals.pages++;
@@ -61,15 +65,14 @@ export async function scanScores(
 
 /**
  * One Scan request, its page read straight from the response's bytes (score-page-reader.ts). The SDK's
- * deserializer parses the whole body and then walks every attribute value of every item: with the
- * window's seven buckets projected that was most of the job's CPU, on the cores DynamoDB Local scans
- * with. A body the reader does not understand is parsed with JSON.parse instead; what is left of it
+ * deserializer parses the whole body and then walks every attribute value of every item: that was
+ * most of the job's CPU, on the cores DynamoDB Local scans with. A body the reader does not understand is parsed with JSON.parse instead; what is left of it
  * (LastEvaluatedKey, Count, ConsumedCapacity) the SDK reads as usual, and errors go through it as always.
  */
 async function scanPage(
   client: DynamoDBClient,
   input: ScanCommandInput,
-  buckets: readonly string[] | undefined,
+  windows: readonly string[] | undefined,
 ): Promise<{ page: ScorePage; items: number; lastKey?: Record<string, AttributeValue> }> {
   const command = new ScanCommand(input);
   let read: { page: ScorePage; items: number } | undefined;
@@ -81,7 +84,7 @@ async function scanPage(
       const chunks: Buffer[] = [];
       for await (const chunk of response.body as AsyncIterable<Buffer>) chunks.push(chunk);
       const body = Buffer.concat(chunks);
-      const direct = readScorePage(body, USER_KEY, SCORE_ATTRIBUTE, buckets);
+      const direct = readScorePage(body, USER_KEY, SCORE_ATTRIBUTE, windows);
       if (direct !== undefined) {
         read = direct;
         response.body = direct.rest;
@@ -89,7 +92,7 @@ async function scanPage(
       }
       const parsed = JSON.parse(body.toString('utf8')) as { Items?: Record<string, AttributeValue>[] };
       const items = parsed.Items ?? [];
-      read = { page: parsePage(items, buckets), items: items.length };
+      read = { page: parsePage(items, windows), items: items.length };
       delete parsed.Items;
       // The rest (LastEvaluatedKey, Count, ConsumedCapacity) is small: the SDK reads it as usual.
       response.body = Buffer.from(JSON.stringify(parsed));
@@ -100,13 +103,13 @@ async function scanPage(
   const out = await client.send(command);
   if (read === undefined) {
     const items = out.Items ?? [];
-    read = { page: parsePage(items, buckets), items: items.length };
+    read = { page: parsePage(items, windows), items: items.length };
   }
   return { ...read, lastKey: out.LastEvaluatedKey };
 }
 
 /** Reads the raw attribute values directly: no document-client marshalling on the hot path. */
-function parsePage(items: Record<string, AttributeValue>[], buckets: readonly string[] | undefined): ScorePage {
+function parsePage(items: Record<string, AttributeValue>[], windows: readonly string[] | undefined): ScorePage {
   const userIds: string[] = [];
   const scores: number[] = [];
   const windowScores: number[] = [];
@@ -118,15 +121,15 @@ function parsePage(items: Record<string, AttributeValue>[], buckets: readonly st
     if (!Number.isFinite(score)) continue;
     userIds.push(userId);
     scores.push(score);
-    if (buckets !== undefined) windowScores.push(windowScore(item, buckets));
+    if (windows !== undefined) windowScores.push(windowScore(item, windows));
   }
-  return buckets === undefined ? { userIds, scores } : { userIds, scores, windowScores };
+  return windows === undefined ? { userIds, scores } : { userIds, scores, windowScores };
 }
 
-/** The window's buckets an item holds, summed: looked up by name, which is cheaper than walking every attribute. */
-function windowScore(item: Record<string, AttributeValue>, buckets: readonly string[]): number {
+/** The named window sums an item holds, summed: looked up by name, which is cheaper than walking every attribute. */
+function windowScore(item: Record<string, AttributeValue>, windows: readonly string[]): number {
   let sum = 0;
-  for (const name of buckets) {
+  for (const name of windows) {
     const text = item[name]?.N;
     if (text === undefined) continue;
     const n = Number(text);
@@ -152,10 +155,10 @@ export function dynamoScoreSource(
   client: DynamoDBClient,
   table: string,
   segments: number,
-  windowDays?: readonly number[],
+  window?: RunDaySum,
 ): ScoreSource {
   return {
     segments,
-    scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments), windowDays),
+    scan: (onPage) => scanScores(client, table, segments, onPage, scanPageItems(segments), window),
   };
 }

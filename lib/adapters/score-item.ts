@@ -5,13 +5,17 @@
 //   "po:<topic>:<partition>": N, "pt:<topic>:<partition>": N   once the log started again, the highest
 //                                offset and newest timestamp applied on the logs before it,
 //   with trending on (TRENDING_DAYS > 0):
-//   "d:<YYYY-MM-DD>": N          the score of the user's events stamped on that UTC day,
-//   "dlo": S (YYYY-MM-DD)        the oldest day any bucket may hold: a write removes older ones }.
-// Four numbers per topic-partition at most, however often a log starts again; TRENDING_DAYS + 2 buckets.
+//   "w<TRENDING_DAYS>:<YYYY-MM-DD>": N   the user's trending score for a run starting on that UTC day:
+//                                their events stamped on the TRENDING_DAYS days ending with it
+//                                (window-sums.ts); the length in the name keeps a job from reading a
+//                                sum built for another TRENDING_DAYS,
+//   "wlo": S (<days>/YYYY-MM-DD) the window's length and the oldest run day kept: a write removes
+//                                older sums, and every sum of another length }.
+// Four numbers per topic-partition at most, however often a log starts again; TRENDING_DAYS + 2 window sums.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { StoredPosition } from '../core/positions.js';
 import type { OffsetSpan } from '../core/user-deltas.js';
-import { clearedDayCount, clearedDays, type BucketPlan } from '../core/day-buckets.js';
+import { clearedDayCount, clearedDays, type WindowPlan } from '../core/window-sums.js';
 import { dayFromName, dayName } from '../core/utc-days.js';
 
 export const USER_KEY = 'user_id';
@@ -46,21 +50,31 @@ export function readPosition(
   return position;
 }
 
-export const BUCKET_PREFIX = 'd:';
-const BUCKET_FLOOR = 'dlo';
+const WINDOW_NAME = /^w(\d+):(\d{4}-\d{2}-\d{2})$/;
+const WINDOW_FLOOR = 'wlo';
 
-export function bucketAttribute(day: number): string {
-  return `${BUCKET_PREFIX}${dayName(day)}`;
+/** The attribute of the window sum of `days` days for a run on `runDay`. */
+export function windowAttribute(days: number, runDay: number): string {
+  return `w${days}:${dayName(runDay)}`;
 }
 
-/** The days of the item's buckets, as stored. */
-export function readBucketDays(item: Record<string, AttributeValue> | undefined): number[] {
-  const days: number[] = [];
+/** A window sum's attribute name read back: its window's length and run day; undefined for any other name. */
+export function parseWindowAttribute(name: string): { days: number; runDay: number } | undefined {
+  const match = WINDOW_NAME.exec(name);
+  const runDay = match === null ? undefined : dayFromName(match[2]!);
+  return runDay === undefined ? undefined : { days: Number(match![1]), runDay };
+}
+
+/** The window sums an item holds, as stored. */
+export function readWindowSums(
+  item: Record<string, AttributeValue> | undefined,
+): Array<{ name: string; days: number; runDay: number }> {
+  const sums: Array<{ name: string; days: number; runDay: number }> = [];
   for (const name of Object.keys(item ?? {})) {
-    const day = name.startsWith(BUCKET_PREFIX) ? dayFromName(name.slice(BUCKET_PREFIX.length)) : undefined;
-    if (day !== undefined) days.push(day);
+    const parsed = parseWindowAttribute(name);
+    if (parsed !== undefined) sums.push({ name, ...parsed });
   }
-  return days;
+  return sums;
 }
 
 /** One UpdateItem's expressions, with short placeholders so 32 topic-partitions stay within DynamoDB's 4 KB. */
@@ -165,39 +179,54 @@ export function setPositionIfUnchanged(
   }
 }
 
-/** Adds each day's score to its bucket; DynamoDB's ADD creates a bucket that is not there yet. */
-export function addToBuckets(update: ItemUpdate, deltas: ReadonlyMap<number, number>): void {
-  for (const [day, delta] of deltas) update.adds.push(`${update.name(bucketAttribute(day))} ${update.value(delta)}`);
+/** Adds to each run day's window sum; DynamoDB's ADD creates one that is not there yet. */
+export function addToWindows(update: ItemUpdate, plan: WindowPlan, deltas: ReadonlyMap<number, number>): void {
+  for (const [runDay, delta] of deltas)
+    update.adds.push(`${update.name(windowAttribute(plan.days, runDay))} ${update.value(delta)}`);
 }
 
 /**
- * The first attempt, with no read: removes the buckets of the days just before the kept range and
- * moves the floor up to it, on the condition that the floor was no more than those days below it,
- * so no older bucket can be left. An item idle longer fails here and is cleared by a re-cut.
+ * The floor's value: the window's length, then the oldest run day kept ("7/2026-11-29"). Sums built for
+ * another TRENDING_DAYS are never read, so a write that finds another length clears them all.
  */
-export function clearBucketsBlind(update: ItemUpdate, plan: BucketPlan): void {
-  const floor = update.name(BUCKET_FLOOR);
-  for (const day of clearedDays(plan)) update.removes.push(update.name(bucketAttribute(day)));
-  update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
-  // A missing floor compares as false, so NOT lets a first write through without attribute_not_exists.
-  update.conditions.push(`NOT (${floor} < ${update.text(dayName(plan.keepFrom - clearedDayCount(plan.days)))})`);
+function floorValue(days: number, runDay: number): string {
+  return `${days}/${dayName(runDay)}`;
 }
 
 /**
- * A re-cut: removes exactly the item's buckets older than the kept range, and moves the floor up,
- * only if the floor is still what `item` held: any write since (each sets the floor) is seen.
+ * The first attempt, with no read: removes the window sums of the run days just before the kept range
+ * and moves the floor up to it, on the condition that the floor is of this window's length and was no
+ * more than those days below it, so no older or other-length sum can be left. Any other item fails here
+ * and is cleared by a re-cut.
  */
-export function clearBucketsSeen(update: ItemUpdate, plan: BucketPlan, item: Record<string, AttributeValue>): void {
-  const floor = update.name(BUCKET_FLOOR);
-  for (const day of readBucketDays(item))
-    if (day < plan.keepFrom) update.removes.push(update.name(bucketAttribute(day)));
-  const stored = item[BUCKET_FLOOR]?.S;
+export function clearWindowsBlind(update: ItemUpdate, plan: WindowPlan): void {
+  const floor = update.name(WINDOW_FLOOR);
+  for (const day of clearedDays(plan)) update.removes.push(update.name(windowAttribute(plan.days, day)));
+  update.sets.push(`${floor} = ${update.text(floorValue(plan.days, plan.keepFrom))}`);
+  // Floors of this length sort between these two and no other floor does ("70/" and "8/" after "7/~",
+  // "1/" and "10/" before "7/"); a missing floor compares as false, so NOT lets a first write through.
+  const lowest = update.text(floorValue(plan.days, plan.keepFrom - clearedDayCount(plan.days)));
+  update.conditions.push(`NOT (${floor} < ${lowest} OR ${floor} > ${update.text(`${plan.days}/~`)})`);
+}
+
+/**
+ * A re-cut: removes exactly the item's window sums older than the kept range and every sum of another
+ * length, and moves the floor up, only if the floor is still what `item` held: any write since (each
+ * sets the floor) is seen.
+ */
+export function clearWindowsSeen(update: ItemUpdate, plan: WindowPlan, item: Record<string, AttributeValue>): void {
+  const floor = update.name(WINDOW_FLOOR);
+  for (const sum of readWindowSums(item))
+    if (sum.days !== plan.days || sum.runDay < plan.keepFrom) update.removes.push(update.name(sum.name));
+  const stored = item[WINDOW_FLOOR]?.S;
   update.conditions.push(stored === undefined ? `attribute_not_exists(${floor})` : `${floor} = ${update.text(stored)}`);
-  update.sets.push(`${floor} = ${update.text(dayName(plan.keepFrom))}`);
+  update.sets.push(`${floor} = ${update.text(floorValue(plan.days, plan.keepFrom))}`);
 }
 
-/** The item's floor lies further below the kept range than a first write clears: only a re-cut can clear it. */
-export function bucketsTooOld(item: Record<string, AttributeValue>, plan: BucketPlan): boolean {
-  const stored = item[BUCKET_FLOOR]?.S;
-  return stored !== undefined && stored < dayName(plan.keepFrom - clearedDayCount(plan.days));
+/** The item's window sums are of another length, or further below the kept range than a first write clears. */
+export function windowsTooOld(item: Record<string, AttributeValue>, plan: WindowPlan): boolean {
+  const stored = item[WINDOW_FLOOR]?.S;
+  if (stored === undefined) return false;
+  if (!stored.startsWith(`${plan.days}/`)) return true;
+  return stored < floorValue(plan.days, plan.keepFrom - clearedDayCount(plan.days));
 }

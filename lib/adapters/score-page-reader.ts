@@ -26,7 +26,7 @@ export interface ReadPage {
 }
 
 /**
- * The users, scores and (with `buckets`, the window's attribute names) window sums of a Scan response
+ * The users, scores and (with `windows`, the window sums' attribute names) window sums of a Scan response
  * body, exactly as JSON.parse and the attribute reads would give them; undefined when the body holds
  * anything this reader does not understand.
  */
@@ -34,12 +34,12 @@ export function readScorePage(
   body: Buffer,
   userKey: string,
   scoreKey: string,
-  buckets: readonly string[] | undefined,
+  windows: readonly string[] | undefined,
 ): ReadPage | undefined {
   const at = body.indexOf(ITEMS_KEY);
   if (at < 0) return undefined;
   try {
-    return new PageReader(body, userKey, scoreKey, buckets).read(at + ITEMS_KEY.length);
+    return new PageReader(body, userKey, scoreKey, windows).read(at + ITEMS_KEY.length);
   } catch (err) {
     if (err instanceof Unreadable) return undefined;
     throw err;
@@ -54,17 +54,17 @@ class PageReader {
   private escaped = false;
   private readonly user: Buffer;
   private readonly score: Buffer;
-  private readonly buckets: Buffer[];
+  private readonly windows: Buffer[];
 
   constructor(
     private readonly buf: Buffer,
     userKey: string,
     scoreKey: string,
-    private readonly bucketNames: readonly string[] | undefined,
+    private readonly windowNames: readonly string[] | undefined,
   ) {
     this.user = Buffer.from(userKey);
     this.score = Buffer.from(scoreKey);
-    this.buckets = (bucketNames ?? []).map((name) => Buffer.from(name));
+    this.windows = (windowNames ?? []).map((name) => Buffer.from(name));
   }
 
   read(from: number): ReadPage {
@@ -87,7 +87,7 @@ class PageReader {
       }
     }
     const rest = Buffer.concat([buf.subarray(0, arrayStart), Buffer.from('[]'), buf.subarray(this.pos)]);
-    const page: ScorePage = this.bucketNames === undefined ? { userIds, scores } : { userIds, scores, windowScores };
+    const page: ScorePage = this.windowNames === undefined ? { userIds, scores } : { userIds, scores, windowScores };
     return { page, items, rest };
   }
 
@@ -120,8 +120,8 @@ class PageReader {
         } else if (this.same(nameStart, nameEnd, this.score)) {
           score = type === 0x4e ? this.number(valueStart, valueEnd) : undefined;
         } else if (type === 0x4e) {
-          for (const bucket of this.buckets) {
-            if (!this.same(nameStart, nameEnd, bucket)) continue;
+          for (const name of this.windows) {
+            if (!this.same(nameStart, nameEnd, name)) continue;
             const n = this.number(valueStart, valueEnd);
             if (Number.isFinite(n)) window += n;
             break;
@@ -135,7 +135,7 @@ class PageReader {
     if (userId === undefined || score === undefined || !Number.isFinite(score)) return;
     userIds.push(userId);
     scores.push(score);
-    if (this.bucketNames !== undefined) windowScores.push(window);
+    if (this.windowNames !== undefined) windowScores.push(window);
   }
 
   private peek(): number | undefined {

@@ -10,12 +10,12 @@ import { splitByPartitions, partitionKey, type UserDelta } from '../core/user-de
 import { remainingDelta, type OffsetRestart, type PossibleCopies, type StoredPosition } from '../core/positions.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { AppError } from '../core/errors.js';
-import { bucketDeltas, type BucketPlan } from '../core/day-buckets.js';
+import { windowDeltas, type WindowPlan } from '../core/window-sums.js';
 import {
-  addToBuckets,
-  bucketsTooOld,
-  clearBucketsBlind,
-  clearBucketsSeen,
+  addToWindows,
+  windowsTooOld,
+  clearWindowsBlind,
+  clearWindowsSeen,
   ItemUpdate,
   readPosition,
   SCORE_ATTRIBUTE,
@@ -41,10 +41,10 @@ export interface ApplyStats {
   /** Users whose events had all been applied before; nothing was added. */
   alreadyApplied: number;
   /**
-   * Users whose item held day buckets too old for a first write to remove (idle for over a week): one more write
+   * Users whose item held window sums too old for a first write to remove (idle for over a week): one more write
    * cleared them.
    */
-  staleBuckets: number;
+  staleWindows: number;
   /** Topic-partitions whose offsets started again below the stored ones; their new events were counted. */
   restarts: OffsetRestart[];
   /** Events left out as copies of counted ones (stamped at or before the previous log's newest). */
@@ -84,13 +84,13 @@ export async function applyScoreDeltas(
   table: string,
   users: Iterable<UserDelta>,
   concurrency: number,
-  buckets?: BucketPlan,
+  window?: WindowPlan,
 ): Promise<ApplyStats> {
   const stats: ApplyStats = {
     writes: 0,
     redelivered: 0,
     alreadyApplied: 0,
-    staleBuckets: 0,
+    staleWindows: 0,
     restarts: [],
     copies: 0,
     possibleCopies: [],
@@ -100,19 +100,19 @@ export async function applyScoreDeltas(
     let applied = false;
     let cleared = false;
     for (const part of splitByPartitions(user, MAX_PARTITIONS_PER_WRITE)) {
-      const outcome = await applyPart(client, table, part, stats, buckets);
+      const outcome = await applyPart(client, table, part, stats, window);
       collided ||= outcome === 'recut' || outcome === 'already-applied';
       applied ||= outcome !== 'already-applied';
       cleared ||= outcome === 'cleared';
     }
     if (collided) stats.redelivered++;
     if (!applied) stats.alreadyApplied++;
-    if (cleared) stats.staleBuckets++;
+    if (cleared) stats.staleWindows++;
   });
   return stats;
 }
 
-/** 'cleared': nothing was applied before, but the item's old buckets took a second write. */
+/** 'cleared': nothing was applied before, but the item's old window sums took a second write. */
 type PartOutcome = 'applied' | 'recut' | 'cleared' | 'already-applied';
 
 async function applyPart(
@@ -120,14 +120,14 @@ async function applyPart(
   table: string,
   part: UserDelta,
   stats: ApplyStats,
-  buckets: BucketPlan | undefined,
+  window: WindowPlan | undefined,
 ): Promise<PartOutcome> {
   let pending: UserDelta = part;
   let recut: Recut | undefined;
   let staleOnly = false;
   for (let attempt = 1; ; attempt++) {
     stats.writes++;
-    const failed = await conditionalAdd(client, table, pending, recut, buckets);
+    const failed = await conditionalAdd(client, table, pending, recut, window);
     if (failed === undefined) {
       // What the written cut found; a re-cut made against newer stored offsets replaced any earlier one.
       if (recut !== undefined) record(stats, recut.remaining);
@@ -144,11 +144,11 @@ async function applyPart(
     const storedScore = item[SCORE_ATTRIBUTE]?.N;
     if (storedScore !== undefined && BigInt(storedScore) + BigInt(remaining.rest.delta) > MAX_EXACT_SCORE)
       throw new ScoreOverflowError(part.userId, storedScore, remaining.rest.delta);
-    // Every event still to add, nothing else found: only the old buckets refused the first write.
+    // Every event still to add, nothing else found: only the old window sums refused the first write.
     staleOnly =
       attempt === 1 &&
-      buckets !== undefined &&
-      bucketsTooOld(item, buckets) &&
+      window !== undefined &&
+      windowsTooOld(item, window) &&
       remaining.rest.events.length === part.events.length &&
       remaining.restarts.length === 0 &&
       remaining.copies === 0;
@@ -180,10 +180,10 @@ async function conditionalAdd(
   table: string,
   user: UserDelta,
   recut: Recut | undefined,
-  buckets: BucketPlan | undefined,
+  window: WindowPlan | undefined,
 ): Promise<{ item?: Record<string, AttributeValue> } | undefined> {
   try {
-    await client.send(new UpdateItemCommand(conditionalAddInput(table, user, recut, buckets)));
+    await client.send(new UpdateItemCommand(conditionalAddInput(table, user, recut, window)));
     return undefined;
   } catch (err) {
     if (err instanceof ConditionalCheckFailedException) return { item: err.Item };
@@ -199,9 +199,9 @@ export function conditionalAddInput(
   table: string,
   user: UserDelta,
   recut: Pick<Recut, 'item' | 'positions'> | undefined,
-  buckets: BucketPlan | undefined,
+  window: WindowPlan | undefined,
 ): UpdateItemCommandInput {
-  const { update, condition, names, values } = updateExpressions(user, recut, buckets);
+  const { update, condition, names, values } = updateExpressions(user, recut, window);
   return {
     TableName: table,
     Key: { [USER_KEY]: { S: user.userId } },
@@ -217,7 +217,7 @@ export function conditionalAddInput(
 export function updateExpressions(
   user: UserDelta,
   recut: Pick<Recut, 'item' | 'positions'> | undefined,
-  buckets?: BucketPlan,
+  window?: WindowPlan,
 ) {
   const u = new ItemUpdate();
   const score = u.name(SCORE_ATTRIBUTE);
@@ -236,11 +236,11 @@ export function updateExpressions(
         recut.positions.get(partitionKey(span.topic, span.partition))!,
       );
   }
-  // The day buckets ride on the same write, under the same conditions: a re-cut rebuilds them from the events it keeps.
-  if (buckets !== undefined) {
-    addToBuckets(u, bucketDeltas(user.events, buckets));
-    if (recut === undefined) clearBucketsBlind(u, buckets);
-    else clearBucketsSeen(u, buckets, recut.item);
+  // The window sums ride on the same write, under the same conditions: a re-cut rebuilds them from the events it keeps.
+  if (window !== undefined) {
+    addToWindows(u, window, windowDeltas(user.events, window));
+    if (recut === undefined) clearWindowsBlind(u, window);
+    else clearWindowsSeen(u, window, recut.item);
   }
   return { update: u.update, condition: u.condition, names: u.names, values: u.values };
 }

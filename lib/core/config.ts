@@ -22,7 +22,7 @@ export interface ScorerConfig {
   weights: Readonly<Record<string, number>>;
   dlqTopic: string;
   writeConcurrency: number;
-  /** TRENDING_DAYS: the trending window's length in days, whose buckets the scorer keeps; absent or 0 = no buckets. */
+  /** TRENDING_DAYS: the trending window's length in days, whose sums the scorer keeps; absent or 0 = none. */
   trendingDays?: number;
   kafka: KafkaSettings;
 }
@@ -117,10 +117,10 @@ function readWeights(r: SettingsReader, name: string): Readonly<Record<string, n
   return Object.freeze({ ...(parsed as Record<string, number>) });
 }
 
-/** Longest window: 92 buckets of about 16 bytes keep an item near 1.6 KB, far inside DynamoDB's 400 KB. */
+/** Longest window: 92 window sums of about 14 bytes keep an item near 1.5 KB, far inside DynamoDB's 400 KB. */
 const MAX_TRENDING_DAYS = 90;
 
-/** Read by both functions: the scorer keeps the window's buckets, the job sums them. */
+/** Read by both functions: the scorer keeps each run day's window sum, the job reads its run day's. */
 function readTrendingDays(r: SettingsReader): number {
   return r.integer('TRENDING_DAYS', 7, 0, MAX_TRENDING_DAYS);
 }

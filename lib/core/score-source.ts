@@ -5,7 +5,7 @@
 export interface ScorePage {
   userIds: string[];
   scores: number[];
-  /** Each user's trending score (the sum of their buckets on the run's window days), when the scan reads them. */
+  /** Each user's trending score (the window sum kept for the run's day), when the scan reads them. */
   windowScores?: number[];
 }
 

@@ -1,4 +1,4 @@
-// Event time in whole UTC days, the unit the trending window and the scorer's day buckets count in.
+// Event time in whole UTC days, the unit the trending window and the scorer's window sums count in.
 // A day is a number (days since 1970-01-01) for arithmetic, and its YYYY-MM-DD name where it is stored
 // or published.
 

@@ -278,7 +278,7 @@ async function main(): Promise<void> {
     const scores: number[] = [];
     const windowScores: number[] = [];
     const { trending } = summary;
-    const window = trending === undefined ? undefined : trendingWindow(new Date(summary.startedAt), trending.days).days;
+    const window = trending === undefined ? undefined : trendingWindow(new Date(summary.startedAt), trending.days);
     await scanScores(
       dynamo,
       names.scoresTable,

@@ -1,8 +1,8 @@
 // Scores with a history: the seed's shape (uniform users, weights 1 to 3, heavy ties) spread over days,
 // with a share of users joining along the way, so the last days' leaders are not all the old ones.
-// For tests and benchmarks of the trending set, and tables loaded with day buckets.
+// For tests and benchmarks of the trending set, and tables loaded with the window sums a scorer keeps.
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { bucketAttribute } from '../../lib/adapters/score-item.js';
+import { windowAttribute } from '../../lib/adapters/score-item.js';
 import { seededRandom } from './activity.js';
 
 export interface DailyScores {
@@ -41,20 +41,25 @@ export function lastDaysSums(scores: DailyScores, days: number): Float64Array {
 }
 
 /**
- * User i's day buckets as a scorer with the clock on `today` (a UTC day number) would hold them: the
- * history's last day is today, and the `kept` days up to it are kept.
+ * User i's window sums as a scorer with the clock on `today` (a UTC day number) keeps them for a
+ * TRENDING_DAYS of `days`: the history's last day is today, and each kept run day, yesterday to
+ * `days` days ahead, sums the history's days its window holds.
  */
-export function bucketAttributes(
+export function windowAttributes(
   scores: DailyScores,
   today: number,
-  kept: number,
+  days: number,
 ): (index: number) => Record<string, AttributeValue> {
-  const days = scores.perDay.slice(-kept);
-  const names = days.map((_, k) => bucketAttribute(today - days.length + 1 + k));
+  const last = scores.perDay.length - 1;
+  const runs = Array.from({ length: days + 2 }, (_, k) => today - 1 + k);
+  const names = runs.map((run) => windowAttribute(days, run));
   return (i) => {
     const item: Record<string, AttributeValue> = {};
-    days.forEach((day, k) => {
-      if (day[i]! > 0) item[names[k]!] = { N: String(day[i]) };
+    runs.forEach((run, k) => {
+      let sum = 0;
+      // History day h is the UTC day today - last + h.
+      for (let day = run - days + 1; day <= run; day++) sum += scores.perDay[day - today + last]?.[i] ?? 0;
+      if (sum > 0) item[names[k]!] = { N: String(sum) };
     });
     return item;
   };

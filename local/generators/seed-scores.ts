@@ -22,7 +22,7 @@ export function seedUserId(index: number): string {
 export interface WriteScoresOptions {
   concurrency?: number;
   userId?: (index: number) => string;
-  /** More attributes of user i's item (its day buckets), beside the key and the score. */
+  /** More attributes of user i's item (its window sums), beside the key and the score. */
   attributes?: (index: number) => Record<string, AttributeValue>;
 }
 

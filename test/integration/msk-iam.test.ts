@@ -175,7 +175,7 @@ describe('the functions signing in with MSK IAM', () => {
     const reader = plainKafka(broker().bootstrapServers, 'msk-iam-reader');
     const run = await readLatestCompleteRun(reader, topic, { source: 'popular-users-job', timeoutMs: 20_000 });
     expect(run?.users.map((u) => u.score).sort((a, b) => a - b)).toEqual([4, 50]);
-    // These items hold no day buckets: a complete, empty trending run, published over IAM too.
+    // These items hold no window sums: a complete, empty trending run, published over IAM too.
     expect(
       await readLatestCompleteRun(reader, trendingTopic, { source: 'popular-users-job', timeoutMs: 20_000 }),
     ).toMatchObject({ count: 0, cutoff: null });

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { PopularRunSummary } from '../../lib/popular-job.js';
 import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
-import { bucketAttribute } from '../../lib/adapters/score-item.js';
+import { windowAttribute } from '../../lib/adapters/score-item.js';
 import { TRENDING_KEY_PREFIX } from '../../lib/core/popular-run.js';
 import { dayOf } from '../../lib/core/utc-days.js';
 import { alterTopicConfigs, ensureTopicsOn } from '../../local/services/kafka-topics.js';
@@ -50,11 +50,11 @@ async function jobContainer(env: Record<string, string>): Promise<Handler> {
 
 /**
  * A table of `users` distinct scores with long user ids, so a few thousand messages pass 1 MiB; with `activeToday`,
- * each score is today's day bucket too.
+ * each score is the window sum of today's run too.
  */
 async function tableOf(users: number, activeToday = false): Promise<string> {
   const table = await freshScoresTable(testDynamo(), 'popular-limits');
-  const today = bucketAttribute(dayOf(Date.now()));
+  const today = windowAttribute(7, dayOf(Date.now())); // the job's TRENDING_DAYS: the default
   await writeUserScores(
     testDynamo(),
     table,

@@ -3,24 +3,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriteItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { scanScores } from '../../lib/adapters/scan.js';
-import { bucketAttribute } from '../../lib/adapters/score-item.js';
+import { windowAttribute } from '../../lib/adapters/score-item.js';
 import type { ScorePage } from '../../lib/core/score-source.js';
 import { dayOf } from '../../lib/core/utc-days.js';
 import { freshScoresTable, testDynamo } from '../support/stack.js';
 
 const USERS = 1_200;
 const today = dayOf(Date.parse('2026-11-30T12:00:00Z'));
-const window = [today - 2, today - 1, today];
-
-/** User i: score i, and buckets of i on today, 1 on the day before the window, 2 yesterday for every third user. */
+/** User i: score i, and 3-day window sums of i for a run today, 1 three days ago, 2 yesterday for every third user; a 7-day one of 5. */
 function item(i: number): Record<string, AttributeValue> {
   const out: Record<string, AttributeValue> = {
     user_id: { S: `user-\u00e9-${i}` },
     score: { N: String(i) },
-    [bucketAttribute(today)]: { N: String(i) },
-    [bucketAttribute(today - 3)]: { N: '1' },
+    [windowAttribute(3, today)]: { N: String(i) },
+    [windowAttribute(3, today - 3)]: { N: '1' },
+    [windowAttribute(7, today)]: { N: '5' },
   };
-  if (i % 3 === 0) out[bucketAttribute(today - 1)] = { N: '2' };
+  if (i % 3 === 0) out[windowAttribute(3, today - 1)] = { N: '2' };
   return out;
 }
 
@@ -53,15 +52,14 @@ describe('scanScores', () => {
         page.userIds.forEach((id, i) => seen.set(id, { score: page.scores[i]!, window: page.windowScores![i]! }));
       },
       100,
-      window,
+      { days: 3, runDay: today },
     );
     expect(totals.users).toBe(USERS);
     expect(totals.unscored).toBe(2);
     expect(totals.pages).toBeGreaterThanOrEqual(USERS / 100);
     expect(segmentsSeen.size).toBe(3);
     expect(seen.size).toBe(USERS);
-    for (let i = 0; i < USERS; i++)
-      expect(seen.get(`user-\u00e9-${i}`)).toEqual({ score: i, window: i + (i % 3 === 0 ? 2 : 0) });
+    for (let i = 0; i < USERS; i++) expect(seen.get(`user-\u00e9-${i}`)).toEqual({ score: i, window: i });
   });
 
   it('reads no window sums when no window is asked for', async () => {

@@ -3,12 +3,12 @@
 // redeliveries, through the real handler on DynamoDB Local.
 import { describe, expect, it, vi } from 'vitest';
 import { stackClients } from '../support/stack.js';
-import { FIRST_TIMESTAMP, readBuckets, readSums, silentLogger } from '../../local/fixtures/index.js';
+import { FIRST_TIMESTAMP, readWindows, readSums, silentLogger } from '../../local/fixtures/index.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { batchMetrics } from '../../lib/metrics.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 import {
-  bucketMismatches,
+  windowMismatches,
   buildCases,
   deliverCases,
   mismatches,
@@ -25,8 +25,8 @@ describe('a log that started again, cut at every boundary and delivered again', 
     const summaries = await deliverCases(cases, (records) => handle(eventOf(records)));
     const sums = await readSums(dynamo, config.scoresTable);
     expect(mismatches(cases, sums, (c) => c.exact)).toEqual([]);
-    // The day buckets ride on the same writes: copies left out of them too.
-    expect(bucketMismatches(cases, await readBuckets(dynamo, config.scoresTable))).toEqual([]);
+    // The window sums ride on the same writes: copies left out of them too.
+    expect(windowMismatches(cases, await readWindows(dynamo, config.scoresTable, 7))).toEqual([]);
     // Every record here carries its CreateTime: nothing was left undecided.
     expect(summaries.reduce((n, s) => n + s.possibleCopies, 0)).toBe(0);
   }, 300_000);

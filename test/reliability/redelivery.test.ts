@@ -18,9 +18,9 @@ describe('reliability: redelivered batches (quick)', () => {
 
 describe('reliability: redelivered batches with trending on (quick)', () => {
   const now = Date.UTC(2026, 5, 15, 18);
-  // Over three days more than the window: redeliveries and re-cuts meet kept buckets, and the oldest events are late.
+  // Over three days more than the window: redeliveries and re-cuts meet kept window sums, and the oldest events are late.
   it.each([1, 7, 90])(
-    'TRENDING_DAYS=%i, events over that and 3 days more, every batch twice and shifted: sums and every day bucket exact',
+    'TRENDING_DAYS=%i, events over that and 3 days more, every batch twice and shifted: sums and every window sum exact',
     async (days) => {
       const trending = { days, now, overDays: days + 3 };
       const outcome = await runRedeliveryCase(dynamo, {

@@ -2,10 +2,10 @@
 // the quick suite runs a sample of the cuts (test/integration/scorer-restarts.test.ts).
 import { describe, expect, it } from 'vitest';
 import { stackClients } from '../support/stack.js';
-import { readBuckets, readSums } from '../../local/fixtures/index.js';
+import { readWindows, readSums } from '../../local/fixtures/index.js';
 import { eventOf, testScorer } from '../support/scorer.js';
 import {
-  bucketMismatches,
+  windowMismatches,
   buildCases,
   deliverCases,
   mismatches,
@@ -24,7 +24,7 @@ describe('reliability: a log that started again, every cut (slow)', () => {
       expect(cases).toHaveLength(64 * 5);
       const summaries = await deliverCases(cases, (records) => handle(eventOf(records)));
       expect(mismatches(cases, await readSums(dynamo, config.scoresTable), (c) => c.exact)).toEqual([]);
-      expect(bucketMismatches(cases, await readBuckets(dynamo, config.scoresTable))).toEqual([]);
+      expect(windowMismatches(cases, await readWindows(dynamo, config.scoresTable, 7))).toEqual([]);
       expect(summaries.reduce((n, s) => n + s.possibleCopies, 0)).toBe(0);
     },
     600_000,

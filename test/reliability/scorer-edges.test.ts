@@ -38,7 +38,7 @@ describe('reliability: the scorer at its edges', () => {
       expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
   });
 
-  it('the same with TRENDING_DAYS=7 and the two logs stamped over 10 days: restarts still found, sums and every day bucket exact', async () => {
+  it('the same with TRENDING_DAYS=7 and the two logs stamped over 10 days: restarts still found, sums and every window sum exact', async () => {
     const trending = { days: 7, now: Date.UTC(2026, 5, 15, 18), overDays: 10 };
     const outcome = await runRedeliveryCase(dynamo, {
       events: 6_000,
@@ -50,7 +50,7 @@ describe('reliability: the scorer at its edges', () => {
     });
     for (const s of outcome.duplicateSummaries)
       expect(s).toMatchObject({ offsetRestarts: 0, alreadyAppliedUsers: s.distinctUsers });
-    // The new log's first batches met offsets stored from the old one: the restart was seen, with buckets on the same
+    // The new log's first batches met offsets stored from the old one: the restart was seen, with window sums on the same
     // writes.
     expect(outcome.firstSummaries.some((s) => s.offsetRestarts > 0)).toBe(true);
   });

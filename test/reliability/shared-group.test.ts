@@ -11,12 +11,12 @@ import {
 } from '../support/stack.js';
 import {
   activityRecords,
-  expectedBuckets,
+  expectedWindows,
   expectedSums,
-  readBuckets,
+  readWindows,
   readSums,
   sorted,
-  sortedBuckets,
+  sortedWindows,
 } from '../../local/fixtures/index.js';
 
 const dynamo = testDynamo();
@@ -61,7 +61,7 @@ function startMember(env: NodeJS.ProcessEnv, onStart: (member: Member) => void):
 }
 
 describe('reliability: two stand-ins share one consumer group', () => {
-  it('one is SIGKILLed mid-batch; the other takes its partitions over and every sum and day bucket is exact', async () => {
+  it('one is SIGKILLed mid-batch; the other takes its partitions over and every sum and window sum is exact', async () => {
     const topic = await freshTopic('shared-activity', 4);
     // Stamped over the last ten days (their CreateTime on the broker), and scored by a clock fixed just after them.
     const now = Date.now();
@@ -102,8 +102,8 @@ describe('reliability: two stand-ins share one consumer group', () => {
     expect(victim.partitions.size).toBeGreaterThan(0);
     expect([...survivor.partitions].some((p) => victim.partitions.has(p))).toBe(true);
     expect(sorted(await readSums(dynamo, env.SCORES_TABLE))).toEqual(sorted(expectedSums(records)));
-    expect(sortedBuckets(await readBuckets(dynamo, env.SCORES_TABLE))).toEqual(
-      sortedBuckets(expectedBuckets(records, { scorerNow: now, days: 7 })),
+    expect(sortedWindows(await readWindows(dynamo, env.SCORES_TABLE, 7))).toEqual(
+      sortedWindows(expectedWindows(records, { scorerNow: now, days: 7 })),
     );
     expect(survivor.alreadyApplied).toBeGreaterThan(0);
   }, 240_000);

@@ -17,13 +17,13 @@ import {
   activityRecords,
   exactPopular,
   exactTrending,
-  expectedBuckets,
+  expectedWindows,
   expectedSums,
-  readBuckets,
+  readWindows,
   readSums,
   silentLogger,
   sorted,
-  sortedBuckets,
+  sortedWindows,
   windowDates,
 } from '../../local/fixtures/index.js';
 import { mappingsStoppedAfterEach } from '../support/mappings.js';
@@ -109,8 +109,8 @@ describe('both sets exact after redelivery, on DynamoDB Local and Kafka', () => 
       for (const s of again!) expect(s.alreadyAppliedUsers).toBe(s.distinctUsers);
       expect(recuts!.some((s) => s.lateEvents > 0)).toBe(true);
       expect(sorted(await readSums(dynamo, scored.table))).toEqual(sorted(expectedSums(records)));
-      expect(sortedBuckets(await readBuckets(dynamo, scored.table))).toEqual(
-        sortedBuckets(expectedBuckets(records, { scorerNow, days })),
+      expect(sortedWindows(await readWindows(dynamo, scored.table, days))).toEqual(
+        sortedWindows(expectedWindows(records, { scorerNow, days })),
       );
 
       const popularTopic = await freshTopic('popular-trending');

@@ -11,14 +11,14 @@ import { eventOf } from './scorer.js';
 import { freshScoresTable, freshTopic, testKafkaSettings, uniqueName } from './stack.js';
 import {
   activityRecords,
-  expectedBuckets,
+  expectedWindows,
   expectedSums,
-  readBuckets,
+  readWindows,
   readSums,
   seededRandom,
   silentLogger,
   sorted,
-  sortedBuckets,
+  sortedWindows,
 } from '../../local/fixtures/index.js';
 
 export interface RedeliveryCase {
@@ -33,13 +33,13 @@ export interface RedeliveryCase {
   recreated?: boolean;
   /**
    * TRENDING_DAYS `days` and the scorer's clock at `now`, the events spread over the `overDays` days
-   * before it: then every day bucket is checked against the oracle too. Trending is off otherwise.
+   * before it: then every window sum is checked against the oracle too. Trending is off otherwise.
    */
   trending?: { days: number; now: number; overDays: number };
 }
 
 export interface RedeliveryOutcome {
-  /** The scores table, its sums (and buckets) checked. */
+  /** The scores table, its sums (and window sums) checked. */
   table: string;
   /** Every record delivered, each counted once. */
   records: KafkaRecord[];
@@ -139,8 +139,8 @@ export async function runRedeliveryCase(dynamo: DynamoDBClient, spec: Redelivery
 
   expect(sorted(await readSums(dynamo, config.scoresTable))).toEqual(sorted(expectedSums(all)));
   if (trending !== undefined) {
-    const buckets = expectedBuckets(all, { scorerNow: trending.now, days: trending.days });
-    expect(sortedBuckets(await readBuckets(dynamo, config.scoresTable))).toEqual(sortedBuckets(buckets));
+    const windows = expectedWindows(all, { scorerNow: trending.now, days: trending.days });
+    expect(sortedWindows(await readWindows(dynamo, config.scoresTable, trending.days))).toEqual(sortedWindows(windows));
   }
   return outcome;
 }

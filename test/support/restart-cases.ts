@@ -3,7 +3,7 @@
 // partition of its own, so thousands of cases run side by side through the same invocations.
 import type { BatchSummary } from '../../lib/score-batch.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
-import { FIRST_TIMESTAMP } from '../../local/fixtures/index.js';
+import { FIRST_TIMESTAMP, windowSumsOf } from '../../local/fixtures/index.js';
 
 /** What the new log holds, in order: a copy of the old log's k-th event, or an event produced there. */
 export type NewLogEntry = { copy: number } | { fresh: number };
@@ -157,26 +157,26 @@ export async function deliverCases(
 export const SCORER_NOW = FRESH_FROM + 86_400_000;
 
 /**
- * What a case's day buckets hold when every event counts once: the old log's and the fresh events, each on its UTC
- * date.
+ * What a case's window sums hold when every event counts once: the old log's and the fresh events, each on its UTC
+ * date, summed per run date as a scorer at SCORER_NOW with TRENDING_DAYS=7 keeps them.
  */
-export function exactBuckets(c: RestartCase): Map<string, number> {
+export function exactWindows(c: RestartCase): Map<string, number> {
   const stamps = [...c.scenario.old, ...c.scenario.newLog.flatMap((e) => ('fresh' in e ? [FRESH_FROM + e.fresh] : []))];
-  const buckets = new Map<string, number>();
+  const perDate = new Map<string, number>();
   for (const t of stamps) {
     const date = new Date(t).toISOString().slice(0, 10);
-    buckets.set(date, (buckets.get(date) ?? 0) + WEIGHT);
+    perDate.set(date, (perDate.get(date) ?? 0) + WEIGHT);
   }
-  return buckets;
+  return windowSumsOf(perDate, { scorerNow: SCORER_NOW, days: 7 });
 }
 
-/** Cases whose stored buckets are not the exact ones, as readable lines, grouped by scenario and redelivery. */
-export function bucketMismatches(cases: readonly RestartCase[], stored: Map<string, Map<string, number>>): string[] {
+/** Cases whose stored window sums are not the exact ones, as readable lines, grouped by scenario and redelivery. */
+export function windowMismatches(cases: readonly RestartCase[], stored: Map<string, Map<string, number>>): string[] {
   const byGroup = new Map<string, { count: number; example: string }>();
   const text = (m: Map<string, number> | undefined) => JSON.stringify([...(m ?? [])].sort());
   for (const c of cases) {
     const got = text(stored.get(c.userId));
-    const want = text(exactBuckets(c));
+    const want = text(exactWindows(c));
     if (got === want) continue;
     const group = `${c.scenario.name} / ${c.redelivery}`;
     const entry = byGroup.get(group) ?? {

@@ -10,7 +10,7 @@ import { buildMskEvent, LOCAL_CLUSTER_ARN, type KafkaRecord } from '../../local/
 import { freshScoresTable, freshTopic, stackEndpoints, uniqueName } from './stack.js';
 import { silentLogger } from '../../local/fixtures/index.js';
 
-/** `now` is the scorer's clock, which places events in day buckets: the test's to drive. */
+/** `now` is the scorer's clock, which places events in the window sums: the test's to drive. */
 export async function testScorer(
   dynamo: DynamoDBClient,
   deadLetters: LazyProducer,

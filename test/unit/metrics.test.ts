@@ -18,7 +18,7 @@ const batch: BatchSummary = {
   lateEvents: 3,
   futureEvents: 1,
   undatedEvents: 0,
-  staleBucketUsers: 2,
+  staleWindowUsers: 2,
   durationMs: 42,
 };
 
@@ -62,7 +62,7 @@ describe('batchMetrics', () => {
       { name: 'LateEvents', unit: 'Count', value: 3 },
       { name: 'FutureEvents', unit: 'Count', value: 1 },
       { name: 'UndatedEvents', unit: 'Count', value: 0 },
-      { name: 'StaleBucketUsers', unit: 'Count', value: 2 },
+      { name: 'StaleWindowUsers', unit: 'Count', value: 2 },
       { name: 'BatchDuration', unit: 'Milliseconds', value: 42 },
       { name: 'RejectedByReason', unit: 'Count', value: 2, dimensions: { reason: 'bad_json' } },
       { name: 'RejectedByReason', unit: 'Count', value: 1, dimensions: { reason: 'unknown_activity' } },

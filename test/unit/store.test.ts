@@ -3,8 +3,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { combineByUser, partitionKey } from '../../lib/core/user-deltas.js';
 import type { StoredPosition } from '../../lib/core/positions.js';
 import { MAX_PARTITIONS_PER_WRITE, updateExpressions } from '../../lib/adapters/store.js';
-import { bucketAttribute, positionAttribute } from '../../lib/adapters/score-item.js';
-import { bucketPlan } from '../../lib/core/day-buckets.js';
+import { windowAttribute, positionAttribute } from '../../lib/adapters/score-item.js';
+import { windowPlan } from '../../lib/core/window-sums.js';
 import { dayOf } from '../../lib/core/utc-days.js';
 
 // DynamoDB refuses any expression string over 4 KB.
@@ -47,9 +47,9 @@ describe('updateExpressions', () => {
     expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
   });
 
-  // With the longest window, events on every kept day, and an item whose every bucket a re-cut must remove.
+  // With the longest window, events on every day, and an item whose every window sum a re-cut must remove.
   const NOW = Date.UTC(2026, 10, 25, 23, 30);
-  const plan = bucketPlan(90, NOW)!;
+  const plan = windowPlan(90, NOW)!;
   const everyDay = combineByUser(
     Array.from({ length: MAX_PARTITIONS_PER_WRITE * 3 }, (_, i) => ({
       userId: 'u',
@@ -62,17 +62,18 @@ describe('updateExpressions', () => {
       brokerTimestamp: true,
     })),
   ).get('u')!;
-  const stale: Record<string, AttributeValue> = { ...item, dlo: { S: '2025-01-01' } };
-  for (let d = 0; d < 92; d++) stale[bucketAttribute(dayOf(NOW) - 400 - d)] = { N: String(Number.MAX_SAFE_INTEGER) };
+  const stale: Record<string, AttributeValue> = { ...item, wlo: { S: '2025-01-01' } };
+  for (let d = 0; d < 92; d++)
+    stale[windowAttribute(90, dayOf(NOW) - 400 - d)] = { N: String(Number.MAX_SAFE_INTEGER) };
 
   it.each([
     ['first attempt', undefined],
     ['re-cut', { item: stale, positions }],
   ])(
-    'stays within 4 KB per expression at %s with TRENDING_DAYS=90 and 92 buckets to add and remove',
+    'stays within 4 KB per expression at %s with TRENDING_DAYS=90 and 92 window sums to add and remove',
     (_name, recut) => {
       const { update, condition } = updateExpressions(everyDay, recut, plan);
-      expect(update.match(/#\d+ :\d+/g)!.length).toBeGreaterThanOrEqual(92); // the score and 91 buckets or more
+      expect(update.match(/#\d+ :\d+/g)!.length).toBe(93); // the score and every kept run day: yesterday to 90 days on
       if (recut !== undefined) expect(update).toMatch(/REMOVE (#\d+, ){91}#\d+$/);
       expect(Buffer.byteLength(update)).toBeLessThan(EXPRESSION_LIMIT);
       expect(Buffer.byteLength(condition)).toBeLessThan(EXPRESSION_LIMIT);
@@ -103,7 +104,7 @@ describe('updateExpressions', () => {
         brokerTimestamp: false,
       },
     ]).get('u')!;
-    const { update, condition, values } = updateExpressions(one, undefined, bucketPlan(7, 1_764_480_000_500));
+    const { update, condition, values } = updateExpressions(one, undefined, windowPlan(7, 1_764_480_000_500));
     const sent = Object.values(values).map((v) => JSON.stringify(v));
     expect(new Set(sent).size).toBe(sent.length);
     // The newest timestamp is both compared and stored, under one placeholder.

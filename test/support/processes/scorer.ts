@@ -16,7 +16,7 @@ const mapping = loadMappingConfig();
 const config = loadScorerConfig();
 const dynamo = localDynamoClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
 const deadLetters = new LazyProducer(createKafka(config.kafka));
-// SCORER_NOW_MS fixes the scorer's clock, so the test knows which day buckets it kept.
+// SCORER_NOW_MS fixes the scorer's clock, so the test knows which window sums it kept.
 const now = process.env.SCORER_NOW_MS === undefined ? {} : { now: () => Number(process.env.SCORER_NOW_MS) };
 const handle = createScoreHandler({ config, dynamo, deadLetters, ...now }, silentLogger);
 
