@@ -4,6 +4,7 @@
 // does to an item and to what the job's scan reads.
 import { describe, expect, it } from 'vitest';
 import { scanScores } from '../../lib/adapters/scan.js';
+import type { ScorerConfig } from '../../lib/core/config.js';
 import { trendingWindow } from '../../lib/core/trending-window.js';
 import type { KafkaRecord } from '../../local/event-source-mapping/msk-event.js';
 import { seededRandom, utcDate, windowSumsOf } from '../../local/fixtures/index.js';
@@ -22,6 +23,15 @@ import {
 
 const { dynamo, producer: deadLetters } = stackClients('window-bounds');
 const clockedScorer = (days: number) => scorerOn(dynamo, deadLetters, days);
+/** Another scorer on the same table as `other`, with its own TRENDING_DAYS and a fixed clock: a change of setting. */
+const scorerOnTableOf = (other: { config: ScorerConfig }, days: number, at: number) =>
+  testScorer(
+    dynamo,
+    deadLetters,
+    { trendingDays: days, scoresTable: other.config.scoresTable, dlqTopic: other.config.dlqTopic },
+    dynamo,
+    () => at,
+  );
 
 describe('bounded items: never more than TRENDING_DAYS + 2 window sums after a write, whatever the pattern', () => {
   /**
@@ -106,37 +116,19 @@ describe('bounded items: never more than TRENDING_DAYS + 2 window sums after a w
     // About 14 bytes a sum: the longest window keeps an item near 1.5 KB.
     expect(itemBytes(await wide.item('w'))).toBeGreaterThan(91 * 14);
     expect(itemBytes(await wide.item('w'))).toBeLessThan(1800);
-    const narrow = await testScorer(
-      dynamo,
-      deadLetters,
-      { trendingDays: 1, scoresTable: wide.config.scoresTable, dlqTopic: wide.config.dlqTopic },
-      dynamo,
-      () => NOON,
-    );
+    const narrow = await scorerOnTableOf(wide, 1, NOON);
     const next = (offset: number, timestamp: number): KafkaRecord => ({ ...wide.event('w', timestamp), offset });
     // Sums of 90 days are not sums of 1: the write finds another length, and its re-cut clears them all.
     expect(await narrow.handle(eventOf([next(92, NOON)]))).toMatchObject({ writes: 2, staleWindowUsers: 1 });
     expect(await wide.windows('w', 1)).toEqual({ [utcDate(NOON)]: WEIGHT });
-    const off = await testScorer(
-      dynamo,
-      deadLetters,
-      { trendingDays: 0, scoresTable: wide.config.scoresTable, dlqTopic: wide.config.dlqTopic },
-      dynamo,
-      () => NOON + 30 * DAY,
-    );
+    const off = await scorerOnTableOf(wide, 0, NOON + 30 * DAY);
     expect(await off.handle(eventOf([next(93, NOON + 30 * DAY)]))).toMatchObject({
       writes: 1,
       lateEvents: 0,
       futureEvents: 0,
     });
     expect(await wide.windows('w', 1)).toEqual({ [utcDate(NOON)]: WEIGHT });
-    const back = await testScorer(
-      dynamo,
-      deadLetters,
-      { trendingDays: 7, scoresTable: wide.config.scoresTable, dlqTopic: wide.config.dlqTopic },
-      dynamo,
-      () => NOON + 31 * DAY,
-    );
+    const back = await scorerOnTableOf(wide, 7, NOON + 31 * DAY);
     expect(await back.handle(eventOf([next(94, NOON + 31 * DAY)]))).toMatchObject({ writes: 2, staleWindowUsers: 1 });
     expect(await wide.windows('w', 7)).toEqual(
       sortedSums(windowSumsOf(perDate([[NOON + 31 * DAY, WEIGHT]]), { scorerNow: NOON + 31 * DAY, days: 7 })),
@@ -149,13 +141,7 @@ describe('TRENDING_DAYS changed', () => {
   it("a user not written since: the job's scan reads no sum built for the old length", async () => {
     const wide = await clockedScorer(90);
     await wide.score(Array.from({ length: 30 }, (_, d) => wide.event('dormant', NOON - d * DAY)));
-    const narrow = await testScorer(
-      dynamo,
-      deadLetters,
-      { trendingDays: 7, scoresTable: wide.config.scoresTable, dlqTopic: wide.config.dlqTopic },
-      dynamo,
-      () => NOON,
-    );
+    const narrow = await scorerOnTableOf(wide, 7, NOON);
     await narrow.handle(eventOf([wide.event('active', NOON)]));
     const windowOf = new Map<string, number>();
     await scanScores(
