@@ -1,7 +1,5 @@
 // `npm start`: the whole pipeline on this machine, end to end, with progress throughout and a report at the end.
 import { parseArgs } from 'node:util';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadPopularConfig, loadScorerConfig, type Env } from '../../lib/core/config.js';
@@ -9,7 +7,6 @@ import { createKafka } from '../../lib/adapters/kafka-client.js';
 import { LazyProducer } from '../../lib/adapters/producer.js';
 import { createScoreHandler } from '../../lib/score-batch.js';
 import { runPopularJob, type PopularRunSummary } from '../../lib/popular-job.js';
-import { scanScores } from '../../lib/adapters/scan.js';
 import { startLocalStack, type LocalStack } from '../services/stack.js';
 import { localDynamoClient } from '../services/clients.js';
 import { ensureScoresTable } from '../services/tables.js';
@@ -17,10 +14,8 @@ import { ensureTopicsOn } from '../services/kafka-topics.js';
 import { startEventSourceMapping } from '../event-source-mapping/mapping.js';
 import { connectActivityProducer, defaultPopulation, produceDataSet, seededRandom } from '../generators/generate.js';
 import { createProgressBar } from '../report/progress.js';
-import { readLatestCompleteRun } from '../../lib/adapters/popular-reader.js';
-import type { PopularUser } from '../../lib/core/popular-user.js';
-import { trendingWindow } from '../../lib/core/trending-window.js';
-import { renderReport, type StageTiming } from '../report/report.js';
+import type { StageTiming } from '../report/report.js';
+import { readRunBack, readTrendingBack, writeDemoReport } from '../report/demo-report.js';
 import { Interrupted, numberFlag, onStopSignal, runCommand } from './cli.js';
 import { printSummary } from '../report/demo-output.js';
 import { runContinuously } from './demo-continuous.js';
@@ -147,6 +142,9 @@ async function main(): Promise<void> {
   const runJob = (onProgress?: (n: number) => void) =>
     runPopularJob({ config: jobConfig, dynamo, producer: popularProducer }, { onProgress });
 
+  const report = { dynamo, kafka, jobConfig, names, reportPath: flags.report };
+  const writeReport = (summary: PopularRunSummary, stages: StageTiming[]) => writeDemoReport(report, summary, stages);
+
   const produceBar = createProgressBar({ label: 'produce', total: events });
 
   const shutdown = async () => {
@@ -172,7 +170,7 @@ async function main(): Promise<void> {
         runJob,
         rate,
         intervalS,
-        writeReport: (s, st) => writeReport(s, st),
+        writeReport,
       });
       return;
     }
@@ -230,8 +228,8 @@ async function main(): Promise<void> {
     });
 
     const readStarted = performance.now();
-    const popular = await readRunBack(summary);
-    const trending = await readTrendingBack(summary);
+    const popular = await readRunBack(report, summary);
+    const trending = await readTrendingBack(report, summary);
     const read = popular.length + (trending?.length ?? 0);
     stages.push({
       stage: `read the runs back`,
@@ -241,82 +239,9 @@ async function main(): Promise<void> {
     });
 
     printSummary(summary, popular, stages, trending);
-    await writeReport(summary, stages, popular, trending);
+    await writeDemoReport(report, summary, stages, popular, trending);
   } finally {
     await shutdown();
-  }
-
-  /** The run as a consumer sees it: the latest complete run on the topic, which must be this one. */
-  async function readRunBack(summary: PopularRunSummary): Promise<PopularUser[]> {
-    // The run_source a consumer trusts: the job's Kafka client id.
-    const latest = await readLatestCompleteRun(kafka, names.popularTopic, { source: jobConfig.kafka.clientId });
-    if (latest?.runId !== summary.runId)
-      throw new Error(
-        `${names.popularTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.runId}`,
-      );
-    return latest.users;
-  }
-
-  /** The trending run beside it, when the job selected one; it must be this run's too. */
-  async function readTrendingBack(summary: PopularRunSummary): Promise<PopularUser[] | undefined> {
-    if (summary.trending === undefined) return undefined;
-    // Published by the same job, so under the same run_source.
-    const latest = await readLatestCompleteRun(kafka, names.trendingTopic, { source: jobConfig.kafka.clientId });
-    if (latest?.runId !== summary.trending.runId)
-      throw new Error(
-        `${names.trendingTopic}: the latest complete run is ${latest?.runId ?? 'none'}, not ${summary.trending.runId}`,
-      );
-    return latest.users;
-  }
-
-  async function writeReport(
-    summary: PopularRunSummary,
-    stages: StageTiming[],
-    popular?: PopularUser[],
-    trendingUsers?: PopularUser[],
-  ): Promise<void> {
-    const scores: number[] = [];
-    const windowScores: number[] = [];
-    const { trending } = summary;
-    const window = trending === undefined ? undefined : trendingWindow(new Date(summary.startedAt), trending.days);
-    await scanScores(
-      dynamo,
-      names.scoresTable,
-      jobConfig.scanSegments,
-      (_segment, page) => {
-        for (const s of page.scores) scores.push(s);
-        for (const w of page.windowScores ?? []) if (w > 0) windowScores.push(w);
-      },
-      undefined,
-      window,
-    );
-    const listed = popular ?? (await readRunBack(summary));
-    const trendingListed =
-      trending === undefined ? undefined : (trendingUsers ?? (await readTrendingBack(summary)) ?? []);
-    const path = resolve(flags.report);
-    mkdirSync(dirname(path), { recursive: true });
-    const html = renderReport({
-      title: 'Popular users',
-      scores,
-      cutoff: summary.cutoff ?? 0,
-      percentile: summary.percentile,
-      popular: listed,
-      ...(trending !== undefined &&
-        trendingListed !== undefined && {
-          trending: {
-            scores: windowScores,
-            cutoff: trending.cutoff,
-            percentile: trending.percentile,
-            users: trendingListed,
-            windowStart: trending.windowStart,
-            windowEnd: trending.windowEnd,
-          },
-        }),
-      stages,
-      generatedAt: new Date(),
-    });
-    writeFileSync(path, html);
-    console.log(`\nReport: ${path}`);
   }
 }
 
