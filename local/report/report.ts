@@ -60,10 +60,15 @@ export function histogram(scores: ArrayLike<number>, maxBins = 80): HistogramBin
   return bins;
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
-function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | 'percentile'>, set = 'popular', axis = 'score'): string {
+function distributionSvg(
+  input: Pick<ReportInput, 'scores' | 'cutoff' | 'percentile'>,
+  set = 'popular',
+  axis = 'score',
+): string {
   const bins = histogram(input.scores);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
@@ -82,9 +87,13 @@ function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | 'percent
   const ticks = 6;
   for (let i = 0; i <= ticks; i++) {
     const v = lo + ((hi - lo) * i) / ticks;
-    parts.push(`<text x="${x(v).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${fmt(Math.round(v))}</text>`);
+    parts.push(
+      `<text x="${x(v).toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${fmt(Math.round(v))}</text>`,
+    );
     const c = (peak * i) / ticks;
-    parts.push(`<text x="${MARGIN.left - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end">${fmt(Math.round(c))}</text>`);
+    parts.push(
+      `<text x="${MARGIN.left - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end">${fmt(Math.round(c))}</text>`,
+    );
   }
   const cx = x(input.cutoff + 0.5).toFixed(1);
   parts.push(
@@ -95,7 +104,9 @@ function distributionSvg(input: Pick<ReportInput, 'scores' | 'cutoff' | 'percent
   parts.push(
     `<text x="${Number(cx) + (labelRight ? 6 : -6)}" y="${MARGIN.top + 14}" text-anchor="${labelRight ? 'start' : 'end'}">cutoff ${fmt(input.cutoff)} (p${fmt(input.percentile)}); orange: ${set}, above the cutoff</text>`,
   );
-  parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#495057"/>`);
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#495057"/>`,
+  );
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 6}" text-anchor="middle">${axis}</text>`);
   parts.push(`<text transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">users</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" font-family="system-ui, sans-serif" font-size="12">${parts.join('')}</svg>`;
@@ -112,7 +123,11 @@ function trendingPlot(t: TrendingReport): string {
   const plot =
     t.cutoff === null
       ? '<p>Nobody was active in the window.</p>'
-      : distributionSvg({ scores: t.scores, cutoff: t.cutoff, percentile: t.percentile }, 'trending', `trending score (${escape(window)})`);
+      : distributionSvg(
+          { scores: t.scores, cutoff: t.cutoff, percentile: t.percentile },
+          'trending',
+          `trending score (${escape(window)})`,
+        );
   return `<h2 id="trending">Trending users, ${escape(window)} (UTC)</h2>
 <p>${fmt(t.scores.length)} users scored in the window; the ${fmt(t.percentile)}th percentile trending score is <b>${t.cutoff === null ? '-' : fmt(t.cutoff)}</b>, and <b>${fmt(t.users.length)}</b> users score above it.</p>
 ${plot}`;
